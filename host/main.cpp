@@ -1,0 +1,136 @@
+// digitnet: the command line. Parses with CLI11, runs one subcommand, and turns every error into
+// one line on stderr and an exit code: 2 for bad input or usage, 1 for any other failure.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <map>
+
+#include "commands.hpp"
+#include "digitnet/errors.hpp"
+
+namespace {
+
+using namespace digitnet;
+
+void add_json_flag(CLI::App* command, bool& json) {
+    command->add_flag("--json", json, "Print one JSON object on stdout instead of text");
+}
+
+void add_compute_options(CLI::App* command, cli::ComputeOptions& compute) {
+    static const std::map<std::string, Device> devices{{"auto", Device::Auto}, {"cpu", Device::Cpu}, {"gpu", Device::Gpu}};
+    static const std::map<std::string, Precision> precisions{{"float", Precision::Float}, {"double", Precision::Double}};
+    command->add_option("--device", compute.device, "Where to compute: auto (the GPU when there is one), cpu or gpu")
+        ->transform(CLI::CheckedTransformer(devices, CLI::ignore_case))
+        ->default_str("auto");
+    command
+        ->add_option_function<Precision>(
+            "--precision",
+            [&compute](const Precision& p) {
+                compute.precision = p;
+                compute.precision_given = true;
+            },
+            "Arithmetic precision: float or double")
+        ->transform(CLI::CheckedTransformer(precisions, CLI::ignore_case))
+        ->default_str("float");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"digitnet: a neural network digit recogniser (the 400-25-10 sigmoid network of the ex4 "
+                 "exercise), trained by backpropagation on the GPU (cuBLAS + fused kernels) or the CPU (OpenBLAS)"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", DIGITNET_VERSION);
+
+    cli::TrainOptions train;
+    auto* train_cmd = app.add_subcommand("train", "Train by full-batch gradient descent (the seed's recipe by default)");
+    train_cmd->add_option("--data", train.data, "Data file (.mat with X and y); default: the embedded data/digits20.mat");
+    train_cmd->add_option("--hidden", train.hidden, "Hidden layer sizes, comma-separated (default 25)")
+        ->delimiter(',')
+        ->each([&train](const std::string&) { train.hidden_given = true; });
+    train_cmd->add_option("--iters", train.iterations, "Gradient-descent iterations")->capture_default_str();
+    train_cmd->add_option("--alpha", train.alpha, "Learning rate")->capture_default_str();
+    train_cmd->add_option("--lambda", train.lambda, "Regularisation strength")->capture_default_str();
+    train_cmd->add_option("--seed", train.seed, "Seed of the random initial weights")->capture_default_str();
+    train_cmd->add_option("--init", train.init, "Start from these weights (.mat with Theta1..ThetaL) instead of random ones");
+    train_cmd->add_option("--save", train.save, "Save the trained model here (.mat, Theta1..ThetaL)");
+    train_cmd->add_option("--history", train.history, "Write the cost of every iteration here (CSV)");
+    train_cmd->add_flag("--quiet,-q", train.quiet, "No progress bar");
+    add_compute_options(train_cmd, train.compute);
+    add_json_flag(train_cmd, train.json);
+
+    cli::CostOptions cost;
+    auto* cost_cmd = app.add_subcommand("cost", "The regularised cost (and optionally its gradient) at given weights");
+    cost_cmd->add_option("--model", cost.model, "Weights file (.mat with Theta1..ThetaL)")->required();
+    cost_cmd->add_option("--data", cost.data, "Data file; default: the embedded data/digits20.mat");
+    cost_cmd->add_option("--lambda", cost.lambda, "Regularisation strength")->capture_default_str();
+    cost_cmd->add_option("--grad", cost.gradient_out, "Write the gradient here as Theta1_grad..ThetaL_grad (.mat)");
+    add_compute_options(cost_cmd, cost.compute);
+    add_json_flag(cost_cmd, cost.json);
+
+    cli::PredictOptions predict;
+    auto* predict_cmd = app.add_subcommand("predict", "Accuracy and confusion matrix of a model on a data set");
+    predict_cmd->add_option("--model", predict.model, "Model file (.mat with Theta1..ThetaL)")->required();
+    predict_cmd->add_option("--data", predict.data, "Data file; default: the embedded data/digits20.mat");
+    predict_cmd->add_option("--set", predict.set, "Which examples: train (X, y) or test (Xtest, ytest)")->capture_default_str();
+    add_compute_options(predict_cmd, predict.compute);
+    add_json_flag(predict_cmd, predict.json);
+
+    cli::GradcheckOptions gradcheck;
+    auto* gradcheck_cmd = app.add_subcommand("gradcheck", "Check backpropagation against central differences, in double");
+    gradcheck_cmd->add_option("--lambda", gradcheck.lambda, "Regularisation strength")->capture_default_str();
+    gradcheck_cmd->add_option("--data", gradcheck.data, "Data file for the second check; default: data/digits20.mat");
+    gradcheck_cmd->add_option("--examples", gradcheck.examples, "Examples in the random subset")->capture_default_str();
+    gradcheck_cmd->add_option("--seed", gradcheck.seed, "Seed of the subset and weights")->capture_default_str();
+    add_compute_options(gradcheck_cmd, gradcheck.compute);
+    add_json_flag(gradcheck_cmd, gradcheck.json);
+
+    cli::ShowOptions show;
+    auto* show_cmd = app.add_subcommand("show", "Draw random digits (or, with --model, the hidden units) as a PNG");
+    show_cmd->add_option("--out", show.out, "PNG file to write")->required();
+    show_cmd->add_option("--data", show.data, "Data file; default: the embedded data/digits20.mat");
+    show_cmd->add_option("--model", show.model, "Draw the first layer's hidden units of this model instead");
+    show_cmd->add_option("--count", show.count, "How many digits")->capture_default_str();
+    show_cmd->add_option("--seed", show.seed, "Seed of the random choice")->capture_default_str();
+    add_json_flag(show_cmd, show.json);
+
+    cli::InfoOptions info;
+    auto* info_cmd = app.add_subcommand("info", "Version, CUDA support, the GPU found, the BLAS library");
+    add_json_flag(info_cmd, info.json);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::fprintf(stderr, "digitnet: error: %s (see digitnet --help)\n", e.what());
+        return 2;
+    }
+
+    try {
+        if (*train_cmd) return cli::run_train(train);
+        if (*cost_cmd) return cli::run_cost(cost);
+        if (*predict_cmd) return cli::run_predict(predict);
+        if (*gradcheck_cmd) return cli::run_gradcheck(gradcheck);
+        if (*show_cmd) return cli::run_show(show);
+        if (*info_cmd) return cli::run_info(info);
+    } catch (const InputError& e) {
+        std::fprintf(stderr, "digitnet: error: %s\n", e.what());
+        return 2;
+    } catch (const UnavailableError& e) {
+        std::fprintf(stderr, "digitnet: error: %s\n", e.what());
+        return 2;
+    } catch (const DeviceError& e) {
+        std::fprintf(stderr, "digitnet: GPU error: %s\n", e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "digitnet: error: %s\n", e.what());
+        return 1;
+    }
+    return 2;
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages digitnet builds and tests with. Safe to run again: it only calls
+# apt-get when something is missing. Needs root (or sudo). The CUDA toolkit is not a Debian
+# package here: when nvcc is on the PATH (or in /usr/local/cuda/bin) the CUDA backend is built,
+# otherwise the CPU-only program is.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git
+  libmatio-dev          # .mat files (v5 and v7.3)
+  libopenblas-dev       # CPU GEMMs (CBLAS)
+  libcli11-dev          # command line
+  nlohmann-json3-dev    # --json output
+  libgtest-dev          # tests
+  libbenchmark-dev      # bench/
+  libpng-dev zlib1g-dev # PNG pictures, .gz data files
+  python3 python3-numpy python3-scipy python3-matplotlib  # scripts/: data recipe, peers, plots
+  dataset-fashion-mnist # the larger real data set (IDX files)
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install_deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install_deps: installing ${missing[*]}"
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

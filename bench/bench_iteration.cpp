@@ -212,8 +212,8 @@ void report(benchmark::State& state, const Config& config, std::size_t element_b
                                                 benchmark::Counter::kIsIterationInvariantRate);
     state.counters["min_bytes"] = benchmark::Counter(minimum_bytes(config.layout, m, element_bytes),
                                                      benchmark::Counter::kIsIterationInvariantRate);
-    state.counters["cost"] = last_cost;
-    std::string label = config.source + " " + std::to_string(m) + "x" + config.layout.describe();
+    state.counters["last_cost"] = last_cost;  // J of the last timed iteration: finite, and falling
+    std::string label = config.source + ", " + std::to_string(m) + "x" + config.layout.describe();
     if (!note.empty()) label += ", " + note;
     state.SetLabel(label);
     if (!std::isfinite(last_cost)) state.SkipWithError("the cost is not finite");
@@ -245,8 +245,7 @@ void cpu_iteration(benchmark::State& state, const Config& config, Precision prec
     backend->gradient_descent(one, {});  // warm-up: first touch of the buffers, BLAS threads
     double cost = 0.0;
     for (auto _ : state) cost = backend->gradient_descent(one, {}).back();
-    report(state, config, precision == Precision::Double ? sizeof(double) : sizeof(float), cost,
-           backend->device_name());
+    report(state, config, precision == Precision::Double ? sizeof(double) : sizeof(float), cost);
 }
 
 // The GPU backend, timed over chunks of `chunk` iterations (see the top of the file). The
@@ -274,7 +273,7 @@ void gpu_iterations(benchmark::State& state, const Config& config, Precision pre
         cost = history.empty() ? NAN : history.back();
     }
     report(state, config, precision == Precision::Double ? sizeof(double) : sizeof(float), cost,
-           backend->device_name() + ", time per iteration over chunks of " + std::to_string(chunk));
+           "time per iteration over chunks of " + std::to_string(chunk));
 }
 
 // Context lines: the floor of one configuration (FLOPs, minimum bytes in float and double).

@@ -15,11 +15,13 @@
 #include "digitnet/atomic_file.hpp"
 #include "digitnet/cpu_backend.hpp"
 #include "digitnet/cuda_backend.hpp"
+#include "digitnet/data_loader.hpp"
 #include "digitnet/errors.hpp"
 #include "digitnet/gradient_check.hpp"
 #include "digitnet/mat_io.hpp"
 #include "digitnet/png_image.hpp"
 #include "digitnet/trainer.hpp"
+#include "interrupt.hpp"
 #include "report.hpp"
 
 namespace digitnet::cli {
@@ -72,6 +74,12 @@ std::vector<int> file_labels(const Dataset& data, int classes) {
     return labels;
 }
 
+std::string format_number(double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", value);
+    return text;
+}
+
 std::string percent(double fraction) {
     char text[32];
     std::snprintf(text, sizeof text, "%.2f%%", fraction * 100.0);
@@ -96,9 +104,12 @@ int run_train(const TrainOptions& o) {
         if (h < 1) throw InputError("--hidden: every hidden layer needs at least 1 unit, got " + std::to_string(h));
     check_writable(o.save, "--save");
     check_writable(o.history, "--history");
+    if (o.checkpoint_every < 0) throw InputError("--checkpoint-every must be zero (off) or positive");
+    if (o.checkpoint_every > 0 && o.save.empty()) throw InputError("--checkpoint-every needs --save, the file the checkpoints go to");
 
     const std::string data_path = data_path_or_default(o.data);
-    const DataFile file = load_mat_data(data_path);
+    DataFile file = load_data(data_path);
+    if (!o.test_data.empty()) file.test = load_test_data(o.test_data, file.train);
     const Dataset& train = file.train;
 
     Parameters initial;
@@ -118,19 +129,34 @@ int run_train(const TrainOptions& o) {
     backend->set_parameters(initial);
 
     ProgressBar bar(o.iterations, !o.quiet && !o.json);
-    TrainingObserver observer;
-    observer.on_progress = [&bar](int done, double cost) { bar.update(done, cost); };
-    GradientDescentOptions gd{o.iterations, o.alpha, o.lambda};
+    TrainingPlan plan;
+    plan.gradient_descent = {o.iterations, o.alpha, o.lambda};
+    plan.on_progress = [&bar](int done, double cost) { bar.update(done, cost); };
+    plan.interrupt = &install_interrupt_handler();
+    plan.checkpoint_every = o.checkpoint_every;
+    plan.on_checkpoint = [&o](const Parameters& parameters, int) { save_weights(o.save, parameters); };
 
     const auto start = std::chrono::steady_clock::now();
-    const std::vector<double> history = backend->gradient_descent(gd, observer);
+    const TrainingOutcome outcome = run_gradient_descent(*backend, plan);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     bar.finish();
+    const std::vector<double>& history = outcome.history;
+
+    if (outcome.diverged_at) {
+        // Nothing is saved: the weights are no longer numbers, and an existing model stays as it was.
+        throw TrainingDiverged("training diverged: the cost became " +
+                               std::string(std::isnan(history[static_cast<std::size_t>(*outcome.diverged_at - 1)]) ? "NaN" : "infinite") +
+                               " at iteration " + std::to_string(*outcome.diverged_at) + " (alpha " + format_number(o.alpha) +
+                               "); HINT: try a smaller --alpha" + (o.save.empty() ? "" : "; " + o.save + " was not written"));
+    }
+    if (outcome.interrupted) {
+        if (!o.save.empty()) save_weights(o.save, backend->parameters());
+        std::fprintf(stderr, "digitnet: interrupted after %zu of %d iterations%s\n", history.size(), o.iterations,
+                     o.save.empty() ? "; nothing saved (no --save)" : ("; model saved to " + o.save).c_str());
+        return kExitInterrupted;
+    }
 
     const double final_cost = backend->cost_and_gradient(o.lambda, nullptr);
-    if (!std::isfinite(final_cost))
-        throw std::runtime_error("training diverged: the cost is not finite after " + std::to_string(history.size()) +
-                                 " iterations; HINT: try a smaller --alpha");
     const double train_accuracy = accuracy(predict_classes(backend->output(train.X)), train.labels);
     std::optional<double> test_accuracy;
     if (file.test) test_accuracy = accuracy(predict_classes(backend->output(file.test->X)), file.test->labels);
@@ -159,6 +185,7 @@ int run_train(const TrainOptions& o) {
                  {"examples", train.examples()},
                  {"data", data_path}};
         if (test_accuracy) out["test_accuracy"] = *test_accuracy;
+        if (!o.test_data.empty()) out["test_data"] = o.test_data;
         if (!o.save.empty()) out["model"] = o.save;
         print_json(out);
     } else {
@@ -180,7 +207,7 @@ int run_cost(const CostOptions& o) {
     check_writable(o.gradient_out, "--grad");
     const Parameters model = load_weights(o.model);
     const std::string data_path = data_path_or_default(o.data);
-    const DataFile file = load_mat_data(data_path);
+    const DataFile file = load_data(data_path);
     check_model_fits(model, o.model, file.train);
 
     auto backend = backend_for(o.compute, o.compute.precision, model.layout, file.train, o.json);
@@ -205,12 +232,21 @@ int run_predict(const PredictOptions& o) {
     if (o.set != "train" && o.set != "test") throw InputError("--set must be train or test, got " + o.set);
     const Parameters model = load_weights(o.model);
     const std::string data_path = data_path_or_default(o.data);
-    const DataFile file = load_mat_data(data_path);
-    if (o.set == "test" && !file.test) throw InputError(data_path + ": --set test, but the file has no Xtest/ytest");
+    DataFile file;
+    if (!o.test_data.empty()) {
+        // The test examples come from --test-data; --data, when given, is the training set they must fit.
+        if (o.set != "test") throw InputError("--test-data names test examples: it goes with --set test, not --set " + o.set);
+        file.test = o.data.empty() ? load_test_set(o.test_data) : load_test_data(o.test_data, load_data(data_path).train);
+    } else {
+        file = load_data(data_path);
+    }
+    if (o.set == "test" && !file.test)
+        throw InputError(data_path + ": --set test, but the file has no test set (Xtest/ytest, or t10k-* IDX files); "
+                         "HINT: give one with --test-data");
     const Dataset& data = o.set == "test" ? *file.test : file.train;
     check_model_fits(model, o.model, data);
 
-    auto backend = backend_for(o.compute, o.compute.precision, model.layout, file.train, o.json);
+    auto backend = backend_for(o.compute, o.compute.precision, model.layout, data, o.json);
     backend->set_parameters(model);
     const std::vector<int> predicted = predict_classes(backend->output(data.X));
     const int classes = model.layout.classes();
@@ -225,7 +261,7 @@ int run_predict(const PredictOptions& o) {
                         {"labels", labels}, {"set", o.set}, {"device", to_string(backend->device())}});
     } else {
         std::printf("accuracy %s on the %s set of %s (%d examples)\n", percent(fraction).c_str(), o.set.c_str(),
-                    data_path.c_str(), data.examples());
+                    (o.test_data.empty() ? data_path : o.test_data).c_str(), data.examples());
         std::printf("%s", confusion_text(confusion, labels).c_str());
     }
     return 0;
@@ -248,7 +284,7 @@ int run_gradcheck(const GradcheckOptions& o) {
 
     // A random subset of the real data, on the seed's network shape.
     const std::string data_path = data_path_or_default(o.data);
-    const DataFile file = load_mat_data(data_path);
+    const DataFile file = load_data(data_path);
     Dataset subset = file.train;
     std::mt19937_64 generator(o.seed);
     std::vector<int> order(static_cast<std::size_t>(file.train.examples()));
@@ -305,12 +341,12 @@ int run_show(const ShowOptions& o) {
     if (!o.model.empty()) {
         const Parameters model = load_weights(o.model);
         ImageShape shape = square_image(model.layout.inputs(), true);
-        if (!o.data.empty()) shape = load_mat_data(o.data).train.image;
+        if (!o.data.empty()) shape = load_data(o.data).train.image;
         image = hidden_units(model, shape);
         what = std::to_string(model.layout.theta_rows(1)) + " hidden units of " + o.model;
     } else {
         const std::string data_path = data_path_or_default(o.data);
-        const DataFile file = load_mat_data(data_path);
+        const DataFile file = load_data(data_path);
         image = random_digits(file.train, o.count, o.seed);
         what = std::to_string(std::min(o.count, file.train.examples())) + " random examples of " + data_path;
     }

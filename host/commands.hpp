@@ -10,6 +10,9 @@
 
 namespace digitnet::cli {
 
+// Exit code after Ctrl-C or SIGTERM stopped a run (128 + SIGINT, as shells report it).
+inline constexpr int kExitInterrupted = 130;
+
 struct ComputeOptions {
     Device device = Device::Auto;
     Precision precision = Precision::Float;
@@ -25,6 +28,8 @@ struct TrainOptions {
     double lambda = 1.0;
     std::uint64_t seed = 1;
     std::string init, save, history;
+    std::string test_data;  // held-out examples to report the test accuracy on, instead of data's own
+    int checkpoint_every = 0;  // save to `save` every this many iterations; 0: off
     bool quiet = false;
     bool json = false;
     ComputeOptions compute;
@@ -42,6 +47,7 @@ int run_cost(const CostOptions& options);
 struct PredictOptions {
     std::string model, data;
     std::string set = "train";  // train | test
+    std::string test_data;      // the test set for --set test (main.cpp makes test the default with it)
     bool json = false;
     ComputeOptions compute;
 };

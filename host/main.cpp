@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
 
     cli::TrainOptions train;
     auto* train_cmd = app.add_subcommand("train", "Train by full-batch gradient descent (the seed's recipe by default)");
-    train_cmd->add_option("--data", train.data, "Data file (.mat with X and y); default: the embedded data/digits20.mat");
+    train_cmd->add_option("--data", train.data, "Data: .mat (X, y), IDX file or MNIST-style folder, or CSV (told apart by content); default: the embedded data/digits20.mat");
+    train_cmd->add_option("--test-data", train.test_data, "Report the test accuracy on this file's examples (any --data format)");
     train_cmd->add_option("--hidden", train.hidden, "Hidden layer sizes, comma-separated (default 25)")
         ->delimiter(',')
         ->each([&train](const std::string&) { train.hidden_given = true; });
@@ -56,6 +57,8 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--init", train.init, "Start from these weights (.mat with Theta1..ThetaL) instead of random ones");
     train_cmd->add_option("--save", train.save, "Save the trained model here (.mat, Theta1..ThetaL)");
     train_cmd->add_option("--history", train.history, "Write the cost of every iteration here (CSV)");
+    train_cmd->add_option("--checkpoint-every", train.checkpoint_every,
+                          "Also save the model (to --save) every N iterations; resume with --init");
     train_cmd->add_flag("--quiet,-q", train.quiet, "No progress bar");
     add_compute_options(train_cmd, train.compute);
     add_json_flag(train_cmd, train.json);
@@ -74,6 +77,7 @@ int main(int argc, char** argv) {
     predict_cmd->add_option("--model", predict.model, "Model file (.mat with Theta1..ThetaL)")->required();
     predict_cmd->add_option("--data", predict.data, "Data file; default: the embedded data/digits20.mat");
     predict_cmd->add_option("--set", predict.set, "Which examples: train (X, y) or test (Xtest, ytest)")->capture_default_str();
+    predict_cmd->add_option("--test-data", predict.test_data, "Test examples for --set test (then the default set)");
     add_compute_options(predict_cmd, predict.compute);
     add_json_flag(predict_cmd, predict.json);
 
@@ -111,6 +115,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "digitnet: error: %s (see digitnet --help)\n", e.what());
         return 2;
     }
+    if (!predict.test_data.empty() && predict_cmd->count("--set") == 0) predict.set = "test";
 
     try {
         if (*train_cmd) return cli::run_train(train);
@@ -125,6 +130,9 @@ int main(int argc, char** argv) {
     } catch (const UnavailableError& e) {
         std::fprintf(stderr, "digitnet: error: %s\n", e.what());
         return 2;
+    } catch (const TrainingDiverged& e) {
+        std::fprintf(stderr, "digitnet: error: %s\n", e.what());
+        return 1;
     } catch (const DeviceError& e) {
         std::fprintf(stderr, "digitnet: GPU error: %s\n", e.what());
         return 1;

@@ -25,4 +25,10 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// Training produced a cost or weights that are no longer finite numbers (alpha too large).
+class TrainingDiverged : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 }  // namespace digitnet

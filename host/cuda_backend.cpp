@@ -233,8 +233,8 @@ private:
     Stream side_;    // the regularisation branch of an iteration
     Event fork_, regularized_, cost_terms_, join_;
     Event chunk_done_[2];
+    DeviceBuffer<std::byte> workspace_;  // declared before cublas_: the handle goes first
     Cublas cublas_;
-    DeviceBuffer<std::byte> workspace_;
 
     Activations train_;
     DeviceBuffer<T> Y_;

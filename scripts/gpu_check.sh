@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# gpu_check.sh: everything to run on the lent GPU machine, in ONE call, with the logs under $OUT.
+#
+# Usage: first, here, `scripts/gpu_bundle.sh` (builds for sm_90 and packs .gpu/); then, through the
+# device tool, from the repository root:
+#     run(command="bash scripts/gpu_check.sh", carry=[".gpu"])
+#     run(command="bash scripts/gpu_check.sh tests bench", carry=[".gpu"])     (only some steps)
+#     run(command="bash scripts/gpu_check.sh setup && . .gpu/env.sh && build-gpu/digitnet info", carry=[".gpu"])
+#
+# Steps (default: all, in this order; each under its own time limit, so that the whole call ends
+# well inside the tool's 10 minutes):
+#   setup      unpack .gpu/bundle.tar.xz; make the absolute paths baked in at build time (source
+#              folder, build folder, ../shared) point at this copy; find the libraries; write
+#              .gpu/env.sh. Always runs first.
+#   tests      ctest: the GPU tests (-R Cuda) one at a time and verbose (they print their worst
+#              error ratios and timings), then the rest of the suite in parallel.
+#   sanitizer  compute-sanitizer memcheck and racecheck on the kernel tests, memcheck on a few
+#              backend tests (skipped when compute-sanitizer is not there).
+#   bench      digitnet_bench (GPU and CPU rows; JSON beside the log).
+#   peers      scripts/bench_peers (numpy, PyTorch eager and graphed, digitnet) when it is there.
+# Files under $OUT (the tool brings back at most 8): summary.txt, setup.log, tests.log,
+# sanitizer.log, bench.log, bench.json, peers.log and the peers JSON that bench_peers writes itself.
+# The exit status is that of the first step that failed (0 when all passed).
+# shellcheck disable=SC2317  # the steps are called indirectly, through `--step NAME`
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$PWD
+export OUT=${OUT:-$ROOT/.gpu/out}
+mkdir -p "$OUT"
+SUMMARY=$OUT/summary.txt
+STATUS=0
+
+note() { echo "$*" | tee -a "$SUMMARY"; }
+
+# run_step NAME SECONDS: runs the step (this script again, as `--step NAME`, so that `timeout` can
+# stop it with everything it started) with its output in $OUT/NAME.log and its verdict in the summary.
+run_step() {
+  local name=$1 limit=$2
+  local start=$SECONDS
+  timeout --kill-after=10 "$limit" bash "$ROOT/scripts/gpu_check.sh" --step "$name" >>"$OUT/$name.log" 2>&1
+  local rc=$?
+  local verdict="ok"
+  if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+    verdict="TIMED OUT after ${limit}s"
+  elif [ $rc -ne 0 ]; then
+    verdict="FAILED (exit $rc)"
+  fi
+  note "$(printf '%-10s %-24s %4ds' "$name" "$verdict" $((SECONDS - start)))"
+  if [ $rc -ne 0 ] && [ $STATUS -eq 0 ]; then STATUS=$rc; fi
+  return $rc
+}
+
+setup() {
+  if [ ! -f .gpu/bundle.tar.xz ] || [ ! -f .gpu/manifest ]; then
+    echo "gpu_check: no .gpu/bundle.tar.xz; HINT: run scripts/gpu_bundle.sh here first and carry .gpu"
+    return 1
+  fi
+  # shellcheck disable=SC1091
+  . .gpu/manifest
+  echo "bundle: commit $COMMIT, built $BUILT, needs glibc >= $NEED_GLIBC ($COMPAT_GLIBC with lib-compat); here: $(ldd --version | head -1)"
+  rm -rf .gpu/lib .gpu/lib-compat .gpu/build .gpu/shared
+  tar -C .gpu -xJf .gpu/bundle.tar.xz 2>/dev/null || python3 -m tarfile -e .gpu/bundle.tar.xz .gpu || return 1
+  rm -rf "$BUILD_DIR"
+  mkdir -p "$(dirname "$BUILD_DIR")"
+  mv .gpu/build "$BUILD_DIR"
+
+  # The binaries and ctest files name SOURCE_DIR (the checkout where they were built): make that
+  # path lead here, and SOURCE_DIR/../shared lead to the carried shared data.
+  if [ "$(readlink -f "$SOURCE_DIR" 2>/dev/null)" != "$(readlink -f "$ROOT")" ]; then
+    if [ -e "$SOURCE_DIR" ] || [ -L "$SOURCE_DIR" ]; then
+      echo "gpu_check: $SOURCE_DIR exists here and is not this checkout: the tests' baked-in paths will miss"
+      return 1
+    fi
+    mkdir -p "$(dirname "$SOURCE_DIR")"
+    ln -s "$ROOT" "$SOURCE_DIR"
+    echo "linked $SOURCE_DIR -> $ROOT"
+  fi
+  local shared
+  shared="$(dirname "$SOURCE_DIR")/shared"
+  if [ -d .gpu/shared ] && [ ! -e "$shared/data/ex4weights.mat" ] && [ ! -e "$shared" ]; then
+    ln -s "$ROOT/.gpu/shared" "$shared"
+    echo "linked $shared -> $ROOT/.gpu/shared"
+  fi
+
+  # Libraries: ours first; the compat ones (libstdc++, libgcc_s, libgomp) only when needed; cuBLAS
+  # from the toolkit, or from PyTorch's wheels, if the loader does not find it by itself.
+  local libpath="$ROOT/.gpu/lib"
+  local binaries=("$BUILD_DIR/digitnet" "$BUILD_DIR/tests/digitnet_tests" "$BUILD_DIR/bench/digitnet_bench")
+  missing() { LD_LIBRARY_PATH=$libpath ldd "${binaries[@]}" 2>&1 | grep -E "not found" || true; }
+  if [ -n "$(missing)" ]; then
+    for dir in /usr/local/cuda/lib64 /usr/local/cuda/lib /usr/local/cuda/targets/x86_64-linux/lib \
+               $(python3 -c 'import nvidia, os; p = os.path.dirname(nvidia.__path__[0]); print(" ".join(os.path.join(p, "nvidia", d, "lib") for d in ("cublas", "cuda_runtime", "cu13")))' 2>/dev/null); do
+      if missing | grep -q -E "libcu(blas|blasLt|dart)" && [ -d "$dir" ] && ls "$dir"/libcublas.so* >/dev/null 2>&1; then
+        libpath="$libpath:$dir"
+      fi
+    done
+  fi
+  if [ -n "$(missing)" ]; then
+    libpath="$libpath:$ROOT/.gpu/lib-compat"
+    echo "using the carried libstdc++/libgcc_s/libgomp"
+  fi
+  if [ -n "$(missing)" ]; then
+    echo "gpu_check: libraries still missing:"
+    missing
+    return 1
+  fi
+  cat >.gpu/env.sh <<EOF
+export LD_LIBRARY_PATH=$libpath\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}
+export DIGITNET_BUILD=$BUILD_DIR
+EOF
+  echo "LD_LIBRARY_PATH=$libpath"
+  nvidia-smi || true
+  LD_LIBRARY_PATH=$libpath "$BUILD_DIR/digitnet" info || true
+}
+
+tests() {
+  echo "== GPU tests, one at a time"
+  ctest --test-dir "$BUILD_DIR" -R 'Cuda' -V --timeout 300
+  local gpu=$?
+  echo "== the rest of the suite"
+  ctest --test-dir "$BUILD_DIR" -E 'Cuda' --output-on-failure -j8 --timeout 300
+  local rest=$?
+  [ "$gpu" -eq 0 ] && [ "$rest" -eq 0 ]
+}
+
+sanitizer() {
+  local tool
+  tool=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
+  if [ -z "$tool" ]; then
+    echo "compute-sanitizer not found: skipped"
+    return 0
+  fi
+  local t="$BUILD_DIR/tests/digitnet_tests" rc=0
+  "$tool" --tool memcheck --error-exitcode 1 "$t" --gtest_filter='CudaKernels*' || rc=1
+  "$tool" --tool racecheck --error-exitcode 1 "$t" --gtest_filter='CudaKernels*OutputDeltaCost*:CudaKernels*Regularized*' || rc=1
+  "$tool" --tool memcheck --error-exitcode 1 "$t" \
+    --gtest_filter='CudaBackend.GradientDescentMatchesStepByStepUpdates:CudaBackend.GradientCheckInDouble:AwkwardSizes/CudaBackendAgainstReference.*m37_20_7_25_13_4*' || rc=1
+  return "$rc"
+}
+
+bench() {
+  "$BUILD_DIR/bench/digitnet_bench" --benchmark_out="$OUT/bench.json" --benchmark_out_format=json
+}
+
+peers() {
+  if [ ! -x scripts/bench_peers ]; then
+    echo "scripts/bench_peers is not there: skipped"
+    return 0
+  fi
+  PYTHONUNBUFFERED=1 scripts/bench_peers --digitnet "$BUILD_DIR/digitnet"
+}
+
+# One step, run by run_step in a process of its own.
+if [ "${1:-}" = "--step" ]; then
+  # shellcheck disable=SC1091
+  [ -f .gpu/manifest ] && . .gpu/manifest
+  # shellcheck disable=SC1091
+  [ "$2" != setup ] && . .gpu/env.sh
+  "$2"
+  exit $?
+fi
+
+# Time limits (seconds), chosen so that setup + all steps stay under the tool's 600 per call.
+declare -A LIMIT=([setup]=60 [tests]=200 [sanitizer]=80 [bench]=100 [peers]=120)
+STEPS=("$@")
+[ ${#STEPS[@]} -eq 0 ] && STEPS=(tests sanitizer bench peers)
+for step in "${STEPS[@]}"; do
+  [ -n "${LIMIT[$step]:-}" ] || { echo "gpu_check: unknown step $step (steps: setup tests sanitizer bench peers)"; exit 2; }
+done
+: >"$SUMMARY"
+note "gpu_check on $(hostname), $(date -u +%Y-%m-%dT%H:%M:%SZ): setup ${STEPS[*]}"
+run_step setup "${LIMIT[setup]}" || { cat "$OUT/setup.log"; exit 1; }
+for step in "${STEPS[@]}"; do
+  [ "$step" = setup ] || run_step "$step" "${LIMIT[$step]}"
+done
+# The ends of the logs, for the tool's output tail.
+for log in tests sanitizer bench peers; do
+  [ -f "$OUT/$log.log" ] || continue
+  echo "===== $log.log (end)"
+  tail -n 25 "$OUT/$log.log"
+done
+echo "===== summary"
+cat "$SUMMARY"
+exit $STATUS

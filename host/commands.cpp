@@ -134,7 +134,9 @@ int run_train(const TrainOptions& o) {
     plan.on_progress = [&bar](int done, double cost) { bar.update(done, cost); };
     plan.interrupt = &install_interrupt_handler();
     plan.checkpoint_every = o.checkpoint_every;
-    plan.on_checkpoint = [&o](const Parameters& parameters, int) { save_weights(o.save, parameters); };
+    // Model files record what the inputs looked like, so `predict --image` can convert a picture.
+    const ModelInfo info = model_info_for(train);
+    plan.on_checkpoint = [&o, &info](const Parameters& parameters, int) { save_weights(o.save, parameters, "", &info); };
 
     const auto start = std::chrono::steady_clock::now();
     const TrainingOutcome outcome = run_gradient_descent(*backend, plan);
@@ -150,7 +152,7 @@ int run_train(const TrainOptions& o) {
                                "); HINT: try a smaller --alpha" + (o.save.empty() ? "" : "; " + o.save + " was not written"));
     }
     if (outcome.interrupted) {
-        if (!o.save.empty()) save_weights(o.save, backend->parameters());
+        if (!o.save.empty()) save_weights(o.save, backend->parameters(), "", &info);
         std::fprintf(stderr, "digitnet: interrupted after %zu of %d iterations%s\n", history.size(), o.iterations,
                      o.save.empty() ? "; nothing saved (no --save)" : ("; model saved to " + o.save).c_str());
         return kExitInterrupted;
@@ -162,7 +164,7 @@ int run_train(const TrainOptions& o) {
     if (file.test) test_accuracy = accuracy(predict_classes(backend->output(file.test->X)), file.test->labels);
 
     const Parameters trained = backend->parameters();
-    if (!o.save.empty()) save_weights(o.save, trained);
+    if (!o.save.empty()) save_weights(o.save, trained, "", &info);
     if (!o.history.empty()) {
         std::string csv = "iteration,cost\n";
         for (std::size_t i = 0; i < history.size(); ++i) {
@@ -229,6 +231,7 @@ int run_cost(const CostOptions& o) {
 }
 
 int run_predict(const PredictOptions& o) {
+    if (!o.image.empty()) return run_predict_image(o);
     if (o.set != "train" && o.set != "test") throw InputError("--set must be train or test, got " + o.set);
     const Parameters model = load_weights(o.model);
     const std::string data_path = data_path_or_default(o.data);

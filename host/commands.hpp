@@ -48,10 +48,13 @@ struct PredictOptions {
     std::string model, data;
     std::string set = "train";  // train | test
     std::string test_data;      // the test set for --set test (main.cpp makes test the default with it)
+    std::string image;          // a PNG of one digit to classify instead of a data set
     bool json = false;
     ComputeOptions compute;
 };
 int run_predict(const PredictOptions& options);
+// predict --image: one picture through the model (command_predict_image.cpp).
+int run_predict_image(const PredictOptions& options);
 
 struct GradcheckOptions {
     double lambda = 1.0;

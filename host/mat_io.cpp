@@ -41,22 +41,54 @@ MatFile open_for_reading(const std::string& path) {
     return mat;
 }
 
+// Deflate (zlib, used by compressed v5 and by v7.3 files) packs at most about 1032 bytes into one,
+// and every element takes at least one byte uncompressed: a variable of more elements than this
+// many times the file's size cannot be real.
+constexpr std::uint64_t max_elements_per_file_byte = 1100;
+
+// Checks a variable's header (from Mat_VarReadInfo or Mat_VarRead): a real numeric 2-D matrix whose
+// size the file can hold. Returns rows * cols.
+std::uint64_t check_header(const matvar_t& var, const std::string& where, std::uint64_t file_bytes) {
+    if (var.rank != 2 || !var.dims)
+        throw InputError(where + " has " + std::to_string(var.rank) + " dimensions, expected a 2-D matrix");
+    if (var.isComplex) throw InputError(where + " is complex, expected real numbers");
+    if (var.class_type == MAT_C_SPARSE || var.class_type == MAT_C_CELL || var.class_type == MAT_C_STRUCT ||
+        var.class_type == MAT_C_CHAR || var.class_type == MAT_C_OBJECT || var.class_type == MAT_C_FUNCTION)
+        throw InputError(where + " is not a numeric matrix");
+    const std::uint64_t rows = var.dims[0], cols = var.dims[1];
+    if (rows > 0x7fffffff || cols > 0x7fffffff) throw InputError(where + " is too large");
+    const std::uint64_t elements = rows * cols;  // < 2^62
+    if (elements / max_elements_per_file_byte > file_bytes)
+        throw InputError(where + " claims " + std::to_string(rows) + " x " + std::to_string(cols) + " values, more than a file of " +
+                         std::to_string(file_bytes) + " bytes can hold (a damaged file?)");
+    return elements;
+}
+
 // A real numeric 2-D matrix as doubles, row-major rows x cols. Returns an empty Matrix when the
 // variable is absent (callers decide whether that is an error).
 Matrix<double> read_matrix(mat_t* mat, const std::string& path, const char* name) {
-    MatVar var(Mat_VarRead(mat, name));
-    if (!var) return {};
+    // matio allocates whatever a variable's header claims before it reads the data, so a file of
+    // a few hundred bytes could make it ask for gigabytes (found by fuzz_mat_data): the header is
+    // read and checked first (Mat_VarReadInfo reads no data), then the variable.
     const std::string where = path + ": variable " + name;
-    if (var->rank != 2) throw InputError(where + " has " + std::to_string(var->rank) + " dimensions, expected a 2-D matrix");
-    if (var->isComplex) throw InputError(where + " is complex, expected real numbers");
-    if (var->class_type == MAT_C_SPARSE || var->class_type == MAT_C_CELL || var->class_type == MAT_C_STRUCT ||
-        var->class_type == MAT_C_CHAR || var->class_type == MAT_C_OBJECT || var->class_type == MAT_C_FUNCTION)
-        throw InputError(where + " is not a numeric matrix");
+    std::error_code ec;
+    const std::uint64_t file_bytes = std::filesystem::file_size(path, ec);
+    if (ec) throw InputError(path + ": cannot be read (" + ec.message() + ")");
+    {
+        MatVar info(Mat_VarReadInfo(mat, name));
+        if (!info) return {};
+        check_header(*info, where, file_bytes);
+    }
+    MatVar var(Mat_VarRead(mat, name));
+    if (!var) throw InputError(where + " cannot be read (a damaged file?)");
+    const std::uint64_t elements = check_header(*var, where, file_bytes);
     const std::size_t rows = var->dims[0], cols = var->dims[1];
-    if (rows > 0x7fffffff || cols > 0x7fffffff) throw InputError(where + " is too large");
     Matrix<double> out(static_cast<int>(rows), static_cast<int>(cols));
-    if (rows * cols == 0) return out;
-    if (!var->data) throw InputError(where + " has no data");
+    if (elements == 0) return out;
+    const std::size_t element_bytes = Mat_SizeOfClass(var->class_type);  // 0 for classes we do not read
+    if (element_bytes == 0) throw InputError(where + " has an unsupported numeric class");
+    if (!var->data || var->nbytes / element_bytes < elements)
+        throw InputError(where + " holds fewer values than its dimensions say (a damaged file?)");
     auto convert = [&](auto* data) {
         for (std::size_t c = 0; c < cols; ++c)
             for (std::size_t r = 0; r < rows; ++r)
@@ -182,7 +214,38 @@ Parameters load_weights(const std::string& path) {
     return p;
 }
 
-void save_weights(const std::string& path, const Parameters& parameters, const std::string& suffix) {
+namespace {
+bool write_row(mat_t* mat, const char* name, std::vector<double> values) {
+    std::size_t dims[2] = {1, values.size()};
+    MatVar var(Mat_VarCreate(name, MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims, values.data(), 0));
+    return var && Mat_VarWrite(mat, var.get(), MAT_COMPRESSION_NONE) == 0;
+}
+}  // namespace
+
+ModelInfo load_model_info(const std::string& path, int inputs) {
+    MatFile mat = open_for_reading(path);
+    ModelInfo info = default_model_info(inputs);
+    const Matrix<double> base = read_matrix(mat.get(), path, "digitnet_label_base");
+    const Matrix<double> image = read_matrix(mat.get(), path, "digitnet_image");
+    const Matrix<double> levels = read_matrix(mat.get(), path, "digitnet_pixel_levels");
+    if (base.size() == 1) info.label_base = static_cast<int>(base.data[0]);
+    if (image.size() == 3) {
+        const int rows = static_cast<int>(image.data[0]), cols = static_cast<int>(image.data[1]);
+        if (rows < 0 || cols < 0 || (rows * cols != inputs && rows != 0))
+            throw InputError(path + ": digitnet_image says " + std::to_string(rows) + " x " + std::to_string(cols) +
+                             " but the model takes " + std::to_string(inputs) + " inputs");
+        info.image = {rows, cols, image.data[2] != 0};
+    }
+    if (levels.size() == 2) {
+        info.background = levels.data[0];
+        info.ink = levels.data[1];
+        if (!std::isfinite(info.background) || !std::isfinite(info.ink) || info.background == info.ink)
+            throw InputError(path + ": digitnet_pixel_levels must be two different finite numbers");
+    }
+    return info;
+}
+
+void save_weights(const std::string& path, const Parameters& parameters, const std::string& suffix, const ModelInfo* info) {
     check_writable(path, "the output");
     write_atomically(path, [&](const std::string& temporary) {
         MatFile mat(Mat_CreateVer(temporary.c_str(), nullptr, MAT_FT_MAT5));
@@ -201,6 +264,14 @@ void save_weights(const std::string& path, const Parameters& parameters, const s
             if (!var || Mat_VarWrite(mat.get(), var.get(), MAT_COMPRESSION_ZLIB) != 0)
                 throw InputError(path + ": cannot write " + name + " (disk full?)");
         }
+        if (!info) return;
+        std::vector<double> sizes(layout.sizes.begin(), layout.sizes.end());
+        const bool written = write_row(mat.get(), "digitnet_layout", sizes) &&
+                             write_row(mat.get(), "digitnet_label_base", {double(info->label_base)}) &&
+                             write_row(mat.get(), "digitnet_image", {double(info->image.rows), double(info->image.cols),
+                                                                      info->image.column_major ? 1.0 : 0.0}) &&
+                             write_row(mat.get(), "digitnet_pixel_levels", {info->background, info->ink});
+        if (!written) throw InputError(path + ": cannot write the model's digitnet_* variables (disk full?)");
     });
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <random>
 
 #include "digitnet/atomic_file.hpp"
@@ -72,6 +73,43 @@ GrayImage hidden_units(const Parameters& parameters, ImageShape shape, int zoom)
         tiles.emplace_back(theta.begin(), theta.end());
     }
     return tile_grid(tiles, shape, grid_columns(layout.theta_rows(1)), zoom);
+}
+
+GrayImage read_png(const std::string& path) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) throw InputError(path + ": no such file");
+    png_image png{};
+    png.version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_file(&png, path.c_str()))
+        throw InputError(path + ": not a PNG image that libpng can read (" + std::string(png.message) + ")");
+    if (png.width == 0 || png.height == 0 || png.width > 16384 || png.height > 16384) {
+        png_image_free(&png);
+        throw InputError(path + ": image of " + std::to_string(png.width) + " x " + std::to_string(png.height) +
+                         " pixels is empty or too large (at most 16384 on a side)");
+    }
+    png.format = PNG_FORMAT_GA;  // grey + alpha, 8 bits: libpng converts colour and depth
+    std::vector<png_byte> bytes(PNG_IMAGE_SIZE(png));
+    if (!png_image_finish_read(&png, nullptr, bytes.data(), 0, nullptr))
+        throw InputError(path + ": cannot decode the PNG (" + std::string(png.message) + ")");
+
+    GrayImage image;
+    image.width = static_cast<int>(png.width);
+    image.height = static_cast<int>(png.height);
+    const std::size_t count = static_cast<std::size_t>(image.width) * image.height;
+    // The opaque pixels' mean says whether the strokes are dark or light.
+    double opaque_sum = 0.0, opaque_count = 0.0;
+    for (std::size_t i = 0; i < count; ++i) {
+        const double alpha = bytes[2 * i + 1] / 255.0;
+        opaque_sum += alpha * bytes[2 * i] / 255.0;
+        opaque_count += alpha;
+    }
+    const double canvas = opaque_count > 0 && opaque_sum / opaque_count < 0.5 ? 1.0 : 0.0;
+    image.pixels.resize(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        const double alpha = bytes[2 * i + 1] / 255.0;
+        image.pixels[i] = alpha * bytes[2 * i] / 255.0 + (1.0 - alpha) * canvas;
+    }
+    return image;
 }
 
 void write_png(const std::string& path, const GrayImage& image) {

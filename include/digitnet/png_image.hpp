@@ -28,6 +28,11 @@ GrayImage random_digits(const Dataset& data, int count, std::uint64_t seed, int 
 // The rows of Theta_1 without the bias column, each drawn as an image of the input's shape.
 GrayImage hidden_units(const Parameters& parameters, ImageShape shape, int zoom = 3);
 
+// Reads any PNG (grey or colour, 8 or 16 bits, with or without alpha) as grey levels in [0, 1].
+// Transparent parts are composited onto whichever of white or black the opaque strokes are not,
+// so a drawing on a transparent canvas keeps its contrast. Throws InputError naming the path.
+GrayImage read_png(const std::string& path);
+
 // Writes 8-bit grey PNG atomically (temporary file, then rename). Throws InputError naming the path.
 void write_png(const std::string& path, const GrayImage& image);
 

@@ -100,6 +100,10 @@ int run_train(const TrainOptions& o) {
     if (!(o.alpha > 0) || !std::isfinite(o.alpha)) throw InputError("--alpha must be a positive number, got " + std::to_string(o.alpha));
     if (!(o.lambda >= 0) || !std::isfinite(o.lambda)) throw InputError("--lambda must be zero or positive, got " + std::to_string(o.lambda));
     if (o.iterations < 1) throw InputError("--iters must be at least 1, got " + std::to_string(o.iterations));
+    if (o.epochs < 1) throw InputError("--epochs must be at least 1, got " + std::to_string(o.epochs));
+    if (o.batch < 1) throw InputError("--batch must be at least 1, got " + std::to_string(o.batch));
+    if (!(o.learning_rate > 0) || !std::isfinite(o.learning_rate))
+        throw InputError("--lr must be a positive number, got " + format_number(o.learning_rate));
     for (int h : o.hidden)
         if (h < 1) throw InputError("--hidden: every hidden layer needs at least 1 unit, got " + std::to_string(h));
     check_writable(o.save, "--save");
@@ -128,9 +132,16 @@ int run_train(const TrainOptions& o) {
     auto backend = backend_for(o.compute, o.compute.precision, initial.layout, train, o.json);
     backend->set_parameters(initial);
 
-    ProgressBar bar(o.iterations, !o.quiet && !o.json);
     TrainingPlan plan;
+    plan.optimizer = o.optimizer == "cg" ? Optimizer::ConjugateGradient : o.optimizer == "adam" ? Optimizer::Adam : Optimizer::GradientDescent;
     plan.gradient_descent = {o.iterations, o.alpha, o.lambda};
+    plan.adam.epochs = o.epochs;
+    plan.adam.batch = o.batch;
+    plan.adam.learning_rate = o.learning_rate;
+    plan.adam.seed = o.seed;
+    const int batch = std::min(o.batch, train.examples());
+    const int steps = plan.optimizer == Optimizer::Adam ? o.epochs * ((train.examples() + batch - 1) / batch) : o.iterations;
+    ProgressBar bar(steps, !o.quiet && !o.json);
     plan.on_progress = [&bar](int done, double cost) { bar.update(done, cost); };
     plan.interrupt = &install_interrupt_handler();
     plan.checkpoint_every = o.checkpoint_every;
@@ -139,7 +150,7 @@ int run_train(const TrainOptions& o) {
     plan.on_checkpoint = [&o, &info](const Parameters& parameters, int) { save_weights(o.save, parameters, "", &info); };
 
     const auto start = std::chrono::steady_clock::now();
-    const TrainingOutcome outcome = run_gradient_descent(*backend, plan);
+    const TrainingOutcome outcome = run_training(*backend, plan);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     bar.finish();
     const std::vector<double>& history = outcome.history;
@@ -153,7 +164,7 @@ int run_train(const TrainOptions& o) {
     }
     if (outcome.interrupted) {
         if (!o.save.empty()) save_weights(o.save, backend->parameters(), "", &info);
-        std::fprintf(stderr, "digitnet: interrupted after %zu of %d iterations%s\n", history.size(), o.iterations,
+        std::fprintf(stderr, "digitnet: interrupted after %zu of %d iterations%s\n", history.size(), steps,
                      o.save.empty() ? "; nothing saved (no --save)" : ("; model saved to " + o.save).c_str());
         return kExitInterrupted;
     }
@@ -179,6 +190,7 @@ int run_train(const TrainOptions& o) {
         json out{{"final_cost", final_cost},
                  {"train_accuracy", train_accuracy},
                  {"iterations", history.size()},
+                 {"optimizer", to_string(plan.optimizer)},
                  {"seconds", seconds},
                  {"device", to_string(backend->device())},
                  {"device_name", backend->device_name()},
@@ -193,7 +205,13 @@ int run_train(const TrainOptions& o) {
     } else {
         std::printf("trained %s on %s (%d examples), %s, %s\n", initial.layout.describe().c_str(), data_path.c_str(),
                     train.examples(), backend->device_name().c_str(), to_string(backend->precision()));
-        std::printf("  iterations      %zu (alpha %g, lambda %g)\n", history.size(), o.alpha, o.lambda);
+        if (plan.optimizer == Optimizer::Adam)
+            std::printf("  optimizer       adam: %zu steps (%d epochs of batches of %d, lr %g, lambda %g)\n", history.size(),
+                        o.epochs, batch, o.learning_rate, o.lambda);
+        else if (plan.optimizer == Optimizer::ConjugateGradient)
+            std::printf("  optimizer       cg: %zu line searches (lambda %g)\n", history.size(), o.lambda);
+        else
+            std::printf("  iterations      %zu (alpha %g, lambda %g)\n", history.size(), o.alpha, o.lambda);
         std::printf("  final cost      %.6f\n", final_cost);
         std::printf("  train accuracy  %s\n", percent(train_accuracy).c_str());
         if (test_accuracy) std::printf("  test accuracy   %s (%d held-out examples)\n", percent(*test_accuracy).c_str(), file.test->examples());

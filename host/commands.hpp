@@ -23,8 +23,11 @@ struct TrainOptions {
     std::string data;  // empty: the embedded data/digits20.mat
     std::vector<int> hidden{25};
     bool hidden_given = false;
-    int iterations = 800;
+    std::string optimizer = "gd";  // gd | cg | adam
+    int iterations = 800;          // gd: steps; cg: line searches
     double alpha = 0.8;
+    int epochs = 10, batch = 128;  // adam
+    double learning_rate = 1e-3;   // adam
     double lambda = 1.0;
     std::uint64_t seed = 1;
     std::string init, save, history;

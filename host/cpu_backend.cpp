@@ -48,8 +48,9 @@ struct Slice {
     std::vector<T> gradient;                  // sum over the slice of d_l^T A_(l-1), flat as Parameters
     double cost_sum = 0.0;                    // sum over the slice of the output cost terms
 
-    // Rows [begin, begin + m) of X; labels when training.
-    Slice(const Layout& layout, const Matrix<double>& X, int begin, int m_, const std::vector<int>* labels)
+    // input(i, j) is feature j of the slice's example i; label(i) its class, when training.
+    template <class Input, class Label>
+    Slice(const Layout& layout, int m_, Input input, Label label, bool training)
         : m(m_), activations(static_cast<std::size_t>(layout.layers())) {
         for (int l = 0; l < layout.layers(); ++l) {
             auto& a = activations[static_cast<std::size_t>(l)];
@@ -58,15 +59,23 @@ struct Slice {
         }
         T* a0 = activations[0].data();
         for (int i = 0; i < m; ++i)
-            for (int j = 0; j < X.cols; ++j) a0[static_cast<std::size_t>(j + 1) * m + i] = static_cast<T>(X(begin + i, j));
+            for (int j = 0; j < layout.inputs(); ++j) a0[static_cast<std::size_t>(j + 1) * m + i] = input(i, j);
         const std::size_t outputs = static_cast<std::size_t>(layout.classes()) * m;
         z_out.assign(outputs, T(0));
-        if (!labels) return;
+        if (!training) return;
         one_hot.assign(outputs, T(0));
-        for (int i = 0; i < m; ++i) one_hot[static_cast<std::size_t>((*labels)[static_cast<std::size_t>(begin + i)]) * m + i] = T(1);
+        for (int i = 0; i < m; ++i) one_hot[static_cast<std::size_t>(label(i)) * m + i] = T(1);
         deltas.resize(static_cast<std::size_t>(layout.layers()) + 1);
         for (int l = 1; l <= layout.layers(); ++l) deltas[static_cast<std::size_t>(l)].assign(static_cast<std::size_t>(layout.sizes[l]) * m, T(0));
         gradient.assign(layout.parameter_count(), T(0));
+    }
+
+    // Feature j of example i, and example i's class, as stored here.
+    T input(int i, int j) const { return activations[0][static_cast<std::size_t>(j + 1) * m + i]; }
+    int label(int i, int classes) const {
+        for (int k = 0; k < classes; ++k)
+            if (one_hot[static_cast<std::size_t>(k) * m + i] != T(0)) return k;
+        return 0;
     }
 };
 
@@ -87,16 +96,18 @@ private:
 
 int thread_count() { return std::max(1, omp_get_max_threads()); }
 
-// Cuts m examples into at most `threads` slices of nearly equal size.
-template <class T>
-std::vector<Slice<T>> make_slices(const Layout& layout, const Matrix<double>& X, const std::vector<int>* labels) {
-    const int m = X.rows, count = std::max(1, std::min(thread_count(), m));
+// Cuts m examples into at most `threads` slices of nearly equal size. input(i, j) and label(i)
+// give feature j and the class of example i (0..m-1).
+template <class T, class Input, class Label>
+std::vector<Slice<T>> make_slices(const Layout& layout, int m, Input input, Label label, bool training) {
+    const int count = std::max(1, std::min(thread_count(), m));
     std::vector<Slice<T>> slices;
     slices.reserve(static_cast<std::size_t>(count));
     for (int s = 0; s < count; ++s) {
         const int begin = static_cast<int>(static_cast<long long>(m) * s / count);
         const int end = static_cast<int>(static_cast<long long>(m) * (s + 1) / count);
-        slices.emplace_back(layout, X, begin, end - begin, labels);
+        slices.emplace_back(layout, end - begin, [&](int i, int j) { return input(begin + i, j); },
+                            [&](int i) { return label(begin + i); }, training);
     }
     return slices;
 }
@@ -114,7 +125,12 @@ public:
                              " classes but the network outputs " + std::to_string(layout.classes()));
         // The threads are ours (one slice each); a GEMM runs on the thread that calls it.
         openblas_set_num_threads(1);
-        slices_ = make_slices<T>(layout, train.X, &train.labels);
+        slices_ = make_slices<T>(
+            layout, m_, [&](int i, int j) { return static_cast<T>(train.X(i, j)); },
+            [&](int i) { return train.labels[static_cast<std::size_t>(i)]; }, true);
+        for (const Slice<T>& slice : slices_) {
+            for (int i = 0; i < slice.m; ++i) owner_.push_back({static_cast<int>(&slice - slices_.data()), i});
+        }
         theta_.assign(layout.parameter_count(), T(0));
         gradient_.assign(layout.parameter_count(), T(0));
     }
@@ -139,7 +155,7 @@ public:
     }
 
     double cost_and_gradient(double lambda, Parameters* gradient) override {
-        const double cost = compute(lambda, gradient != nullptr);
+        const double cost = compute(slices_, m_, lambda, gradient != nullptr);
         if (gradient) {
             *gradient = Parameters(layout_);
             std::copy(gradient_.begin(), gradient_.end(), gradient->values.begin());
@@ -152,11 +168,30 @@ public:
         history.reserve(static_cast<std::size_t>(options.iterations));
         for (int it = 0; it < options.iterations; ++it) {
             if (observer.stop_requested && observer.stop_requested->load()) break;
-            history.push_back(compute(options.lambda, true));
+            history.push_back(compute(slices_, m_, options.lambda, true));
             cpu::descend(theta_.data(), gradient_.data(), static_cast<T>(options.alpha), theta_.size());
             if (observer.on_progress) observer.on_progress(it + 1, history.back());
         }
         return history;
+    }
+
+    double cost_and_gradient_on(std::span<const int> rows, double lambda, Parameters* gradient) override {
+        if (rows.empty()) throw InputError("a mini-batch needs at least one example");
+        for (int row : rows)
+            if (row < 0 || row >= m_) throw InputError("mini-batch row " + std::to_string(row) + " is outside the training set");
+        // Gathered from the training slices, where the examples already are in T.
+        auto located = [&](int i) { return owner_[static_cast<std::size_t>(rows[static_cast<std::size_t>(i)])]; };
+        std::vector<Slice<T>> batch = make_slices<T>(
+            layout_, static_cast<int>(rows.size()),
+            [&](int i, int j) { return slices_[static_cast<std::size_t>(located(i).slice)].input(located(i).index, j); },
+            [&](int i) { return slices_[static_cast<std::size_t>(located(i).slice)].label(located(i).index, layout_.classes()); },
+            true);
+        const double cost = compute(batch, static_cast<int>(rows.size()), lambda, gradient != nullptr);
+        if (gradient) {
+            *gradient = Parameters(layout_);
+            std::copy(gradient_.begin(), gradient_.end(), gradient->values.begin());
+        }
+        return cost;
     }
 
     Matrix<double> output(const Matrix<double>& X) override {
@@ -166,7 +201,8 @@ public:
         const int K = layout_.classes();
         Matrix<double> h(X.rows, K);
         if (X.rows == 0) return h;
-        std::vector<Slice<T>> slices = make_slices<T>(layout_, X, nullptr);
+        std::vector<Slice<T>> slices = make_slices<T>(
+            layout_, X.rows, [&](int i, int j) { return static_cast<T>(X(i, j)); }, [](int) { return 0; }, false);
         const int count = static_cast<int>(slices.size());
 #pragma omp parallel for schedule(static, 1) num_threads(count)
         for (int s = 0; s < count; ++s) {
@@ -225,16 +261,17 @@ private:
         }
     }
 
-    double compute(double lambda, bool want_gradient) {
-        const int count = static_cast<int>(slices_.size());
+    // J over the examples in `slices` (m of them); fills gradient_ when asked.
+    double compute(std::vector<Slice<T>>& slices, int examples, double lambda, bool want_gradient) {
+        const int count = static_cast<int>(slices.size());
 #pragma omp parallel for schedule(static, 1) num_threads(count)
         for (int s = 0; s < count; ++s) {
             const FlushDenormals flush;
-            forward_backward(slices_[static_cast<std::size_t>(s)], want_gradient);
+            forward_backward(slices[static_cast<std::size_t>(s)], want_gradient);
         }
 
         double cost_sum = 0.0;
-        for (const Slice<T>& slice : slices_) cost_sum += slice.cost_sum;
+        for (const Slice<T>& slice : slices) cost_sum += slice.cost_sum;
         double squares = 0.0;
         for (int l = 1; l <= layout_.layers(); ++l) {
             const int rows = layout_.theta_rows(l), cols = layout_.theta_cols(l);
@@ -244,7 +281,7 @@ private:
                     squares += w * w;
                 }
         }
-        const double m = m_;
+        const double m = examples;
         const double cost = cost_sum / m + lambda / (2.0 * m) * squares;
         if (!want_gradient) return cost;
 
@@ -257,7 +294,7 @@ private:
                 for (int c = 0; c < cols; ++c) {
                     const std::size_t j = offset + static_cast<std::size_t>(r) * cols + c;
                     T sum = 0;
-                    for (const Slice<T>& slice : slices_) sum += slice.gradient[j];
+                    for (const Slice<T>& slice : slices) sum += slice.gradient[j];
                     gradient_[j] = sum * inverse_m + (c == 0 ? T(0) : reg * theta_[j]);
                 }
         }
@@ -268,6 +305,10 @@ private:
     Layout layout_;
     int m_;
     std::vector<Slice<T>> slices_;
+    struct Location {
+        int slice, index;
+    };
+    std::vector<Location> owner_;  // where training example i lives among the slices
     std::vector<T> theta_;     // flat, as Parameters
     std::vector<T> gradient_;  // flat, as Parameters
 };

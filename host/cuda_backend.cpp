@@ -10,6 +10,14 @@
 //   z_out           (m, K)             z_L
 //   delta[l]        (m, s_l)           d_l, l = 1..L
 //   theta, grad     all Thetas, flat
+// These per-example buffers (activations, Y, deltas, cost partials, and the GEMM scalars {0, 1, 1/m})
+// make up an ExampleSet. There are two: train_, the whole training set, and batch_, a mini-batch
+// for cost_and_gradient_on. batch_ is allocated for the largest batch seen so far and reused (a
+// smaller batch uses a prefix of each buffer, and its own m and 1/m), so a training run with a fixed
+// batch size allocates once. A mini-batch call is one upload (1/m and the row indices, packed into
+// one pinned buffer), gather_rows copies the chosen rows of A0 and Y from train_ into batch_ on the
+// device, the same cost/gradient steps run on batch_, and one download brings back J and the
+// gradient.
 //
 // How cuBLAS sees them. cuBLAS is column-major: a row-major r x c matrix with row stride c is, to
 // cuBLAS, its transpose (c x r) with leading dimension c. So every product below is computed
@@ -39,9 +47,11 @@
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -50,6 +60,7 @@
 #include "cuda_check.hpp"
 #include "device_buffer.hpp"
 #include "digitnet/errors.hpp"
+#include "gather_rows.cuh"
 #include "gradient_descent_update.cuh"
 #include "one_hot.cuh"
 #include "output_delta_cost.cuh"
@@ -194,6 +205,7 @@ public:
     void set_parameters(const Parameters& parameters) override;
     Parameters parameters() const override;
     double cost_and_gradient(double lambda, Parameters* gradient) override;
+    double cost_and_gradient_on(std::span<const int> rows, double lambda, Parameters* gradient) override;
     std::vector<double> gradient_descent(const GradientDescentOptions& options,
                                          const TrainingObserver& observer) override;
     Matrix<double> output(const Matrix<double>& X) override;
@@ -208,18 +220,46 @@ private:
     Activations make_activations(int m) const;
     void upload_inputs(const Matrix<double>& X, Activations& activations);
 
+    // Everything a cost-and-gradient pass over a set of examples writes or reads per example: the
+    // training set (train_) or a mini-batch (batch_). The buffers hold `capacity` examples; the pass
+    // uses the first m() of them.
+    //   header: the GEMM scalars {0, 1, 1/m} in T (cuBLAS reads alpha and beta from the device),
+    //           then, for a mini-batch, room for `capacity` row indices (int): both arrive in one
+    //           upload. kScalarBytes is a multiple of alignof(int), so the indices are aligned.
+    struct ExampleSet {
+        int capacity = 0;
+        Activations act;  // act.m = m, the examples in use (<= capacity)
+        DeviceBuffer<T> Y;                   // (capacity, K), one-hot
+        std::vector<DeviceBuffer<T>> delta;  // delta[l] (capacity, s_l), l = 1..L (delta[0] unused)
+        DeviceBuffer<std::byte> header;
+        DeviceBuffer<double> cost_partials;  // output_delta_cost_partials(capacity, K)
+
+        int m() const { return act.m; }
+        const T* scalars() const { return reinterpret_cast<const T*>(header.data()); }
+        const T* inverse_m() const { return scalars() + 2; }
+        int* rows() { return reinterpret_cast<int*>(header.data() + kScalarBytes); }
+    };
+    static constexpr std::size_t kScalarBytes = 3 * sizeof(T);
+    static_assert(kScalarBytes % alignof(int) == 0, "the row indices follow the scalars in the header");
+    ExampleSet make_example_set(int capacity, bool with_rows) const;
+    void reserve_batch(int m);
+
     void use_device() const { CUDA_CHECK(cudaSetDevice(ordinal_)); }
     const T* theta(int l) const { return theta_.data() + layout_.theta_offset(l); }
     T* grad(int l) { return grad_.data() + layout_.theta_offset(l); }
-    const T* one() const { return scalars_.data() + 1; }
-    const T* zero() const { return scalars_.data(); }
-    const T* inverse_m() const { return scalars_.data() + 2; }
+    // 0 and 1 are the same in every set's header: the training set's serve every GEMM.
+    const T* zero() const { return train_.scalars(); }
+    const T* one() const { return train_.scalars() + 1; }
 
     // The steps of an iteration, enqueued on stream_ (and side_): usable eagerly and under capture.
     void enqueue_forward(Activations& activations);
-    void enqueue_cost_and_gradient(double lambda, bool with_gradient, double* history, int* iteration);
-    void enqueue_backward();
+    void enqueue_cost_and_gradient(ExampleSet& set, double lambda, bool with_gradient, double* history,
+                                   int* iteration);
+    void enqueue_backward(ExampleSet& set);
     void enqueue_update(double alpha);
+    // Queues the download of J (from probe_cost_) and, when gradient is not null, of grad_, waits
+    // for the stream, and returns J (filling *gradient).
+    double download_cost_and_gradient(Parameters* gradient);
 
     GraphExec capture_iterations(int count, double alpha, double lambda);
     void prepare_graphs(const GradientDescentOptions& options);
@@ -238,12 +278,14 @@ private:
     DeviceBuffer<std::byte> workspace_;  // declared before cublas_: the handle goes first
     Cublas cublas_;
 
-    Activations train_;
-    DeviceBuffer<T> Y_;
-    std::vector<DeviceBuffer<T>> delta_;  // delta_[l], l = 1..L (delta_[0] unused)
+    ExampleSet train_;  // the whole training set, uploaded once
+    ExampleSet batch_;  // the current mini-batch; empty until cost_and_gradient_on
+    int widest_row_ = 0;  // the most elements one example has in any per-example buffer
+    PinnedBuffer<std::byte> batch_staging_;  // batch_.header's host side: {0, 1, 1/m} and the rows
+    PinnedBuffer<T> gradient_staging_;       // the gradient's download target
+    PinnedBuffer<double> cost_staging_;      // J's download target
     DeviceBuffer<T> theta_, grad_, mask_;
-    DeviceBuffer<T> scalars_;  // {0, 1, 1/m}: cuBLAS reads alpha and beta from the device
-    DeviceBuffer<double> cost_partials_, square_partials_;
+    DeviceBuffer<double> square_partials_;
     DeviceBuffer<double> probe_cost_;  // where cost_and_gradient's J goes
     DeviceBuffer<int> iteration_;      // the regularized_cost kernel's write position
     DeviceBuffer<double> history_;     // gradient_descent's cost history, iterations entries
@@ -292,19 +334,20 @@ CudaBackend<T>::CudaBackend(const UsableDevice& device, const Layout& layout, co
     CUBLAS_CHECK(cublasSetAtomicsMode(handle, CUBLAS_ATOMICS_NOT_ALLOWED));
     CUBLAS_CHECK(cublasSetMathMode(handle, CUBLAS_DEFAULT_MATH));
 
-    // The training set: A0 = [1, X] and the one-hot Y, built on the device.
-    train_ = make_activations(m_);
-    upload_inputs(train.X, train_);
+    // The training set: A0 = [1, X] and the one-hot Y, built on the device, and its scalars.
+    for (int l = 0; l <= L; ++l) widest_row_ = std::max(widest_row_, layout_.sizes[l] + (l < L ? 1 : 0));
+    train_ = make_example_set(m_, false);
+    upload_inputs(train.X, train_.act);
     {
         DeviceBuffer<int> labels(static_cast<std::size_t>(m_), "the labels");
         labels.upload(train.labels.data(), train.labels.size(), stream_.get());
-        Y_ = DeviceBuffer<T>(static_cast<std::size_t>(m_) * layout_.classes(), "the one-hot labels Y");
-        kernels::one_hot(m_, layout_.classes(), labels.data(), Y_.data(), stream_.get());
+        kernels::one_hot(m_, layout_.classes(), labels.data(), train_.Y.data(), stream_.get());
+        const T scalars[3] = {T(0), T(1), static_cast<T>(1.0 / m_)};
+        // Pageable source: the runtime stages it before returning, so `scalars` may go out of scope.
+        CUDA_CHECK(cudaMemcpyAsync(train_.header.data(), scalars, kScalarBytes, cudaMemcpyHostToDevice,
+                                   stream_.get()));
         CUDA_CHECK(cudaStreamSynchronize(stream_.get()));  // before `labels` is freed
     }
-    delta_.resize(static_cast<std::size_t>(L) + 1);
-    for (int l = 1; l <= L; ++l)
-        delta_[l] = DeviceBuffer<T>(static_cast<std::size_t>(m_) * layout_.sizes[l], "a layer's deltas");
 
     // Parameters (zero until set_parameters), the gradient, and the regularisation mask: 0 on the
     // bias column of each Theta_l, 1 elsewhere.
@@ -317,24 +360,23 @@ CudaBackend<T>::CudaBackend(const UsableDevice& device, const Layout& layout, co
         for (int row = 0; row < layout_.theta_rows(l); ++row)
             mask[layout_.theta_offset(l) + static_cast<std::size_t>(row) * layout_.theta_cols(l)] = T(0);
     mask_.upload(mask.data(), mask.size(), stream_.get());
-    const T scalars[3] = {T(0), T(1), static_cast<T>(1.0 / m_)};
-    scalars_ = DeviceBuffer<T>(3, "the GEMM scalars");
-    scalars_.upload(scalars, 3, stream_.get());
 
-    cost_partials_ = DeviceBuffer<double>(
-        static_cast<std::size_t>(kernels::output_delta_cost_partials(m_, layout_.classes())), "the cost partials");
     square_partials_ = DeviceBuffer<double>(
         static_cast<std::size_t>(kernels::regularized_gradient_init_partials(parameter_count_)),
         "the regularisation partials");
     probe_cost_ = DeviceBuffer<double>(1, "the cost");
     iteration_ = DeviceBuffer<int>(1, "the iteration counter");
     latest_cost_ = PinnedBuffer<double>(2);
+    // Pinned download targets: the copies of J and the gradient are true async DMA, and
+    // cost_and_gradient(_on), called once per mini-batch, allocates nothing.
+    gradient_staging_ = PinnedBuffer<T>(parameters);
+    cost_staging_ = PinnedBuffer<double>(1);
 
     // Warm-up: one full iteration (update with alpha 0, which leaves Theta unchanged) loads every
     // kernel and lets cuBLAS pick its kernels now, outside any graph capture, and reports a build
     // without code for this GPU here rather than in the middle of training.
     iteration_.fill_zero(stream_.get());
-    enqueue_cost_and_gradient(0.0, true, probe_cost_.data(), iteration_.data());
+    enqueue_cost_and_gradient(train_, 0.0, true, probe_cost_.data(), iteration_.data());
     enqueue_update(0.0);
     CUDA_CHECK(cudaStreamSynchronize(stream_.get()));
 }
@@ -349,6 +391,39 @@ typename CudaBackend<T>::Activations CudaBackend<T>::make_activations(int m) con
         activations.a.emplace_back(static_cast<std::size_t>(m) * (layout_.sizes[l] + 1), "a layer's activations");
     activations.z_out = DeviceBuffer<T>(static_cast<std::size_t>(m) * layout_.classes(), "the output layer");
     return activations;
+}
+
+// The buffers of an ExampleSet for `capacity` examples (act.m = capacity until a batch sets it);
+// with_rows adds room for `capacity` row indices after the scalars. Nothing is uploaded here.
+template <class T>
+typename CudaBackend<T>::ExampleSet CudaBackend<T>::make_example_set(int capacity, bool with_rows) const {
+    const int L = layout_.layers();
+    const auto examples = static_cast<std::size_t>(capacity);
+    ExampleSet set;
+    set.capacity = capacity;
+    set.act = make_activations(capacity);
+    set.Y = DeviceBuffer<T>(examples * layout_.classes(), "the one-hot labels Y");
+    set.delta.resize(static_cast<std::size_t>(L) + 1);
+    for (int l = 1; l <= L; ++l) set.delta[l] = DeviceBuffer<T>(examples * layout_.sizes[l], "a layer's deltas");
+    set.header = DeviceBuffer<std::byte>(kScalarBytes + (with_rows ? examples * sizeof(int) : 0),
+                                         "the GEMM scalars and row indices");
+    set.cost_partials = DeviceBuffer<double>(
+        static_cast<std::size_t>(kernels::output_delta_cost_partials(capacity, layout_.classes())),
+        "the cost partials");
+    return set;
+}
+
+// Makes batch_ (and its pinned staging buffer) hold at least m examples. Grows only: a smaller batch
+// uses a prefix, so steady-state mini-batch training allocates nothing. The old buffers are freed
+// first (lower peak memory); no work on them is pending, as every call waits for its stream before
+// returning (and cudaFree waits for the device besides).
+template <class T>
+void CudaBackend<T>::reserve_batch(int m) {
+    if (m <= batch_.capacity) return;
+    batch_ = ExampleSet{};
+    batch_staging_ = PinnedBuffer<std::byte>{};
+    batch_ = make_example_set(m, true);
+    batch_staging_ = PinnedBuffer<std::byte>(kScalarBytes + static_cast<std::size_t>(m) * sizeof(int));
 }
 
 // X (m, s0) in double on the host -> a[0] = A0 = [1, X] (m, s0+1) in T on the device.
@@ -386,46 +461,50 @@ void CudaBackend<T>::enqueue_forward(Activations& activations) {
     }
 }
 
-// J at the current Theta into history[*iteration] (then ++*iteration), and, with_gradient, the
-// gradient into grad_. The regularisation runs on a side branch beside the forward pass:
+// J over the examples of `set` (m = set.m()) at the current Theta into history[*iteration] (then
+// ++*iteration), and, with_gradient, the gradient into grad_. The regularisation runs on a side
+// branch beside the forward pass:
 //   stream_: forward ......... output_delta_cost ── (wait regularized) backward ── (wait join)
 //   side_:   regularized_gradient_init ── (wait cost_terms) regularized_cost ──┘
 template <class T>
-void CudaBackend<T>::enqueue_cost_and_gradient(double lambda, bool with_gradient, double* history,
-                                               int* iteration) {
+void CudaBackend<T>::enqueue_cost_and_gradient(ExampleSet& set, double lambda, bool with_gradient,
+                                               double* history, int* iteration) {
     const int L = layout_.layers();
     const int K = layout_.classes();
+    const int m = set.m();
     cudaStream_t main = stream_.get();
     cudaStream_t side = side_.get();
 
     CUDA_CHECK(cudaEventRecord(fork_.get(), main));
     CUDA_CHECK(cudaStreamWaitEvent(side, fork_.get(), 0));
-    kernels::regularized_gradient_init(parameter_count_, theta_.data(), mask_.data(), static_cast<T>(lambda / m_),
+    kernels::regularized_gradient_init(parameter_count_, theta_.data(), mask_.data(), static_cast<T>(lambda / m),
                                        grad_.data(), square_partials_.data(), side);
     CUDA_CHECK(cudaEventRecord(regularized_.get(), side));
 
-    enqueue_forward(train_);
-    kernels::output_delta_cost(m_, K, train_.z_out.data(), Y_.data(), delta_[L].data(), cost_partials_.data(),
-                               main);
+    enqueue_forward(set.act);
+    kernels::output_delta_cost(m, K, set.act.z_out.data(), set.Y.data(), set.delta[L].data(),
+                               set.cost_partials.data(), main);
 
     CUDA_CHECK(cudaEventRecord(cost_terms_.get(), main));
     CUDA_CHECK(cudaStreamWaitEvent(side, cost_terms_.get(), 0));
-    kernels::regularized_cost(cost_partials_.data(), static_cast<int>(cost_partials_.size()),
-                              square_partials_.data(), static_cast<int>(square_partials_.size()), 1.0 / m_,
-                              lambda / (2.0 * m_), history, iteration, side);
+    // Only the partials of the m examples in use: a batch's buffer may be longer (its prefix is used).
+    kernels::regularized_cost(set.cost_partials.data(), kernels::output_delta_cost_partials(m, K),
+                              square_partials_.data(), static_cast<int>(square_partials_.size()), 1.0 / m,
+                              lambda / (2.0 * m), history, iteration, side);
     CUDA_CHECK(cudaEventRecord(join_.get(), side));
 
     CUDA_CHECK(cudaStreamWaitEvent(main, regularized_.get(), 0));
-    if (with_gradient) enqueue_backward();
+    if (with_gradient) enqueue_backward(set);
     CUDA_CHECK(cudaStreamWaitEvent(main, join_.get(), 0));
 }
 
-// Back-propagation from d_L (already in delta_[L]) on stream_; grad_ already holds
-// (lambda/m) [0, Theta_l[:, 1:]], to which each gradient GEMM adds with beta = 1.
+// Back-propagation over the m = set.m() examples of `set`, from d_L (already in set.delta[L]) on
+// stream_; grad_ already holds (lambda/m) [0, Theta_l[:, 1:]], to which each gradient GEMM adds with
+// beta = 1. alpha = 1/m is the set's own device scalar.
 template <class T>
-void CudaBackend<T>::enqueue_backward() {
+void CudaBackend<T>::enqueue_backward(ExampleSet& set) {
     const int L = layout_.layers();
-    const int m = m_;
+    const int m = set.m();
     for (int l = L; l >= 1; --l) {
         const int units = layout_.sizes[l];           // s_l
         const int inputs = layout_.sizes[l - 1] + 1;  // s_(l-1) + 1
@@ -436,8 +515,8 @@ void CudaBackend<T>::enqueue_backward() {
         //   B = d_l, row-major (m x s_l), is d_l^T to cuBLAS (ldb = s_l): transb = T gives d_l (m x s_l).
         //   C = grad_l^T (M x N = s_(l-1)+1 x s_l, ldc = s_(l-1)+1), alpha = 1/m, beta = 1.
         // The sum runs over the m examples (K = m): cuBLAS may split it, deterministically.
-        CUBLAS_CHECK(gemm(cublas_.get(), CUBLAS_OP_N, CUBLAS_OP_T, inputs, units, m, inverse_m(),
-                          train_.a[l - 1].data(), inputs, delta_[l].data(), units, one(), grad(l), inputs));
+        CUBLAS_CHECK(gemm(cublas_.get(), CUBLAS_OP_N, CUBLAS_OP_T, inputs, units, m, set.inverse_m(),
+                          set.act.a[l - 1].data(), inputs, set.delta[l].data(), units, one(), grad(l), inputs));
         if (l == 1) break;
         const int below = layout_.sizes[l - 1];  // s_(l-1), the hidden layer the error goes back to
         // d_(l-1) = (d_l Theta_l[:, 1:]) .* a_(l-1) (1 - a_(l-1)). The product P = d_l Theta_l[:, 1:] is
@@ -446,10 +525,10 @@ void CudaBackend<T>::enqueue_backward() {
         //       one element in drops its row 0 (Theta_l's bias column), leaving Theta_l[:, 1:]^T
         //       (s_(l-1) x s_l) with lda = s_(l-1)+1: transa = N, and no copy without the bias column.
         //   B = d_l, row-major (m x s_l), is d_l^T (s_l x m) to cuBLAS (ldb = s_l): transb = N.
-        //   C = P^T (M x N = s_(l-1) x m, ldc = s_(l-1)), i.e. P row-major in delta_[l-1].
+        //   C = P^T (M x N = s_(l-1) x m, ldc = s_(l-1)), i.e. P row-major in set.delta[l-1].
         CUBLAS_CHECK(gemm(cublas_.get(), CUBLAS_OP_N, CUBLAS_OP_N, below, m, units, one(), theta(l) + 1, inputs,
-                          delta_[l].data(), units, zero(), delta_[l - 1].data(), below));
-        kernels::sigmoid_gradient_delta(m, below, train_.a[l - 1].data(), delta_[l - 1].data(), stream_.get());
+                          set.delta[l].data(), units, zero(), set.delta[l - 1].data(), below));
+        kernels::sigmoid_gradient_delta(m, below, set.act.a[l - 1].data(), set.delta[l - 1].data(), stream_.get());
     }
 }
 
@@ -482,23 +561,63 @@ Parameters CudaBackend<T>::parameters() const {
 }
 
 template <class T>
-double CudaBackend<T>::cost_and_gradient(double lambda, Parameters* gradient) {
-    use_device();
-    iteration_.fill_zero(stream_.get());
-    enqueue_cost_and_gradient(lambda, gradient != nullptr, probe_cost_.data(), iteration_.data());
-    double cost = 0.0;
-    probe_cost_.download(&cost, 1, stream_.get());
-    std::vector<T> values;
-    if (gradient != nullptr) {
-        values.resize(static_cast<std::size_t>(parameter_count_));
-        grad_.download(values.data(), values.size(), stream_.get());
-    }
+double CudaBackend<T>::download_cost_and_gradient(Parameters* gradient) {
+    probe_cost_.download(cost_staging_.data(), 1, stream_.get());
+    if (gradient != nullptr) grad_.download(gradient_staging_.data(), gradient_staging_.size(), stream_.get());
     CUDA_CHECK(cudaStreamSynchronize(stream_.get()));
     if (gradient != nullptr) {
         *gradient = Parameters(layout_);
-        std::copy(values.begin(), values.end(), gradient->values.begin());
+        std::copy(gradient_staging_.data(), gradient_staging_.data() + gradient_staging_.size(),
+                  gradient->values.begin());
     }
-    return cost;
+    return cost_staging_[0];
+}
+
+template <class T>
+double CudaBackend<T>::cost_and_gradient(double lambda, Parameters* gradient) {
+    use_device();
+    iteration_.fill_zero(stream_.get());
+    enqueue_cost_and_gradient(train_, lambda, gradient != nullptr, probe_cost_.data(), iteration_.data());
+    return download_cost_and_gradient(gradient);
+}
+
+// A mini-batch: the rows are checked on the host (the gather kernel trusts them), staged with the
+// batch's {0, 1, 1/m} in pinned memory and uploaded in one copy; gather_rows builds the batch's A0
+// and Y from the training set's on the device; then the same steps as the full batch run on batch_.
+// Runs eagerly (never captured), so batch_ may grow between calls without touching the graphs,
+// which only use train_.
+template <class T>
+double CudaBackend<T>::cost_and_gradient_on(std::span<const int> rows, double lambda, Parameters* gradient) {
+    if (rows.empty()) throw InputError("a mini-batch needs at least one example");
+    for (const int row : rows)
+        if (row < 0 || row >= m_)
+            throw InputError("mini-batch row " + std::to_string(row) + " is outside the training set (0.." +
+                             std::to_string(m_ - 1) + ")");
+    // Every launch and GEMM dimension over the batch must fit an int: m times the widest row.
+    if (rows.size() > static_cast<std::size_t>(kernels::kMaxLinearElements) / static_cast<std::size_t>(widest_row_))
+        throw InputError("a mini-batch of " + std::to_string(rows.size()) + " examples is too large for the GPU backend");
+    const int m = static_cast<int>(rows.size());
+    const int K = layout_.classes();
+    use_device();
+    reserve_batch(m);
+
+    // One upload: {0, 1, 1/m} then the row indices, into batch_.header. The staging buffer is free
+    // to overwrite: the previous call waited for its stream before returning.
+    const T scalars[3] = {T(0), T(1), static_cast<T>(1.0 / m)};
+    std::memcpy(batch_staging_.data(), scalars, kScalarBytes);
+    std::memcpy(batch_staging_.data() + kScalarBytes, rows.data(), rows.size_bytes());
+    CUDA_CHECK(cudaMemcpyAsync(batch_.header.data(), batch_staging_.data(), kScalarBytes + rows.size_bytes(),
+                               cudaMemcpyHostToDevice, stream_.get()));
+    batch_.act.m = m;
+
+    // batch A0[i, :] = train A0[rows[i], :] and batch Y[i, :] = train Y[rows[i], :].
+    const int inputs = layout_.inputs() + 1;
+    kernels::gather_rows(m, inputs, batch_.rows(), train_.act.a[0].data(), batch_.act.a[0].data(), stream_.get());
+    kernels::gather_rows(m, K, batch_.rows(), train_.Y.data(), batch_.Y.data(), stream_.get());
+
+    iteration_.fill_zero(stream_.get());
+    enqueue_cost_and_gradient(batch_, lambda, gradient != nullptr, probe_cost_.data(), iteration_.data());
+    return download_cost_and_gradient(gradient);
 }
 
 // Captures `count` iterations (cost, gradient, update) from stream_ into an executable graph. The
@@ -508,7 +627,7 @@ GraphExec CudaBackend<T>::capture_iterations(int count, double alpha, double lam
     CUDA_CHECK(cudaStreamBeginCapture(stream_.get(), cudaStreamCaptureModeThreadLocal));
     try {
         for (int i = 0; i < count; ++i) {
-            enqueue_cost_and_gradient(lambda, true, history_.data(), iteration_.data());
+            enqueue_cost_and_gradient(train_, lambda, true, history_.data(), iteration_.data());
             enqueue_update(alpha);
         }
     } catch (...) {

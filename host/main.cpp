@@ -50,8 +50,17 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--hidden", train.hidden, "Hidden layer sizes, comma-separated (default 25)")
         ->delimiter(',')
         ->each([&train](const std::string&) { train.hidden_given = true; });
-    train_cmd->add_option("--iters", train.iterations, "Gradient-descent iterations")->capture_default_str();
-    train_cmd->add_option("--alpha", train.alpha, "Learning rate")->capture_default_str();
+    train_cmd->add_option("--optimizer", train.optimizer,
+                          "gd: the seed's full-batch gradient descent; cg: conjugate gradient with Wolfe line "
+                          "searches; adam: mini-batch Adam")
+        ->check(CLI::IsMember({"gd", "cg", "adam"}))
+        ->capture_default_str();
+    train_cmd->add_option("--iters", train.iterations, "Iterations: gradient steps (gd) or line searches (cg)")
+        ->capture_default_str();
+    train_cmd->add_option("--alpha", train.alpha, "Learning rate of gd")->capture_default_str();
+    train_cmd->add_option("--epochs", train.epochs, "Passes over the data (adam)")->capture_default_str();
+    train_cmd->add_option("--batch", train.batch, "Mini-batch size (adam)")->capture_default_str();
+    train_cmd->add_option("--lr", train.learning_rate, "Learning rate of adam")->capture_default_str();
     train_cmd->add_option("--lambda", train.lambda, "Regularisation strength")->capture_default_str();
     train_cmd->add_option("--seed", train.seed, "Seed of the random initial weights")->capture_default_str();
     train_cmd->add_option("--init", train.init, "Start from these weights (.mat with Theta1..ThetaL) instead of random ones");

@@ -1,6 +1,6 @@
 // The CUDA backend against the CPU reference and the CPU backend: cost, every gradient entry and
 // the output over a grid of awkward sizes, the seed's training run, the gradient check in double,
-// determinism, the stop flag. Compiled in every build (public headers only): on a machine without
+// mini-batches (cost_and_gradient_on), determinism, the stop flag. Compiled in every build (public headers only): on a machine without
 // a GPU, or in a build without CUDA, the GPU tests skip and only UnavailableWithoutGpu runs.
 #include <gtest/gtest.h>
 
@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -341,6 +342,95 @@ TEST(CudaBackend, StopDuringARunKeepsAConsistentState) {
     const auto replay = again->gradient_descent({static_cast<int>(history.size()), 0.5, 1.0}, {});
     EXPECT_TRUE(bit_identical(history, replay));
     EXPECT_TRUE(bit_identical(backend->parameters().values, again->parameters().values));
+}
+
+// The examples `rows` of data (repeats kept), as a data set of their own: what a mini-batch means.
+Dataset gathered(const Dataset& data, const std::vector<int>& rows) {
+    Dataset batch;
+    batch.X = Matrix<double>(static_cast<int>(rows.size()), data.features());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        for (int j = 0; j < data.features(); ++j) batch.X(static_cast<int>(i), j) = data.X(rows[i], j);
+        batch.labels.push_back(data.labels[static_cast<std::size_t>(rows[i])]);
+    }
+    batch.classes = data.classes;
+    batch.source = "a mini-batch";
+    return batch;
+}
+
+class CudaMiniBatch : public ::testing::TestWithParam<Precision> {};
+
+// cost_and_gradient_on against the reference on the gathered rows, for batches that grow the batch
+// buffers (37, then 300) and that reuse a prefix of them (1, then 37 again), over one and two hidden
+// layers, each batch with a repeated row; and the full batch is unchanged by the mini-batch calls,
+// both cost_and_gradient and the graph-replayed gradient_descent.
+TEST_P(CudaMiniBatch, MatchesTheReferenceOnTheGatheredRows) {
+    SKIP_WITHOUT_GPU();
+    const Precision precision = GetParam();
+    const testing::Tolerance tol = tolerance_for(precision);
+    const int m = 500;
+    for (const auto& hidden : std::vector<std::vector<int>>{{25}, {13, 7}}) {
+        const int n = 40, K = 10;
+        const Dataset data = testing::random_dataset(m, n, K, 21);
+        const Layout layout = make_layout(n, hidden, K);
+        const Parameters theta = random_parameters(layout, 8);
+        const double lambda = 0.9;
+        auto backend = make_cuda_backend(precision, layout, data);
+        backend->set_parameters(theta);
+        Parameters full_gradient;
+        const double full_cost = backend->cost_and_gradient(lambda, &full_gradient);
+        const std::vector<double> full_history = backend->gradient_descent({9, 0.5, lambda}, {});
+        backend->set_parameters(theta);
+
+        std::mt19937 generator(5);
+        for (const int size : {37, 300, 1, 37}) {
+            std::vector<int> rows(static_cast<std::size_t>(size));
+            for (int& row : rows) row = static_cast<int>(generator() % static_cast<unsigned>(m));
+            if (size > 2) rows[2] = rows[0];  // a repeat
+            const Dataset batch = gathered(data, rows);
+            Parameters expected_gradient;
+            const double expected_cost = reference::cost_and_gradient(theta, batch, lambda, &expected_gradient);
+            Parameters gradient;
+            const double cost = backend->cost_and_gradient_on(rows, lambda, &gradient);
+            ASSERT_EQ(gradient.layout, layout);
+            const double cost_ratio =
+                worst_error_ratio(std::vector<double>{cost}, std::vector<double>{expected_cost}, tol);
+            const double gradient_ratio = worst_error_ratio(gradient.values, expected_gradient.values, tol);
+            std::printf("  %zu hidden, %s, batch %d: worst error / tolerance: cost %.3g, gradient %.3g\n",
+                        hidden.size(), to_string(precision), size, cost_ratio, gradient_ratio);
+            EXPECT_LE(cost_ratio, 1.0) << cost << " vs " << expected_cost;
+            EXPECT_LE(gradient_ratio, 1.0);
+            EXPECT_EQ(backend->cost_and_gradient_on(rows, lambda, nullptr), cost) << "batch " << size;
+        }
+
+        // The full batch after mini-batches: the same numbers, bit for bit (deterministic).
+        Parameters gradient;
+        EXPECT_EQ(backend->cost_and_gradient(lambda, &gradient), full_cost);
+        EXPECT_TRUE(bit_identical(gradient.values, full_gradient.values));
+        EXPECT_TRUE(bit_identical(backend->gradient_descent({9, 0.5, lambda}, {}), full_history));
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Precisions, CudaMiniBatch, ::testing::Values(Precision::Float, Precision::Double),
+                         [](const auto& test) { return std::string(to_string(test.param)); });
+
+TEST(CudaBackend, MiniBatchRejectsRowsOutsideTheTrainingSet) {
+    SKIP_WITHOUT_GPU();
+    const Dataset data = testing::random_dataset(20, 6, 3, 7);
+    const Layout layout = make_layout(6, {4}, 3);
+    for (const Precision precision : {Precision::Float, Precision::Double}) {
+        auto backend = make_cuda_backend(precision, layout, data);
+        backend->set_parameters(random_parameters(layout, 3));
+        Parameters gradient;
+        EXPECT_THROW(backend->cost_and_gradient_on(std::vector<int>{0, 20}, 1.0, &gradient), InputError);
+        EXPECT_THROW(backend->cost_and_gradient_on(std::vector<int>{-1}, 1.0, &gradient), InputError);
+        EXPECT_THROW(backend->cost_and_gradient_on(std::vector<int>{}, 1.0, &gradient), InputError);
+        // Still usable afterwards, and the edge rows are fine.
+        const std::vector<int> rows{0, 19, 19};
+        const double expected = reference::cost_and_gradient(random_parameters(layout, 3), gathered(data, rows), 1.0, nullptr);
+        EXPECT_LE(worst_error_ratio(std::vector<double>{backend->cost_and_gradient_on(rows, 1.0, &gradient)},
+                                    std::vector<double>{expected}, tolerance_for(precision)),
+                  1.0);
+    }
 }
 
 TEST(CudaBackend, RejectsDataThatDoesNotFit) {

@@ -8,11 +8,13 @@
 #include <iostream>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "cuda_check.hpp"
 #include "device_buffer.hpp"
 #include "digitnet/cuda_backend.hpp"
+#include "gather_rows.cuh"
 #include "gradient_descent_update.cuh"
 #include "launch_config.cuh"
 #include "one_hot.cuh"
@@ -293,10 +295,37 @@ TYPED_TEST(CudaKernels, RegularizedCostWritesHistoryAndAdvances) {
     }
 }
 
+TYPED_TEST(CudaKernels, GatherRowsCopiesTheChosenRows) {
+    using T = TypeParam;
+    // {rows gathered, columns, rows in the source}: one element, awkward widths, more rows gathered
+    // than the source has (repeats), and a gather wider than a block.
+    for (const auto& [count, cols, source_rows] :
+         std::vector<std::tuple<int, int, int>>{{1, 1, 1}, {37, 401, 100}, {300, 10, 4999}, {257, 3, 5}}) {
+        const auto src = this->random_values(static_cast<std::size_t>(source_rows) * cols, -3.0, 3.0,
+                                             unsigned(count + cols));
+        std::vector<int> rows(static_cast<std::size_t>(count));
+        for (int i = 0; i < count; ++i) rows[i] = (i * 7919 + 13) % source_rows;
+        rows[0] = source_rows - 1;  // the last row
+        if (count > 1) rows[count - 1] = rows[0];  // a repeat
+        auto dsrc = this->upload(src);
+        auto drows = this->upload(rows);
+        DeviceBuffer<T> dst(static_cast<std::size_t>(count) * cols);
+        kernels::gather_rows(count, cols, drows.data(), dsrc.data(), dst.data(), this->stream_);
+        const auto got = this->download(dst);
+        for (int i = 0; i < count; ++i)
+            for (int j = 0; j < cols; ++j)
+                ASSERT_EQ(got[static_cast<std::size_t>(i) * cols + j],
+                          src[static_cast<std::size_t>(rows[i]) * cols + j])
+                    << count << "x" << cols << " at " << i << "," << j;
+    }
+}
+
 TYPED_TEST(CudaKernels, EmptyLaunchIsANoOp) {
     using T = TypeParam;
     DeviceBuffer<T> nothing;
     kernels::one_hot(0, 10, static_cast<const int*>(nullptr), nothing.data(), this->stream_);
+    kernels::gather_rows(0, 10, static_cast<const int*>(nullptr), static_cast<const T*>(nullptr), nothing.data(),
+                         this->stream_);
     kernels::gradient_descent_update(0, T(1), nothing.data(), nothing.data(), this->stream_);
     CUDA_CHECK(cudaStreamSynchronize(this->stream_));
     EXPECT_EQ(cudaGetLastError(), cudaSuccess);

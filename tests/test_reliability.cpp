@@ -60,10 +60,14 @@ TEST_P(InterruptedTraining, StopsSavesAndExits130) {
     const int signal_number = GetParam();
     TempDir dir;
     const std::string model = dir.file("model.mat"), out = dir.file("out"), err = dir.file("err");
-    // Far more iterations than can finish before the signal comes.
-    const pid_t pid = spawn_digitnet({"train", "--device", "cpu", "--iters", "1000000", "--save", model}, out, err);
+    // Far more iterations than can finish before the signal comes. The first checkpoint says the
+    // run is past loading and inside the training loop, however busy the machine is.
+    const pid_t pid = spawn_digitnet(
+        {"train", "--device", "cpu", "--iters", "1000000", "--checkpoint-every", "20", "--save", model}, out, err);
     ASSERT_GT(pid, 0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // loaded and training
+    for (int waited = 0; waited < 600 && !std::filesystem::exists(model); ++waited)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ASSERT_TRUE(std::filesystem::exists(model)) << "no checkpoint within a minute";
     kill(pid, signal_number);
     EXPECT_EQ(wait_exit_code(pid), 130);
     const std::string message = testing::read_file(err);

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,10 @@ public:
     // J at the current parameters (full batch, regularised with lambda); when gradient is not
     // null, also fills it with dJ/dTheta in the same flat layout.
     virtual double cost_and_gradient(double lambda, Parameters* gradient) = 0;
+
+    // J and its gradient over only the given rows of the training set (a mini-batch): the same
+    // formula with m = rows.size(). Rows may repeat; each must be in 0..examples()-1.
+    virtual double cost_and_gradient_on(std::span<const int> rows, double lambda, Parameters* gradient) = 0;
 
     // Full-batch gradient descent from the current parameters: for each iteration i,
     // history[i] = J(Theta) and then Theta -= alpha * grad J(Theta), as in the seed.

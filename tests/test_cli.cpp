@@ -16,7 +16,7 @@ using nlohmann::json;
 using testing::run_digitnet;
 using testing::TempDir;
 
-std::string quote(const std::string& s) { return "'" + s + "'"; }
+using testing::quote;
 
 int lines(const std::string& text) {
     int count = 0;

@@ -29,7 +29,7 @@ using nlohmann::json;
 using testing::run_digitnet;
 using testing::TempDir;
 
-std::string quote(const std::string& s) { return "'" + s + "'"; }
+using testing::quote;
 
 // Starts digitnet with the arguments, stdout and stderr going to files; returns its pid.
 pid_t spawn_digitnet(const std::vector<std::string>& arguments, const std::string& out, const std::string& err) {

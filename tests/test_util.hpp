@@ -60,6 +60,9 @@ struct RunResult {
     std::string out, err;
 };
 
+// A path as one shell word (test paths hold no single quotes).
+inline std::string quote(const std::string& s) { return "'" + s + "'"; }
+
 // Runs the digitnet binary with `arguments` (already shell-quoted where needed).
 inline RunResult run_digitnet(const std::string& arguments) {
     TempDir scratch;

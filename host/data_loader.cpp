@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -34,6 +36,35 @@ bool looks_like_mat(std::string_view head) {
     if (starts_with(head, "MATLAB") && (starts_with(head, "IM", 126) || starts_with(head, "MI", 126))) return true;
     static constexpr std::string_view hdf5_signature("\x89HDF\r\n\x1a\n", 8);
     return starts_with(head, hdf5_signature, 0) || starts_with(head, hdf5_signature, 512);
+}
+
+// MATLAB v4 files have no text header: each matrix starts with five int32 (type, rows, columns,
+// imaginary flag, name length) in the writer's byte order, then the name and a NUL. The type is
+// M*1000 + P*10 + T with M 0 (little-endian) or 1 (big-endian), P 0..5 and T 0..2.
+bool looks_like_mat_v4(std::string_view head) {
+    if (head.size() < 20) return false;
+    for (const bool big_endian : {false, true}) {
+        auto word = [&](std::size_t i) {
+            std::uint32_t value = 0;
+            for (std::size_t b = 0; b < 4; ++b) {
+                const auto byte = static_cast<unsigned char>(head[4 * i + (big_endian ? b : 3 - b)]);
+                value = value << 8 | byte;
+            }
+            return value;
+        };
+        const std::uint32_t type = word(0), rows = word(1), cols = word(2), imaginary = word(3), name_length = word(4);
+        if (type >= 2000 || type / 1000 != (big_endian ? 1u : 0u) || type / 100 % 10 != 0 || type / 10 % 10 > 5 || type % 10 > 2)
+            continue;
+        if (rows > 0x7fffffffu || cols > 0x7fffffffu || imaginary > 1 || name_length < 2 || name_length > 64) continue;
+        if (head.size() < 20 + name_length) continue;
+        const std::string_view name = head.substr(20, name_length);
+        const bool identifier = std::isalpha(static_cast<unsigned char>(name[0])) &&
+                                std::all_of(name.begin() + 1, name.end() - 1, [](char c) {
+                                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                                });
+        if (identifier && name.back() == '\0') return true;
+    }
+    return false;
 }
 
 std::string raw_head(const std::string& path) {
@@ -81,7 +112,8 @@ std::string shape_text(const ImageShape& shape) {
 DataFormat detect_data_format(const std::string& path) {
     std::error_code ec;
     const fs::file_status status = fs::status(path, ec);
-    if (!fs::exists(status)) throw InputError(path + ": no such file");
+    if (status.type() == fs::file_type::not_found) throw InputError(path + ": no such file");
+    if (ec) throw InputError(path + ": cannot be read (" + ec.message() + ")");
     if (fs::is_directory(status)) return DataFormat::IdxFolder;
     const std::string raw = raw_head(path);
     if (starts_with(raw, "\x1f\x8b")) {  // gzip: look at what it holds
@@ -94,6 +126,7 @@ DataFormat detect_data_format(const std::string& path) {
     }
     if (looks_like_mat(raw)) return DataFormat::Mat;
     if (looks_like_idx(raw)) return DataFormat::Idx;
+    if (looks_like_mat_v4(raw)) return DataFormat::Mat;
     if (looks_like_text(raw)) return DataFormat::Csv;
     throw InputError(path + ": not a .mat, IDX or CSV file (binary data of an unknown kind)");
 }

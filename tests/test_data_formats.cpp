@@ -318,6 +318,11 @@ TEST(DataFormats, DetectionGoesByContentNotName) {
         EXPECT_EQ(load_data(dir.file("v73.data")).train.examples(), 8);
     }
 
+    // v4 files have no text header; they are recognised by their first matrix header.
+    testing::write_mat(dir.file("v4.bin"), testing::small_data_variables(8, 4, 3), MAT_FT_MAT4);
+    EXPECT_EQ(detect_data_format(dir.file("v4.bin")), DataFormat::Mat);
+    EXPECT_EQ(load_data(dir.file("v4.bin")).train.examples(), 8);
+
     // IDX files named .mat are read as IDX.
     const SmallSet s = small_set(5, 2, 2, 3);
     write_file(dir.file("foo-images.mat"), idx_images(s.count, s.rows, s.cols, s.pixels));
@@ -459,6 +464,20 @@ std::string csv_of(const SmallSet& s) {
         text += "\r\n";
     }
     return text;
+}
+
+TEST(DataFormats, CsvAndIdxOfTheSameImagesAgree) {
+    TempDir dir;
+    const SmallSet s = learnable_set(20, 7);
+    const Dataset idx = load_data(write_idx_pair(dir, "train", s, true, false)).train;
+    write_file(dir.file("same.csv"), csv_of(s));
+    const Dataset csv = load_data(dir.file("same.csv")).train;
+    EXPECT_EQ(csv.X.data, idx.X.data);
+    EXPECT_EQ(csv.labels, idx.labels);
+    EXPECT_EQ(csv.classes, idx.classes);
+    EXPECT_EQ(csv.label_base, idx.label_base);
+    EXPECT_EQ(csv.image.rows, idx.image.rows);
+    EXPECT_EQ(csv.image.column_major, idx.image.column_major);
 }
 
 TEST(DataFormatsCli, TrainOnIdxWithTestDataAndPredict) {

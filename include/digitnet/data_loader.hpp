@@ -1,7 +1,8 @@
 #pragma once
 // Loading a data set from any supported file, picked by its content rather than its name:
 //   - MATLAB .mat, v5 (header text "MATLAB 5.0 MAT-file") or v7.3 (header text "MATLAB 7.3
-//     MAT-file", or the HDF5 signature 89 'HDF' 0d 0a 1a 0a at offset 0 or 512): load_mat_data;
+//     MAT-file", or the HDF5 signature 89 'HDF' 0d 0a 1a 0a at offset 0 or 512), or v4 (no text
+//     header: a first matrix header of five int32 that make sense, then its name): load_mat_data;
 //   - MNIST-style IDX (00 00 08 03 images / 00 00 08 01 labels), plain or gzip-compressed: the
 //     images with the labels file beside them (either may be named);
 //   - a folder holding train-images-idx3-ubyte[.gz] etc. (MNIST, Debian's dataset-fashion-mnist):

@@ -433,7 +433,7 @@ TEST(DataFormats, FashionMnistFromDebian) {
 
 // ---- the command line ------------------------------------------------------------------------------
 
-std::string quote(const std::string& s) { return "'" + s + "'"; }
+using testing::quote;
 
 // A learnable set: class k lights up row k of a 4x4 image, with noise.
 SmallSet learnable_set(std::uint32_t count, unsigned seed) {

@@ -361,7 +361,7 @@ int run_show(const ShowOptions& o) {
     std::string what;
     if (!o.model.empty()) {
         const Parameters model = load_weights(o.model);
-        ImageShape shape = square_image(model.layout.inputs(), true);
+        ImageShape shape = load_model_info(o.model, model.layout.inputs()).image;  // row-major for IDX/CSV-trained models
         if (!o.data.empty()) shape = load_data(o.data).train.image;
         image = hidden_units(model, shape);
         what = std::to_string(model.layout.theta_rows(1)) + " hidden units of " + o.model;

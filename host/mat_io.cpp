@@ -12,6 +12,7 @@
 
 #include "digitnet/atomic_file.hpp"
 #include "digitnet/errors.hpp"
+#include "mat_file_check.hpp"
 
 namespace digitnet {
 
@@ -36,6 +37,7 @@ MatFile open_for_reading(const std::string& path) {
     if (!std::filesystem::exists(path, ec)) throw InputError(path + ": no such file");
     if (std::filesystem::is_directory(path, ec)) throw InputError(path + ": is a directory, not a .mat file");
     if (::access(path.c_str(), R_OK) != 0) throw InputError(path + ": cannot be read (permission denied)");
+    check_mat_file(path);  // before matio trusts the sizes in its headers (mat_file_check.hpp)
     MatFile mat(Mat_Open(path.c_str(), MAT_ACC_RDONLY));
     if (!mat) throw InputError(path + ": not a MATLAB .mat file (v5 or v7.3) that matio can read");
     return mat;
@@ -79,6 +81,7 @@ Matrix<double> read_matrix(mat_t* mat, const std::string& path, const char* name
         if (!info) return {};
         check_header(*info, where, file_bytes);
     }
+    if (Mat_GetVersion(mat) == MAT_FT_MAT73) check_mat73_variable(path, name, file_bytes);  // libhdf5's buffers
     MatVar var(Mat_VarRead(mat, name));
     if (!var) throw InputError(where + " cannot be read (a damaged file?)");
     const std::uint64_t elements = check_header(*var, where, file_bytes);

@@ -1,0 +1,497 @@
+// Walking a .mat file's headers the way matio will, checking every size it will allocate by
+// against the bytes that are really there (see mat_file_check.hpp for why).
+//
+// Level 5 layout (MathWorks, "MAT-File Format"): a 128-byte header (text, subsystem offset,
+// version 0x0100, endian indicator "IM"), then one data element per variable: an 8-byte tag
+// (type, byte count) and its bytes. A variable is a miMATRIX element (array flags, dimensions,
+// name, then the data, or the cells / struct fields as nested miMATRIX elements), or a
+// miCOMPRESSED element whose zlib stream inflates to one miMATRIX element. Level 4: per
+// variable a 20-byte header (type MOPT, rows, columns, imaginary flag, name length), the name,
+// then rows*columns values.
+#include "mat_file_check.hpp"
+
+#include <hdf5.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <utility>
+
+#include "digitnet/errors.hpp"
+
+namespace digitnet {
+
+namespace {
+
+// Cells in structs in cells...: a data file never nests this deep, and matio recurses per level.
+constexpr int max_nesting = 32;
+
+// Level 5 data types (miXXX) and array classes (mxXXX_CLASS) that matter here.
+constexpr std::uint32_t mi_int8 = 1, mi_int32 = 5, mi_uint32 = 6, mi_matrix = 14, mi_compressed = 15;
+constexpr std::uint32_t mx_cell = 1, mx_struct = 2, mx_char = 4, mx_sparse = 5, mx_double = 6, mx_uint64 = 15, mx_function = 16, mx_opaque = 17;
+// matio's compressed reader rejects ranks above this when the dimensions fit its buffer.
+constexpr std::uint32_t max_compressed_rank = 13;
+
+constexpr std::uint64_t saturated = std::numeric_limits<std::uint64_t>::max();
+
+std::uint64_t saturating_multiply(std::uint64_t a, std::uint64_t b) {
+    if (a != 0 && b > saturated / a) return saturated;
+    return a * b;
+}
+
+std::uint64_t round_up_8(std::uint64_t n) { return (n + 7) / 8 * 8; }
+
+// Bytes per value of a level 5 data type; 0 for types that hold no plain values.
+std::uint64_t mi_size(std::uint32_t type) {
+    switch (type) {
+        case 1: case 2: case 16: return 1;          // int8, uint8, utf8
+        case 3: case 4: case 17: return 2;          // int16, uint16, utf16
+        case 5: case 6: case 7: case 18: return 4;  // int32, uint32, single, utf32
+        case 9: case 12: case 13: return 8;         // double, int64, uint64
+        default: return 0;
+    }
+}
+
+// Bytes per value of a level 4 precision digit P (double, single, int32, int16, uint16, uint8).
+std::uint64_t v4_size(int precision) {
+    static constexpr std::uint64_t sizes[] = {8, 4, 4, 2, 2, 1};
+    return sizes[precision];
+}
+
+// Bytes read front to back, from the file or from an inflated element.
+class Source {
+public:
+    virtual ~Source() = default;
+    // Exactly n bytes into `out`; false when the data ends first.
+    virtual bool read(unsigned char* out, std::size_t n) = 0;
+    virtual bool skip(std::uint64_t n) = 0;
+};
+
+// Bytes [begin, end) of the file.
+class FileSource final : public Source {
+public:
+    FileSource(std::ifstream& in, std::uint64_t begin, std::uint64_t end) : in_(in), position_(begin), end_(end) {}
+    bool read(unsigned char* out, std::size_t n) override {
+        if (n > end_ - position_) return false;
+        in_.clear();
+        in_.seekg(static_cast<std::streamoff>(position_));
+        in_.read(reinterpret_cast<char*>(out), static_cast<std::streamsize>(n));
+        if (!in_) return false;
+        position_ += n;
+        return true;
+    }
+    bool skip(std::uint64_t n) override {
+        if (n > end_ - position_) return false;
+        position_ += n;
+        return true;
+    }
+
+private:
+    std::ifstream& in_;
+    std::uint64_t position_, end_;
+};
+
+// What the zlib stream in bytes [begin, end) of the file inflates to, inflated only as far as it
+// is read: never more than the walk asks for, whatever the element claims.
+class InflateSource final : public Source {
+public:
+    InflateSource(std::ifstream& in, std::uint64_t begin, std::uint64_t end) : file_(in, begin, end), left_(end - begin) {
+        ready_ = inflateInit(&z_) == Z_OK;
+    }
+    ~InflateSource() override {
+        if (ready_) inflateEnd(&z_);
+    }
+    InflateSource(const InflateSource&) = delete;
+    InflateSource& operator=(const InflateSource&) = delete;
+
+    bool read(unsigned char* out, std::size_t n) override {
+        while (n > 0) {
+            const auto want = static_cast<uInt>(std::min<std::size_t>(n, std::size_t{1} << 16));
+            if (!inflate_into(out, want)) return false;
+            out += want;
+            n -= want;
+        }
+        return true;
+    }
+    bool skip(std::uint64_t n) override {
+        unsigned char scratch[1 << 14];
+        while (n > 0) {
+            const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(n, sizeof scratch));
+            if (!read(scratch, want)) return false;
+            n -= want;
+        }
+        return true;
+    }
+
+private:
+    bool inflate_into(unsigned char* out, uInt n) {
+        if (!ready_ || ended_) return false;
+        z_.next_out = out;
+        z_.avail_out = n;
+        while (z_.avail_out > 0) {
+            if (z_.avail_in == 0) {
+                const auto chunk = static_cast<std::size_t>(std::min<std::uint64_t>(sizeof input_, left_));
+                if (chunk == 0 || !file_.read(input_, chunk)) return false;
+                left_ -= chunk;
+                z_.next_in = input_;
+                z_.avail_in = static_cast<uInt>(chunk);
+            }
+            const int status = inflate(&z_, Z_NO_FLUSH);
+            if (status == Z_STREAM_END) {
+                ended_ = true;
+                return z_.avail_out == 0;
+            }
+            if (status != Z_OK) return false;  // corrupt data (Z_DATA_ERROR), or no progress possible
+        }
+        return true;
+    }
+
+    FileSource file_;
+    std::uint64_t left_;
+    z_stream z_{};
+    bool ready_ = false, ended_ = false;
+    unsigned char input_[1 << 14];
+};
+
+// At most `size` bytes of another source: one element's content.
+class Bounded final : public Source {
+public:
+    Bounded(Source& inner, std::uint64_t size) : inner_(inner), left_(size) {}
+    bool read(unsigned char* out, std::size_t n) override {
+        if (n > left_) return false;
+        left_ -= n;
+        return inner_.read(out, n);
+    }
+    bool skip(std::uint64_t n) override {
+        if (n > left_) return false;
+        left_ -= n;
+        return inner_.skip(n);
+    }
+    std::uint64_t left() const { return left_; }
+
+private:
+    Source& inner_;
+    std::uint64_t left_;
+};
+
+// How matio treats the name tag of an array, which depends on where the array is.
+enum class NameRule {
+    Read,      // a variable or a cell: a miINT8 name of that many bytes (padded to 8) follows
+    TagOnly,   // a struct field: matio reads the 8-byte tag and nothing more
+};
+
+class Walker {
+public:
+    Walker(std::string path, bool swap) : path_(std::move(path)), swap_(swap) {}
+
+    // Level 5: the data elements after the 128-byte header.
+    void level5(std::ifstream& in, std::uint64_t file_size) {
+        std::uint64_t position = 128;
+        while (file_size - position >= 8) {
+            FileSource at(in, position, file_size);
+            unsigned char tag[8];
+            if (!at.read(tag, 8)) return;
+            const std::uint32_t type = u32(tag), size = u32(tag + 4);
+            if (type != mi_matrix && type != mi_compressed) return;  // matio stops reading variables here
+            element_ = position;
+            const std::uint64_t left = file_size - position - 8;
+            if (size > left)
+                damaged("claims " + std::to_string(size) + " bytes but the file ends " + std::to_string(left) +
+                        " bytes later (a truncated file?)");
+            if (type == mi_matrix) {
+                FileSource content(in, position + 8, position + 8 + size);
+                Bounded array(content, size);
+                matrix(array, /*compressed=*/false, NameRule::Read, 0);
+            } else {
+                InflateSource content(in, position + 8, position + 8 + size);
+                unsigned char inner[8];
+                if (!content.read(inner, 8)) damaged("is compressed data that does not inflate");
+                // matio skips a compressed element that does not hold an array.
+                if (u32(inner) == mi_matrix) {
+                    Bounded array(content, u32(inner + 4));
+                    matrix(array, /*compressed=*/true, NameRule::Read, 0);
+                }
+            }
+            position += 8 + std::uint64_t{size};
+        }
+    }
+
+    // Level 4: one 20-byte header, the name, and the values per variable.
+    void level4(std::ifstream& in, std::uint64_t file_size) {
+        std::uint64_t position = 0;
+        while (file_size - position >= 20) {
+            FileSource at(in, position, file_size);
+            unsigned char header[20];
+            if (!at.read(header, 20)) return;
+            // The type MOPT (machine, 0, precision, text/sparse) tells the byte order; matio stops
+            // at the first header that is not a valid one, so do we.
+            std::int32_t type = i32(header, false);
+            if (type < 0 || type > 4052) type = i32(header, true);
+            if (type < 0 || type > 4052) return;
+            const int machine = type / 1000, zero = type / 100 % 10, precision = type / 10 % 10, kind = type % 10;
+            if (machine > 1 || zero != 0 || precision > 5 || kind > 2) return;
+            const bool swap = (machine == 1) == (std::endian::native == std::endian::little);
+            const std::int32_t rows = i32(header + 4, swap), cols = i32(header + 8, swap);
+            const bool complex = i32(header + 12, false) != 0;  // matio reads this one unswapped
+            const std::int32_t name_length = i32(header + 16, swap);
+            if (name_length < 1) return;
+            element_ = position;
+            const std::uint64_t left = file_size - position - 20;
+            if (static_cast<std::uint64_t>(name_length) > left)
+                damaged("has a name of " + std::to_string(name_length) + " bytes but only " + std::to_string(left) + " follow");
+            if (rows < 0 || cols < 0)
+                damaged("has negative dimensions " + std::to_string(rows) + " x " + std::to_string(cols));
+            const std::uint64_t bytes = saturating_multiply(
+                saturating_multiply(static_cast<std::uint64_t>(rows), static_cast<std::uint64_t>(cols)),
+                v4_size(precision) * (complex ? 2 : 1));
+            if (bytes > left - static_cast<std::uint64_t>(name_length))
+                damaged("claims " + std::to_string(rows) + " x " + std::to_string(cols) + " values but the file ends first");
+            position += 20 + static_cast<std::uint64_t>(name_length) + bytes;
+        }
+    }
+
+private:
+    std::uint32_t u32(const unsigned char* bytes) const {
+        std::uint32_t value;
+        std::memcpy(&value, bytes, 4);
+        return swap_ ? __builtin_bswap32(value) : value;
+    }
+    static std::int32_t i32(const unsigned char* bytes, bool swap) {
+        std::uint32_t value;
+        std::memcpy(&value, bytes, 4);
+        return static_cast<std::int32_t>(swap ? __builtin_bswap32(value) : value);
+    }
+
+    [[noreturn]] void damaged(const std::string& what) const {
+        throw InputError(path_ + ": damaged .mat file: the variable at byte " + std::to_string(element_) + " " + what);
+    }
+    void read(Source& in, unsigned char* out, std::size_t n, const char* what) const {
+        if (!in.read(out, n)) damaged(std::string("is cut short in its ") + what);
+    }
+    void skip(Source& in, std::uint64_t n, const char* what) const {
+        if (!in.skip(n)) damaged(std::string("is cut short in its ") + what);
+    }
+
+    // The content of one miMATRIX element (after its tag): array flags, dimensions, name, and for
+    // cells and structs the nested elements; for numeric arrays the tag of the values.
+    void matrix(Bounded& in, bool compressed, NameRule name_rule, int depth) {
+        if (depth > max_nesting) damaged("nests cells or structs more than " + std::to_string(max_nesting) + " deep");
+        if (in.left() == 0) return;  // an empty array: no header at all
+        unsigned char header[24];   // array flags tag, flags, nzmax, dimensions tag
+        read(in, header, 24, "array header");
+        const std::uint32_t flags_type = u32(header);
+        if (flags_type != mi_uint32 && !(flags_type == mi_int32 && !compressed))
+            damaged("has array flags of type " + std::to_string(flags_type) + ", expected miUINT32");
+        const std::uint32_t array_class = u32(header + 8) & 0xff;
+        if (compressed && array_class == mx_opaque) return;  // matio reads no further (a MATLAB object)
+
+        // Dimensions: matio allocates one size_t per 4 bytes the tag claims.
+        std::uint64_t elements = 1;
+        const std::uint32_t dims_type = u32(header + 16), dims_bytes = u32(header + 20);
+        if (dims_type == mi_int32) {
+            if (dims_bytes > in.left())
+                damaged("has a dimension list of " + std::to_string(dims_bytes) + " bytes but only " +
+                        std::to_string(in.left()) + " follow");
+            const std::uint32_t rank = dims_bytes / 4;
+            if (compressed && rank > max_compressed_rank) damaged("has " + std::to_string(rank) + " dimensions");
+            for (std::uint32_t d = 0; d < rank; ++d) {
+                unsigned char dim[4];
+                read(in, dim, 4, "dimensions");
+                elements = saturating_multiply(elements, u32(dim));
+            }
+            if (rank % 2) skip(in, 4, "dimensions");  // padding to 8 bytes
+        }
+
+        // Name: a miINT8 element (padded to 8 bytes), or packed into its tag when it is short.
+        unsigned char name_tag[8];
+        read(in, name_tag, 8, "name");
+        if (name_rule == NameRule::Read && u32(name_tag) == mi_int8) {
+            const std::uint64_t padded = round_up_8(u32(name_tag + 4));
+            if (padded > in.left())
+                damaged("has a name of " + std::to_string(u32(name_tag + 4)) + " bytes but only " + std::to_string(in.left()) +
+                        " follow");
+            skip(in, padded, "name");
+        }
+
+        if (array_class == mx_cell) {
+            nested(in, elements, compressed, NameRule::Read, depth, "cell array");
+        } else if (array_class == mx_struct) {
+            struct_fields(in, elements, compressed, depth);
+        } else if (array_class == mx_function && !compressed && depth == 0) {
+            // matio reads a function handle's parts as whole variables; MATLAB writes them
+            // uncompressed, and nothing here needs them: refuse anything but the plain layout.
+            nested(in, elements, compressed, NameRule::Read, depth, "function handle");
+        } else if ((array_class >= mx_double && array_class <= mx_uint64) || array_class == mx_char) {
+            if (elements == 0) return;
+            // matio allocates elements * (bytes per value) before it reads the values, also
+            // while it reads the headers (small arrays in compressed cells are read eagerly).
+            const bool complex = (u32(header + 8) & 0x800) != 0;
+            for (int part = 0; part < (complex ? 2 : 1); ++part) {
+                const auto [type, bytes] = data_element(in, "values", /*more=*/part + 1 < (complex ? 2 : 1));
+                const std::uint64_t size = mi_size(type);
+                if (size == 0) damaged("has values of type " + std::to_string(type) + ", which hold no numbers");
+                if (bytes / size < elements)
+                    damaged("holds " + std::to_string(bytes / size) + " values but its dimensions say " + std::to_string(elements));
+            }
+        } else if (array_class == mx_sparse) {
+            // Row indices, column starts, values (and imaginary values): each allocated as its tag says.
+            const int parts = (u32(header + 8) & 0x800) != 0 ? 4 : 3;
+            for (int part = 0; part < parts; ++part) data_element(in, "sparse data", /*more=*/part + 1 < parts);
+        }
+    }
+
+    // The tag of one data element of an array, whose bytes (padded to 8) must fit in what is left;
+    // they are skipped when `more` elements follow. Returns its type and byte count.
+    std::pair<std::uint32_t, std::uint64_t> data_element(Bounded& in, const char* what, bool more) {
+        unsigned char tag[8];
+        read(in, tag, 8, what);
+        const std::uint32_t word = u32(tag);
+        if ((word >> 16) != 0) return {word & 0xffff, word >> 16};  // small element: up to 4 bytes inside the tag
+        const std::uint64_t bytes = u32(tag + 4);
+        if (bytes > in.left())
+            damaged("has " + std::string(what) + " of " + std::to_string(bytes) + " bytes but only " + std::to_string(in.left()) +
+                    " follow");
+        if (more) skip(in, std::min(round_up_8(bytes), in.left()), what);
+        return {word, bytes};
+    }
+
+    // `count` nested miMATRIX elements (cells, or struct fields), each walked and then skipped to
+    // its end, so that every size inside is checked against bytes that really follow.
+    void nested(Bounded& in, std::uint64_t count, bool compressed, NameRule name_rule, int depth, const char* what) {
+        if (count > in.left() / 8)  // matio allocates a pointer per element; each takes at least a tag
+            damaged("claims a " + std::string(what) + " of " + std::to_string(count) + " elements in " +
+                    std::to_string(in.left()) + " bytes");
+        for (std::uint64_t i = 0; i < count; ++i) {
+            unsigned char tag[8];
+            read(in, tag, 8, what);
+            const std::uint32_t type = u32(tag), size = u32(tag + 4);
+            if (size == 0) continue;  // an empty element
+            if (type != mi_matrix) damaged("has a " + std::string(what) + " element of type " + std::to_string(type));
+            if (size > in.left())
+                damaged("has a " + std::string(what) + " element of " + std::to_string(size) + " bytes but only " +
+                        std::to_string(in.left()) + " follow");
+            Bounded element(in, size);
+            matrix(element, compressed, name_rule, depth + 1);
+            skip(element, element.left(), what);
+        }
+    }
+
+    // A struct: the field name length, the field names, then elements x fields nested arrays.
+    void struct_fields(Bounded& in, std::uint64_t elements, bool compressed, int depth) {
+        unsigned char length_tag[8], names_tag[8];
+        read(in, length_tag, 8, "field name length");
+        const std::uint32_t name_length = u32(length_tag + 4);
+        if ((u32(length_tag) & 0xffff) != mi_int32 || name_length == 0) damaged("has no valid field name length");
+        read(in, names_tag, 8, "field names");
+        std::uint64_t fields = 0;
+        if (u32(names_tag) == mi_int8) {
+            const std::uint32_t names_bytes = u32(names_tag + 4);
+            fields = names_bytes / name_length;
+            const std::uint64_t padded = round_up_8(fields * name_length);
+            if (padded > in.left())
+                damaged("has field names of " + std::to_string(names_bytes) + " bytes but only " + std::to_string(in.left()) +
+                        " follow");
+            skip(in, padded, "field names");
+        } else if ((u32(names_tag) & 0xffff) == mi_int8) {
+            fields = (u32(names_tag) >> 16) / name_length;  // names packed into the tag
+        }
+        nested(in, saturating_multiply(elements, fields), compressed, NameRule::TagOnly, depth, "struct");
+    }
+
+    std::string path_;
+    bool swap_;
+    std::uint64_t element_ = 0;  // file offset of the variable being walked, for messages
+};
+
+// An HDF5 identifier, closed by the function that goes with its kind.
+class Hid {
+public:
+    Hid(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+    ~Hid() {
+        if (id_ >= 0) close_(id_);
+    }
+    Hid(const Hid&) = delete;
+    Hid& operator=(const Hid&) = delete;
+    hid_t get() const { return id_; }
+    bool valid() const { return id_ >= 0; }
+
+private:
+    hid_t id_;
+    herr_t (*close_)(hid_t);
+};
+
+}  // namespace
+
+void check_mat73_variable(const std::string& path, const char* name, unsigned long long file_bytes) {
+    // We report problems ourselves, in one line; matio silences libhdf5's error stack too.
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    const Hid file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    if (!file.valid()) return;  // matio opened it; if libhdf5 cannot now, matio's read fails cleanly
+    if (H5Lexists(file.get(), name, H5P_DEFAULT) <= 0) return;
+    const Hid dataset(H5Dopen2(file.get(), name, H5P_DEFAULT), H5Dclose);
+    if (!dataset.valid()) return;  // a group (a struct or cell), or damaged: matio reports it
+    const std::string where = path + ": damaged .mat file: variable " + name;
+
+    // Values: integers or floats of at most 8 bytes, or matio's complex {real, imag} pairs.
+    const Hid type(H5Dget_type(dataset.get()), H5Tclose);
+    if (!type.valid()) throw InputError(where + " has no readable datatype");
+    const std::size_t value_bytes = H5Tget_size(type.get());
+    const H5T_class_t value_class = H5Tget_class(type.get());
+    const bool plain = value_class == H5T_INTEGER || value_class == H5T_FLOAT;
+    if (value_bytes == 0 || value_bytes > (plain ? 8u : 16u))
+        throw InputError(where + " has values of " + std::to_string(value_bytes) + " bytes each");
+
+    // Every size libhdf5 allocates by: the whole dataset, and one chunk.
+    const std::uint64_t most = saturating_multiply(file_bytes, 1100);
+    const auto check_extent = [&](const hsize_t* dims, int rank, const char* what) {
+        std::uint64_t elements = 1;
+        for (int d = 0; d < rank; ++d) elements = saturating_multiply(elements, dims[d]);
+        if (saturating_multiply(elements, value_bytes) > most)
+            throw InputError(where + " has " + what + " of " + std::to_string(elements) + " values of " +
+                             std::to_string(value_bytes) + " bytes, more than a file of " + std::to_string(file_bytes) +
+                             " bytes can hold");
+    };
+    constexpr int max_rank = 32;  // H5S_MAX_RANK
+    hsize_t dims[max_rank];
+    const Hid space(H5Dget_space(dataset.get()), H5Sclose);
+    const int rank = space.valid() ? H5Sget_simple_extent_ndims(space.get()) : -1;
+    if (rank < 0 || rank > max_rank) throw InputError(where + " has no readable shape");
+    if (H5Sget_simple_extent_dims(space.get(), dims, nullptr) < 0) throw InputError(where + " has no readable shape");
+    check_extent(dims, rank, "a shape");
+    const Hid create(H5Dget_create_plist(dataset.get()), H5Pclose);
+    if (create.valid() && H5Pget_layout(create.get()) == H5D_CHUNKED) {
+        const int chunk_rank = H5Pget_chunk(create.get(), max_rank, dims);
+        if (chunk_rank < 0 || chunk_rank > max_rank) throw InputError(where + " has no readable chunk shape");
+        check_extent(dims, chunk_rank, "chunks");
+    }
+}
+
+void check_mat_file(const std::string& path) {
+    std::error_code ec;
+    const std::uint64_t file_size = std::filesystem::file_size(path, ec);
+    if (ec) return;  // not a regular file: the caller reports it
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return;
+
+    // What matio decides from the 128-byte header: level 5 when the version is 0x0100 and the
+    // endian indicator reads "IM" or "MI"; HDF5 (v7.3) for version 0x0200; level 4 otherwise.
+    unsigned char header[128];
+    in.read(reinterpret_cast<char*>(header), sizeof header);
+    const bool full_header = in.gcount() == static_cast<std::streamsize>(sizeof header);
+    in.clear();
+    if (full_header && ((header[126] == 'I' && header[127] == 'M') || (header[126] == 'M' && header[127] == 'I'))) {
+        const bool little = header[126] == 'I';  // "IM" read as a little-endian 16-bit 'MI'
+        const bool swap = little != (std::endian::native == std::endian::little);
+        const unsigned version = little ? (header[124] | header[125] << 8) : (header[124] << 8 | header[125]);
+        if (version == 0x0100) return Walker(path, swap).level5(in, file_size);
+        if (version == 0x0200) return;  // HDF5: read by libhdf5, which checks its own structures
+    }
+    Walker(path, false).level4(in, file_size);
+}
+
+}  // namespace digitnet

@@ -231,10 +231,20 @@ ModelInfo load_model_info(const std::string& path, int inputs) {
     const Matrix<double> base = read_matrix(mat.get(), path, "digitnet_label_base");
     const Matrix<double> image = read_matrix(mat.get(), path, "digitnet_image");
     const Matrix<double> levels = read_matrix(mat.get(), path, "digitnet_pixel_levels");
-    if (base.size() == 1) info.label_base = static_cast<int>(base.data[0]);
+    // Whole numbers in range before any conversion to int: a NaN or 1e300 here was undefined
+    // behaviour (found by fuzz_mat_data under UBSan).
+    const auto whole = [](double v, double most) { return std::isfinite(v) && v == std::floor(v) && v >= 0 && v <= most; };
+    if (base.size() == 1) {
+        if (!whole(base.data[0], 1e6))
+            throw InputError(path + ": digitnet_label_base is " + std::to_string(base.data[0]) + ", expected a whole number >= 0");
+        info.label_base = static_cast<int>(base.data[0]);
+    }
     if (image.size() == 3) {
+        if (!whole(image.data[0], 65535) || !whole(image.data[1], 65535))
+            throw InputError(path + ": digitnet_image says " + std::to_string(image.data[0]) + " x " +
+                             std::to_string(image.data[1]) + ", expected whole numbers of pixels");
         const int rows = static_cast<int>(image.data[0]), cols = static_cast<int>(image.data[1]);
-        if (rows < 0 || cols < 0 || (rows * cols != inputs && rows != 0))
+        if (static_cast<long long>(rows) * cols != inputs && rows != 0)
             throw InputError(path + ": digitnet_image says " + std::to_string(rows) + " x " + std::to_string(cols) +
                              " but the model takes " + std::to_string(inputs) + " inputs");
         info.image = {rows, cols, image.data[2] != 0};

@@ -82,10 +82,15 @@ GrayImage read_png(const std::string& path) {
     png.version = PNG_IMAGE_VERSION;
     if (!png_image_begin_read_from_file(&png, path.c_str()))
         throw InputError(path + ": not a PNG image that libpng can read (" + std::string(png.message) + ")");
-    if (png.width == 0 || png.height == 0 || png.width > 16384 || png.height > 16384) {
+    // The header alone decides how much we allocate (two bytes a pixel, before any pixel is
+    // decoded), and a PNG of a hundred bytes can claim 16384 x 16384: cap the total as well as
+    // each side (found by fuzz_png: 512 MiB for such a file).
+    constexpr std::uint64_t max_side = 16384, max_pixels = std::uint64_t{1} << 24;  // 16 megapixels
+    if (png.width == 0 || png.height == 0 || png.width > max_side || png.height > max_side ||
+        std::uint64_t{png.width} * png.height > max_pixels) {
         png_image_free(&png);
         throw InputError(path + ": image of " + std::to_string(png.width) + " x " + std::to_string(png.height) +
-                         " pixels is empty or too large (at most 16384 on a side)");
+                         " pixels is empty or too large (at most 16384 on a side and 16 megapixels)");
     }
     png.format = PNG_FORMAT_GA;  // grey + alpha, 8 bits: libpng converts colour and depth
     std::vector<png_byte> bytes(PNG_IMAGE_SIZE(png));

@@ -4,7 +4,6 @@
 
 #include <cstdio>
 #include <exception>
-#include <map>
 
 #include "commands.hpp"
 #include "digitnet/errors.hpp"
@@ -18,21 +17,23 @@ void add_json_flag(CLI::App* command, bool& json) {
 }
 
 void add_compute_options(CLI::App* command, cli::ComputeOptions& compute) {
-    static const std::map<std::string, Device> devices{{"auto", Device::Auto}, {"cpu", Device::Cpu}, {"gpu", Device::Gpu}};
-    static const std::map<std::string, Precision> precisions{{"float", Precision::Float}, {"double", Precision::Double}};
-    command->add_option("--device", compute.device, "Where to compute: auto (the GPU when there is one), cpu or gpu")
-        ->transform(CLI::CheckedTransformer(devices, CLI::ignore_case))
-        ->default_str("auto");
     command
-        ->add_option_function<Precision>(
+        ->add_option_function<std::string>(
+            "--device",
+            [&compute](const std::string& d) { compute.device = d == "gpu" ? Device::Gpu : d == "cpu" ? Device::Cpu : Device::Auto; },
+            "Where to compute: auto (the GPU when there is one), cpu or gpu")
+        ->check(CLI::IsMember({"auto", "cpu", "gpu"}))
+        ->option_text("auto|cpu|gpu (default auto)");
+    command
+        ->add_option_function<std::string>(
             "--precision",
-            [&compute](const Precision& p) {
-                compute.precision = p;
+            [&compute](const std::string& p) {
+                compute.precision = p == "double" ? Precision::Double : Precision::Float;
                 compute.precision_given = true;
             },
             "Arithmetic precision: float or double")
-        ->transform(CLI::CheckedTransformer(precisions, CLI::ignore_case))
-        ->default_str("float");
+        ->check(CLI::IsMember({"float", "double"}))
+        ->option_text("float|double (default float)");
 }
 
 }  // namespace
@@ -44,7 +45,7 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", DIGITNET_VERSION);
 
     cli::TrainOptions train;
-    auto* train_cmd = app.add_subcommand("train", "Train by full-batch gradient descent (the seed's recipe by default)");
+    auto* train_cmd = app.add_subcommand("train", "Train a network: the seed's gradient descent by default, or conjugate gradient or Adam");
     train_cmd->add_option("--data", train.data, "Data: .mat (X, y), IDX file or MNIST-style folder, or CSV (told apart by content); default: the embedded data/digits20.mat");
     train_cmd->add_option("--test-data", train.test_data, "Report the test accuracy on this file's examples (any --data format)");
     train_cmd->add_option("--hidden", train.hidden, "Hidden layer sizes, comma-separated (default 25)")

@@ -35,7 +35,9 @@ TEST(GradientCheck, SmallProblemIsTheCoursesOne) {
 class GradientCheckOn : public ::testing::TestWithParam<std::tuple<std::vector<int>, double>> {};
 
 TEST_P(GradientCheckOn, ReferenceAndCpuBackendPass) {
-    const auto& [hidden, lambda] = GetParam();
+    // Not a structured binding: clang 14 (the sanitizer and fuzz builds) cannot capture one in a lambda.
+    const std::vector<int>& hidden = std::get<0>(GetParam());
+    const double lambda = std::get<1>(GetParam());
     const CheckProblem problem = small_check_problem(hidden);
     auto reference_cost = [&](const Parameters& p) { return reference::cost_and_gradient(p, problem.data, lambda, nullptr); };
     const Parameters numerical = numerical_gradient(reference_cost, problem.parameters);

@@ -98,7 +98,8 @@ inline void write_mat(const std::string& path, const std::vector<MatVariable>& v
                 const std::size_t i = static_cast<std::size_t>(c) * rows + r;
                 doubles[i] = x;
                 singles[i] = static_cast<float>(x);
-                bytes[i] = static_cast<unsigned char>(x);
+                // Only for a uint8 variable: NaN or Inf (the bad-input tests) to an integer is UB.
+                if (v.class_type == MAT_C_UINT8) bytes[i] = static_cast<unsigned char>(x);
             }
         std::size_t dims[2] = {static_cast<std::size_t>(rows), static_cast<std::size_t>(cols)};
         void* data = v.class_type == MAT_C_SINGLE ? static_cast<void*>(singles.data())

@@ -1,0 +1,182 @@
+#pragma once
+// What each fuzz target does with one input, shared by the libFuzzer entry points (fuzz_*.cpp)
+// and by the GoogleTest that replays tests/fuzz/regressions and tests/fuzz/corpus in the normal
+// build (tests/test_fuzz_regressions.cpp).
+//
+// The contract under test: a reader given any bytes either returns a valid data set (or model),
+// or throws digitnet::InputError. Any other exception, a crash, a hang, or a sanitizer report is
+// a bug. InputError is swallowed here; everything else propagates to the caller.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "csv_reader.hpp"
+#include "digitnet/data_loader.hpp"
+#include "digitnet/errors.hpp"
+#include "digitnet/image_input.hpp"
+#include "digitnet/mat_io.hpp"
+#include "digitnet/model_info.hpp"
+#include "digitnet/png_image.hpp"
+
+namespace digitnet::fuzz {
+
+inline void write_bytes(const std::filesystem::path& path, std::string_view bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) throw std::runtime_error("fuzz harness: cannot write " + path.string());
+}
+
+// Runs `read`, treating InputError as the expected answer to bad input.
+template <class Read>
+void expect_value_or_input_error(Read&& read) {
+    try {
+        read();
+    } catch (const InputError&) {
+    }
+}
+
+// What every data reader promises about the data set it returns.
+inline void check_dataset(const Dataset& data, const std::string& path) {
+    try {
+        validate_dataset(data, path);
+    } catch (const InputError& e) {  // the reader returned what it should have refused
+        throw std::logic_error(std::string("reader returned an invalid data set: ") + e.what());
+    }
+    if (data.X.data.size() != static_cast<std::size_t>(data.X.rows) * static_cast<std::size_t>(data.X.cols))
+        throw std::logic_error(path + ": X's storage does not match its shape");
+    if (data.image.rows > 0 && data.image.rows * data.image.cols != data.features())
+        throw std::logic_error(path + ": image shape does not match the features");
+}
+
+inline std::filesystem::path fresh_folder(const std::filesystem::path& scratch, const char* name) {
+    const std::filesystem::path folder = scratch / name;
+    std::filesystem::remove_all(folder);
+    std::filesystem::create_directories(folder);
+    return folder;
+}
+
+// fuzz_mat_data: the bytes are one .mat file, read as a data set, as a weights file and for the
+// model's digitnet_* variables. matio parses the container (after mat_file_check.cpp has walked
+// its headers); what we check is our own validation of what it hands back.
+inline void mat_data(std::string_view bytes, const std::filesystem::path& scratch) {
+    const std::string path = (fresh_folder(scratch, "mat") / "input.mat").string();
+    write_bytes(path, bytes);
+    expect_value_or_input_error([&] {
+        const DataFile file = load_mat_data(path);
+        check_dataset(file.train, path);
+        if (file.test) check_dataset(*file.test, path);
+    });
+    int inputs = 400;
+    expect_value_or_input_error([&] {
+        const Parameters p = load_weights(path);
+        if (p.values.size() != p.layout.parameter_count()) throw std::logic_error("load_weights: size mismatch");
+        inputs = p.layout.inputs();
+    });
+    expect_value_or_input_error([&] {
+        const ModelInfo info = load_model_info(path, inputs);
+        if (info.image.rows > 0 && info.image.rows * info.image.cols != inputs)
+            throw std::logic_error("load_model_info: image shape does not match the inputs");
+    });
+}
+
+// fuzz_idx: the bytes are an images file and a labels file: a 4-byte big-endian length L, then L
+// bytes of the images file, then the labels file (shorter inputs: all images, no labels). Both
+// are written with MNIST's names into a folder, and read as a pair from either file and as a
+// folder. Either may be gzip-compressed (the reader decompresses what starts with 1f 8b).
+struct IdxFiles {
+    std::filesystem::path folder;
+    std::string images, labels;  // paths
+};
+
+inline IdxFiles write_idx_pair(std::string_view bytes, const std::filesystem::path& scratch) {
+    std::string_view images = bytes, labels;
+    if (bytes.size() >= 4) {
+        const auto b = [&](std::size_t i) { return static_cast<std::size_t>(static_cast<unsigned char>(bytes[i])); };
+        const std::size_t length = std::min(b(0) << 24 | b(1) << 16 | b(2) << 8 | b(3), bytes.size() - 4);
+        images = bytes.substr(4, length);
+        labels = bytes.substr(4 + length);
+    }
+    IdxFiles files{fresh_folder(scratch, "idx"), {}, {}};
+    files.images = (files.folder / "train-images-idx3-ubyte").string();
+    files.labels = (files.folder / "train-labels-idx1-ubyte").string();
+    write_bytes(files.images, images);
+    write_bytes(files.labels, labels);
+    return files;
+}
+
+inline void idx(std::string_view bytes, const std::filesystem::path& scratch) {
+    const IdxFiles files = write_idx_pair(bytes, scratch);
+    const std::filesystem::path& folder = files.folder;
+    const std::string &images_path = files.images, &labels_path = files.labels;
+    for (const std::string& path : {images_path, labels_path}) {
+        expect_value_or_input_error([&] {
+            const DataFile file = load_data(path);
+            check_dataset(file.train, path);
+        });
+    }
+    expect_value_or_input_error([&] {
+        const DataFile file = load_data(folder.string());
+        check_dataset(file.train, folder.string());
+    });
+}
+
+// fuzz_csv: the bytes are one CSV file (plain or gzip), read by the CSV reader and through the
+// format detection of load_data (which may send it elsewhere when the bytes are not text).
+inline void csv(std::string_view bytes, const std::filesystem::path& scratch) {
+    const std::string path = (fresh_folder(scratch, "csv") / "input.csv").string();
+    write_bytes(path, bytes);
+    expect_value_or_input_error([&] { check_dataset(load_csv(path), path); });
+    expect_value_or_input_error([&] {
+        const DataFile file = load_data(path);
+        check_dataset(file.train, path);
+        if (file.test) check_dataset(*file.test, path);
+    });
+}
+
+// fuzz_png: the bytes are one PNG file (predict --image), read and turned into the input of a
+// model of each pixel order and polarity.
+inline void png(std::string_view bytes, const std::filesystem::path& scratch) {
+    const std::string path = (fresh_folder(scratch, "png") / "input.png").string();
+    write_bytes(path, bytes);
+    expect_value_or_input_error([&] {
+        const GrayImage picture = read_png(path);
+        if (picture.width <= 0 || picture.height <= 0 ||
+            picture.pixels.size() != static_cast<std::size_t>(picture.width) * static_cast<std::size_t>(picture.height))
+            throw std::logic_error("read_png: pixels do not match the size");
+        ModelInfo ex4 = default_model_info(400), mnist;
+        mnist.image = {28, 28, /*column_major=*/false};
+        mnist.background = 1.0;  // dark ink on white
+        mnist.ink = 0.0;
+        for (const ModelInfo& info : {ex4, mnist}) {
+            const std::vector<double> input = image_to_input(picture, info);
+            if (input.size() != static_cast<std::size_t>(info.image.rows * info.image.cols))
+                throw std::logic_error("image_to_input: wrong size");
+            for (double v : input)
+                if (!(v >= 0.0 && v <= 1.0)) throw std::logic_error("image_to_input: a value outside the model's levels");
+        }
+    });
+}
+
+// Every target by name: the fuzzers use one each, the regression test all of them.
+struct Target {
+    const char* name;
+    void (*run)(std::string_view bytes, const std::filesystem::path& scratch);
+};
+
+inline const std::vector<Target>& targets() {
+    static const std::vector<Target> all{
+        {"fuzz_mat_data", mat_data},
+        {"fuzz_idx", idx},
+        {"fuzz_csv", csv},
+        {"fuzz_png", png},
+    };
+    return all;
+}
+
+}  // namespace digitnet::fuzz

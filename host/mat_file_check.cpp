@@ -17,7 +17,6 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <utility>
@@ -472,11 +471,14 @@ void check_mat73_variable(const std::string& path, const char* name, unsigned lo
 }
 
 void check_mat_file(const std::string& path) {
-    std::error_code ec;
-    const std::uint64_t file_size = std::filesystem::file_size(path, ec);
-    if (ec) return;  // not a regular file: the caller reports it
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return;
+    // The size of the file we opened, not of whatever the path names a moment later: a save
+    // renames a new version into place at any time (ConcurrentSaves), and each version is whole.
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    if (!in) return;  // the caller reports it
+    const std::streamoff end = in.tellg();
+    if (end < 0) return;
+    const auto file_size = static_cast<std::uint64_t>(end);
+    in.seekg(0);
 
     // What matio decides from the 128-byte header: level 5 when the version is 0x0100 and the
     // endian indicator reads "IM" or "MI"; HDF5 (v7.3) for version 0x0200; level 4 otherwise.

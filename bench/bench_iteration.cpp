@@ -8,16 +8,16 @@
 // Configurations:
 //   seed   data/digits20.mat train set, 5000 x 400 -> 25 -> 10 (the seed's network)
 //   large  60000 x 784 -> 1024 -> 10: Fashion-MNIST's training set from
-//          /usr/share/datasets/fashion-mnist (IDX, gzip) when it is there, otherwise synthetic
-//          random data with a fixed seed; the label of each result says which. On the CPU this
-//          is ~0.2 TFLOP per iteration, so the CPU large benchmarks are registered only with
-//          --large (or DIGITNET_BENCH_LARGE=1); on a GPU they always are.
+//          /usr/share/datasets/fashion-mnist (IDX, gzip; read by load_data) when it is there,
+//          otherwise synthetic random data with a fixed seed; the label of each result says
+//          which. On the CPU this is ~0.2 TFLOP per iteration, so the CPU large benchmarks are
+//          registered only with --large (or DIGITNET_BENCH_LARGE=1); on a GPU they always are.
 //
 // Every result carries FLOP=...G/s (GFLOP/s: the GEMM FLOPs of the layout, formula below, over the
 // real time) and min_bytes=...G/s (the iteration's minimum memory traffic over its time), and the
 // run's context prints the floor of both configurations: FLOPs and minimum bytes of one iteration.
-// CPU rows are timed in real (wall) time: OpenBLAS runs on several threads, so the CPU time of
-// the main thread would undercount.
+// CPU rows are timed in real (wall) time: the CPU backend runs on several threads, so the CPU
+// time of the main thread would undercount.
 //
 // GPU timing: after a warm-up call, each timed step is one backend->gradient_descent() over a
 // chunk of iterations (800 on seed, the whole recipe; 20 on large), which synchronises at its end;
@@ -26,7 +26,6 @@
 //
 // Usage: digitnet_bench [--large] [--benchmark_filter=REGEX] [--benchmark_repetitions=N] ...
 #include <benchmark/benchmark.h>
-#include <zlib.h>
 
 #include <chrono>
 #include <cmath>
@@ -38,7 +37,6 @@
 #include <memory>
 #include <optional>
 #include <random>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -46,6 +44,7 @@
 #include "digitnet/cpu_backend.hpp"
 #include "digitnet/cpu_reference.hpp"
 #include "digitnet/cuda_backend.hpp"
+#include "digitnet/data_loader.hpp"
 #include "digitnet/dataset.hpp"
 #include "digitnet/layout.hpp"
 #include "digitnet/mat_io.hpp"
@@ -117,65 +116,16 @@ const Config& seed_config() {
     return config;
 }
 
-std::uint32_t big_endian(const unsigned char* p) {
-    return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | std::uint32_t(p[3]);
-}
-
-// The whole content of a gzip file.
-std::vector<unsigned char> read_gzip(const std::string& path) {
-    gzFile file = gzopen(path.c_str(), "rb");
-    if (!file) throw std::runtime_error(path + ": cannot open");
-    std::vector<unsigned char> bytes;
-    unsigned char buffer[1 << 16];
-    for (;;) {
-        const int got = gzread(file, buffer, sizeof buffer);
-        if (got < 0) {
-            gzclose(file);
-            throw std::runtime_error(path + ": not a valid gzip file");
-        }
-        if (got == 0) break;
-        bytes.insert(bytes.end(), buffer, buffer + got);
-    }
-    gzclose(file);
-    return bytes;
-}
-
-// A minimal IDX reader for the training half of (Fashion-)MNIST: images (magic 2051, n x rows x
-// cols uint8, scaled to 0..1) and labels (magic 2049, n uint8 digits 0..9).
-Dataset read_idx_pair(const std::string& images_path, const std::string& labels_path) {
-    const std::vector<unsigned char> images = read_gzip(images_path);
-    const std::vector<unsigned char> labels = read_gzip(labels_path);
-    if (images.size() < 16 || big_endian(images.data()) != 2051)
-        throw std::runtime_error(images_path + ": not an IDX image file (magic 2051)");
-    if (labels.size() < 8 || big_endian(labels.data()) != 2049)
-        throw std::runtime_error(labels_path + ": not an IDX label file (magic 2049)");
-    const std::uint32_t n = big_endian(images.data() + 4), rows = big_endian(images.data() + 8),
-                        cols = big_endian(images.data() + 12);
-    if (images.size() != 16 + std::size_t(n) * rows * cols || labels.size() != 8 + std::size_t(n) ||
-        big_endian(labels.data() + 4) != n)
-        throw std::runtime_error(images_path + ": sizes of the image and label files disagree");
-    Dataset data;
-    const int features = int(rows * cols);
-    data.X = Matrix<double>(int(n), features);
-    for (std::size_t j = 0; j < data.X.size(); ++j) data.X.data[j] = images[16 + j] / 255.0;
-    data.labels.assign(labels.begin() + 8, labels.end());
-    data.classes = 10;
-    data.label_base = 0;
-    data.image = ImageShape{int(rows), int(cols), false};
-    data.source = images_path;
-    validate_dataset(data, images_path);
-    return data;
-}
-
 const Config& large_config() {
     static const Config config = [] {
         Config c;
         c.name = "large";
+        // Debian's dataset-fashion-mnist: an IDX folder, read by the project's own loader.
         const std::string dir = "/usr/share/datasets/fashion-mnist";
-        const std::string images = dir + "/train-images-idx3-ubyte.gz", labels = dir + "/train-labels-idx1-ubyte.gz";
+        const std::string images = dir + "/train-images-idx3-ubyte.gz";
         std::error_code ec;
-        if (std::filesystem::exists(images, ec) && std::filesystem::exists(labels, ec)) {
-            c.data = read_idx_pair(images, labels);
+        if (std::filesystem::exists(images, ec)) {
+            c.data = load_data(dir).train;
             c.source = "Fashion-MNIST train set";
         } else {
             // Synthetic stand-in of the same shape: pixels uniform in [0, 1), labels uniform 0..9.

@@ -61,10 +61,10 @@ inline std::filesystem::path fresh_folder(const std::filesystem::path& scratch, 
     return folder;
 }
 
-// fuzz_mat_data: the bytes are one .mat file, read as a data set, as a weights file and for the
-// model's digitnet_* variables. matio parses the container (after mat_file_check.cpp has walked
-// its headers); what we check is our own validation of what it hands back.
-inline void mat_data(std::string_view bytes, const std::filesystem::path& scratch) {
+// The bytes of one .mat file, read as a data set, as a weights file and for the model's
+// digitnet_* variables. matio parses the container (after mat_file_check.cpp has walked its
+// headers); what we check is our own validation of what it hands back.
+inline void read_mat(std::string_view bytes, const std::filesystem::path& scratch) {
     const std::string path = (fresh_folder(scratch, "mat") / "input.mat").string();
     write_bytes(path, bytes);
     expect_value_or_input_error([&] {
@@ -83,6 +83,28 @@ inline void mat_data(std::string_view bytes, const std::filesystem::path& scratc
         if (info.image.rows > 0 && info.image.rows * info.image.cols != inputs)
             throw std::logic_error("load_model_info: image shape does not match the inputs");
     });
+}
+
+// Whether matio reads these bytes as a v7.3 file, through libhdf5: a 128-byte header whose
+// endian indicator is "IM" or "MI" and whose version is 0x0200 (as matio's Mat_Open decides).
+inline bool is_mat73(std::string_view bytes) {
+    if (bytes.size() < 128) return false;
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned>(static_cast<unsigned char>(bytes[i])); };
+    const bool little = bytes[126] == 'I' && bytes[127] == 'M', big = bytes[126] == 'M' && bytes[127] == 'I';
+    const unsigned version = little ? (byte(124) | byte(125) << 8) : (byte(124) << 8 | byte(125));
+    return (little || big) && version == 0x0200;
+}
+
+// fuzz_mat_data: .mat files that matio parses itself (v4, v5 plain and compressed).
+// fuzz_mat73: v7.3 files, which matio hands to libhdf5. Kept apart because libhdf5 1.10.8
+// (Debian 12) has memory-safety bugs on damaged files that no check of ours can reach: the
+// fuzzer finds heap overflows inside its attribute decoding within minutes
+// (tests/fuzz/third_party_crashes/). CI runs fuzz_mat_data only; see scripts/ci_sanitizers.sh.
+inline void mat_data(std::string_view bytes, const std::filesystem::path& scratch) {
+    if (!is_mat73(bytes)) read_mat(bytes, scratch);
+}
+inline void mat73(std::string_view bytes, const std::filesystem::path& scratch) {
+    if (is_mat73(bytes)) read_mat(bytes, scratch);
 }
 
 // fuzz_idx: the bytes are an images file and a labels file: a 4-byte big-endian length L, then L
@@ -172,6 +194,7 @@ struct Target {
 inline const std::vector<Target>& targets() {
     static const std::vector<Target> all{
         {"fuzz_mat_data", mat_data},
+        {"fuzz_mat73", mat73},
         {"fuzz_idx", idx},
         {"fuzz_csv", csv},
         {"fuzz_png", png},

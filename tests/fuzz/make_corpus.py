@@ -34,6 +34,32 @@ def mat5(variables, compress=False):
     return out.getvalue()
 
 
+def big_endian(little):
+    """A little-endian level 5 file of uncompressed int8/int32/uint32/double elements, byte-swapped
+    element by element: what MATLAB writes on a big-endian machine (header "MI")."""
+    u32 = lambda b, i: struct.unpack_from("<I", b, i)[0]
+    out = bytearray(little[:124]) + little[124:126][::-1] + b"MI"
+    position = 128
+    while position < len(little):
+        kind, size = u32(little, position), u32(little, position + 4)
+        body, p = little[position + 8 : position + 8 + size], 0
+        out += struct.pack(">II", kind, size)
+        while p < len(body):
+            word = u32(body, p)
+            if word >> 16:  # small element: the tag word, then up to 4 bytes (names here)
+                out += struct.pack(">I", word) + body[p + 4 : p + 8]
+                p += 8
+                continue
+            n = u32(body, p + 4)
+            fmt = {1: "b", 5: "i", 6: "I", 9: "d"}[word]
+            values = struct.unpack("<%d%s" % (n // struct.calcsize(fmt), fmt), body[p + 8 : p + 8 + n])
+            pad = (-n) % 8
+            out += struct.pack(">II", word, n) + struct.pack(">%d%s" % (len(values), fmt), *values) + bytes(pad)
+            p += 8 + n + pad
+        position += 8 + size
+    return bytes(out)
+
+
 def mat_data_corpus():
     t = "fuzz_mat_data"
     X = np.array([[0, 0.5, 1], [0.25, 1, 0], [0.5, 0.75, 0.1], [0.2, 0.3, 0.4]])
@@ -42,6 +68,7 @@ def mat_data_corpus():
     theta2 = np.arange(9, dtype=float).reshape(3, 3) / 10 - 0.4  # 2 hidden -> 3 classes
     good = mat5({"X": X, "y": y})
     write(t, "data_v5.mat", good)
+    write(t, "data_v5_big_endian.mat", big_endian(good))
     write(t, "data_v5_zlib_test.mat", mat5({"X": X, "y": y, "Xtest": X[:2], "ytest": y[:2]}, compress=True))
     write(t, "data_uint8.mat", mat5({"X": (X * 255).astype(np.uint8), "y": y.astype(np.uint8)}))
     write(t, "data_single_int16.mat", mat5({"X": X.astype(np.float32), "y": y.astype(np.int16)}))
@@ -88,9 +115,9 @@ def mat_data_corpus():
         data73, weights73 = pathlib.Path(tmp) / "d.mat", pathlib.Path(tmp) / "w.mat"
         subprocess.run([str(tool), str(data73), str(weights73)], check=True)
         d = data73.read_bytes()
-        write(t, "data_v73.mat", d)
-        write(t, "weights_v73.mat", weights73.read_bytes())
-        write(t, "truncated_v73.mat", d[:1200])
+        write("fuzz_mat73", "data_v73.mat", d)
+        write("fuzz_mat73", "weights_v73.mat", weights73.read_bytes())
+        write("fuzz_mat73", "truncated_v73.mat", d[:1200])
 
 
 def idx_input(images, labels):

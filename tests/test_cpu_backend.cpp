@@ -102,3 +102,45 @@ TEST(CpuBackend, RejectsDataThatDoesNotFit) {
 
 }  // namespace
 }  // namespace digitnet
+
+namespace digitnet {
+namespace {
+
+// Features that are 0 in every training example are left out of the training passes (the blank
+// border of digit images); the results must not change, and output() on data where those
+// features are not 0 must still use them.
+TEST(CpuBackend, FeaturesZeroInEveryExampleChangeNothing) {
+    for (Precision precision : {Precision::Double, Precision::Float}) {
+        Dataset data = testing::random_dataset(73, 11, 3, 12);
+        for (int i = 0; i < data.examples(); ++i) data.X(i, 0) = data.X(i, 4) = data.X(i, 10) = 0.0;
+        const Parameters theta = random_parameters(make_layout(11, {6, 4}, 3), 21);
+        auto backend = make_cpu_backend(precision, theta.layout, data);
+        backend->set_parameters(theta);
+        const auto tol = testing::tolerance_for(precision);
+
+        Parameters expected, got;
+        const double j = backend->cost_and_gradient(0.6, &got);
+        EXPECT_TRUE(testing::within(j, reference::cost_and_gradient(theta, data, 0.6, &expected), tol));
+        EXPECT_LE(testing::worst_error_ratio(got.values, expected.values, tol), 1.0) << to_string(precision);
+        // The unused columns' gradient is the regularisation term alone.
+        EXPECT_TRUE(testing::within(got.at(1, 2, 5), 0.6 / 73 * theta.at(1, 2, 5), tol));
+
+        const std::vector<int> rows{3, 70, 3, 41};
+        backend->cost_and_gradient_on(rows, 0.6, &got);
+        Dataset gathered = data;
+        gathered.X = Matrix<double>(4, 11);
+        gathered.labels.clear();
+        for (int i = 0; i < 4; ++i) {
+            std::copy(data.X.row(rows[static_cast<std::size_t>(i)]), data.X.row(rows[static_cast<std::size_t>(i)]) + 11, gathered.X.row(i));
+            gathered.labels.push_back(data.labels[static_cast<std::size_t>(rows[static_cast<std::size_t>(i)])]);
+        }
+        reference::cost_and_gradient(theta, gathered, 0.6, &expected);
+        EXPECT_LE(testing::worst_error_ratio(got.values, expected.values, tol), 1.0) << to_string(precision);
+
+        const Dataset other = testing::random_dataset(9, 11, 3, 13);  // those features not 0 here
+        EXPECT_LE(testing::worst_error_ratio(backend->output(other.X).data, reference::output(theta, other.X).data, tol), 1.0);
+    }
+}
+
+}  // namespace
+}  // namespace digitnet

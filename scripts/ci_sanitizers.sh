@@ -93,9 +93,10 @@ run_fuzzer() {
     cp -r "tests/fuzz/corpus/$target/." "$dir/corpus/"
     local seeds=("$dir/corpus")
     [ -d "tests/fuzz/regressions/$target" ] && seeds+=("tests/fuzz/regressions/$target")
-    # The fuzzer prints its own reports: log_path would only split them from the rest.
+    # The fuzzer prints its own reports: log_path would only split them from the rest. TMPDIR:
+    # its scratch folder (fuzz_main.hpp) goes here too, since libFuzzer may exit without cleaning up.
     local status=0
-    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    TMPDIR="$dir" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         "build-fuzz/tests/fuzz/$target" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -timeout=30 \
         -print_final_stats=1 -artifact_prefix="$dir/artifacts/" "${seeds[@]}" >"$dir/log" 2>&1 || status=$?
     echo "$status" >"$dir/status"

@@ -62,6 +62,7 @@
 #include "digitnet/errors.hpp"
 #include "gather_rows.cuh"
 #include "gradient_descent_update.cuh"
+#include "one_hidden_layer_gradient.cuh"
 #include "one_hot.cuh"
 #include "output_delta_cost.cuh"
 #include "output_sigmoid.cuh"
@@ -192,7 +193,7 @@ std::optional<UsableDevice> first_usable_device() {
 template <class T>
 class CudaBackend final : public Backend {
 public:
-    CudaBackend(const UsableDevice& device, const Layout& layout, const Dataset& train);
+    CudaBackend(const UsableDevice& device, const Layout& layout, const Dataset& train, const CudaOptions& options);
 
     std::string device_name() const override { return name_; }
     Device device() const override { return Device::Gpu; }
@@ -253,8 +254,11 @@ private:
 
     // The steps of an iteration, enqueued on stream_ (and side_): usable eagerly and under capture.
     void enqueue_forward(Activations& activations);
+    // With step_alpha, also Theta -= step_alpha grad (one iteration of gradient descent).
     void enqueue_cost_and_gradient(ExampleSet& set, double lambda, bool with_gradient, double* history,
-                                   int* iteration);
+                                   int* iteration, std::optional<double> step_alpha = std::nullopt);
+    void enqueue_fused_cost_and_gradient(ExampleSet& set, double lambda, bool with_gradient, double* history,
+                                         int* iteration, std::optional<double> step_alpha);
     void enqueue_backward(ExampleSet& set);
     void enqueue_update(double alpha);
     // Queues the download of J (from probe_cost_) and, when gradient is not null, of grad_, waits
@@ -286,6 +290,11 @@ private:
     PinnedBuffer<double> cost_staging_;      // J's download target
     DeviceBuffer<T> theta_, grad_, mask_;
     DeviceBuffer<double> square_partials_;
+    // The fused one-hidden-layer path (not usable: the general path): its per-block gradient
+    // shares (resident_blocks x P) and cost shares.
+    kernels::OneHiddenLayerPlan fused_;
+    DeviceBuffer<T> fused_partials_;
+    DeviceBuffer<double> fused_cost_partials_;
     DeviceBuffer<double> probe_cost_;  // where cost_and_gradient's J goes
     DeviceBuffer<int> iteration_;      // the regularized_cost kernel's write position
     DeviceBuffer<double> history_;     // gradient_descent's cost history, iterations entries
@@ -301,7 +310,8 @@ private:
 };
 
 template <class T>
-CudaBackend<T>::CudaBackend(const UsableDevice& device, const Layout& layout, const Dataset& train)
+CudaBackend<T>::CudaBackend(const UsableDevice& device, const Layout& layout, const Dataset& train,
+                            const CudaOptions& options)
     : layout_(layout), m_(train.examples()), ordinal_(device.ordinal) {
     const int L = layout_.layers();
     name_ = "gpu (" + device.info.name + ", sm_" + std::to_string(device.info.compute_major) +
@@ -372,12 +382,24 @@ CudaBackend<T>::CudaBackend(const UsableDevice& device, const Layout& layout, co
     gradient_staging_ = PinnedBuffer<T>(parameters);
     cost_staging_ = PinnedBuffer<double>(1);
 
+    const bool want_fused = options.one_hidden_layer == OneHiddenLayerPath::Fused ||
+                            (options.one_hidden_layer == OneHiddenLayerPath::Automatic && std::is_same_v<T, float>);
+    if (want_fused && L == 2) {
+        fused_ = kernels::plan_one_hidden_layer<T>(layout_.inputs() + 1, layout_.sizes[1], layout_.classes());
+        if (fused_.usable()) {
+            fused_partials_ = DeviceBuffer<T>(static_cast<std::size_t>(fused_.resident_blocks) * parameters,
+                                              "the fused kernel's gradient shares");
+            fused_cost_partials_ = DeviceBuffer<double>(static_cast<std::size_t>(fused_.resident_blocks),
+                                                        "the fused kernel's cost shares");
+            name_.insert(name_.size() - 1, ", fused");
+        }
+    }
+
     // Warm-up: one full iteration (update with alpha 0, which leaves Theta unchanged) loads every
     // kernel and lets cuBLAS pick its kernels now, outside any graph capture, and reports a build
     // without code for this GPU here rather than in the middle of training.
     iteration_.fill_zero(stream_.get());
-    enqueue_cost_and_gradient(train_, 0.0, true, probe_cost_.data(), iteration_.data());
-    enqueue_update(0.0);
+    enqueue_cost_and_gradient(train_, 0.0, true, probe_cost_.data(), iteration_.data(), 0.0);
     CUDA_CHECK(cudaStreamSynchronize(stream_.get()));
 }
 
@@ -468,7 +490,11 @@ void CudaBackend<T>::enqueue_forward(Activations& activations) {
 //   side_:   regularized_gradient_init ── (wait cost_terms) regularized_cost ──┘
 template <class T>
 void CudaBackend<T>::enqueue_cost_and_gradient(ExampleSet& set, double lambda, bool with_gradient,
-                                               double* history, int* iteration) {
+                                               double* history, int* iteration, std::optional<double> step_alpha) {
+    if (fused_.usable()) {
+        enqueue_fused_cost_and_gradient(set, lambda, with_gradient, history, iteration, step_alpha);
+        return;
+    }
     const int L = layout_.layers();
     const int K = layout_.classes();
     const int m = set.m();
@@ -495,6 +521,47 @@ void CudaBackend<T>::enqueue_cost_and_gradient(ExampleSet& set, double lambda, b
 
     CUDA_CHECK(cudaStreamWaitEvent(main, regularized_.get(), 0));
     if (with_gradient) enqueue_backward(set);
+    CUDA_CHECK(cudaStreamWaitEvent(main, join_.get(), 0));
+    if (step_alpha) enqueue_update(*step_alpha);
+}
+
+// The same pass for a network with one small hidden layer, in two launches on stream_ (the
+// regularisation branch on side_ as above):
+//   stream_: one_hidden_layer_gradient_partials ── (wait regularized) sum_gradient_partials ── (wait join)
+//   side_:   regularized_gradient_init ── (wait cost_terms) regularized_cost ──┘
+// sum_gradient_partials adds the blocks' shares, times 1/m, to grad_ (which holds the
+// regularisation term by then) and, with step_alpha, takes the gradient-descent step. Without the
+// gradient it is left out (the cost is the same number either way: the same kernel sums it).
+template <class T>
+void CudaBackend<T>::enqueue_fused_cost_and_gradient(ExampleSet& set, double lambda, bool with_gradient,
+                                                     double* history, int* iteration,
+                                                     std::optional<double> step_alpha) {
+    const int m = set.m();
+    const int blocks = fused_.blocks(m);
+    cudaStream_t main = stream_.get();
+    cudaStream_t side = side_.get();
+
+    CUDA_CHECK(cudaEventRecord(fork_.get(), main));
+    CUDA_CHECK(cudaStreamWaitEvent(side, fork_.get(), 0));
+    kernels::regularized_gradient_init(parameter_count_, theta_.data(), mask_.data(), static_cast<T>(lambda / m),
+                                       grad_.data(), square_partials_.data(), side);
+    CUDA_CHECK(cudaEventRecord(regularized_.get(), side));
+
+    kernels::one_hidden_layer_gradient_partials(fused_, m, set.act.a[0].data(), set.Y.data(), theta_.data(),
+                                                fused_partials_.data(), fused_cost_partials_.data(), main);
+
+    CUDA_CHECK(cudaEventRecord(cost_terms_.get(), main));
+    CUDA_CHECK(cudaStreamWaitEvent(side, cost_terms_.get(), 0));
+    kernels::regularized_cost(fused_cost_partials_.data(), blocks, square_partials_.data(),
+                              static_cast<int>(square_partials_.size()), 1.0 / m, lambda / (2.0 * m), history,
+                              iteration, side);
+    CUDA_CHECK(cudaEventRecord(join_.get(), side));
+
+    CUDA_CHECK(cudaStreamWaitEvent(main, regularized_.get(), 0));
+    if (with_gradient)
+        kernels::sum_gradient_partials(parameter_count_, blocks, fused_partials_.data(), static_cast<T>(1.0 / m),
+                                       grad_.data(), static_cast<T>(step_alpha.value_or(0.0)),
+                                       step_alpha ? theta_.data() : nullptr, main);
     CUDA_CHECK(cudaStreamWaitEvent(main, join_.get(), 0));
 }
 
@@ -627,8 +694,7 @@ GraphExec CudaBackend<T>::capture_iterations(int count, double alpha, double lam
     CUDA_CHECK(cudaStreamBeginCapture(stream_.get(), cudaStreamCaptureModeThreadLocal));
     try {
         for (int i = 0; i < count; ++i) {
-            enqueue_cost_and_gradient(train_, lambda, true, history_.data(), iteration_.data());
-            enqueue_update(alpha);
+            enqueue_cost_and_gradient(train_, lambda, true, history_.data(), iteration_.data(), alpha);
         }
     } catch (...) {
         cudaGraph_t broken = nullptr;
@@ -782,15 +848,16 @@ std::optional<GpuInfo> gpu_info() {
     return device->info;
 }
 
-std::unique_ptr<Backend> make_cuda_backend(Precision precision, const Layout& layout, const Dataset& train) {
+std::unique_ptr<Backend> make_cuda_backend(Precision precision, const Layout& layout, const Dataset& train,
+                                           const CudaOptions& options) {
     const auto device = first_usable_device();
     if (!device)
         throw UnavailableError(
             "--device gpu: no usable CUDA GPU (the driver reports no device, or none that answers); "
             "HINT: use --device cpu, or --device auto to fall back to the CPU");
     check_training_set(layout, train);
-    if (precision == Precision::Float) return std::make_unique<CudaBackend<float>>(*device, layout, train);
-    return std::make_unique<CudaBackend<double>>(*device, layout, train);
+    if (precision == Precision::Float) return std::make_unique<CudaBackend<float>>(*device, layout, train, options);
+    return std::make_unique<CudaBackend<double>>(*device, layout, train, options);
 }
 
 }  // namespace digitnet

@@ -111,7 +111,9 @@ TEST_P(CudaBackendAgainstReference, CostGradientAndOutput) {
 
     Parameters expected_gradient;
     const double expected_cost = reference::cost_and_gradient(theta, data, lambda, &expected_gradient);
-    auto backend = make_cuda_backend(precision, layout, data);
+    // Fused where the network allows it, in both precisions (the default takes it in float only):
+    // every one-hidden-layer shape here checks the fused kernels, every other one the general path.
+    auto backend = make_cuda_backend(precision, layout, data, CudaOptions{OneHiddenLayerPath::Fused});
     EXPECT_EQ(backend->device(), Device::Gpu);
     EXPECT_EQ(backend->precision(), precision);
     EXPECT_EQ(backend->examples(), shape.m);
@@ -153,9 +155,71 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Combine(::testing::Values(Shape{1, 3, {5}, 3}, Shape{37, 13, {1}, 4}, Shape{37, 400, {25}, 10},
                                          Shape{1000, 400, {7}, 10}, Shape{4999, 400, {25}, 10},
                                          Shape{1000, 64, {130}, 10}, Shape{1000, 50, {25, 7}, 7},
-                                         Shape{37, 20, {7, 25, 13}, 4}, Shape{4999, 33, {130, 1}, 5}),
+                                         Shape{37, 20, {7, 25, 13}, 4}, Shape{4999, 33, {130, 1}, 5},
+                                         // The fused one-hidden-layer kernels: blocks that take many
+                                         // tiles, the widest hidden layer and output they take, and
+                                         // one unit past it (general path).
+                                         Shape{20000, 20, {7}, 3}, Shape{300, 30, {32}, 32},
+                                         Shape{100, 8, {33}, 4}),
                        ::testing::Values(Precision::Double, Precision::Float)),
     [](const auto& test) { return shape_name(std::get<0>(test.param)) + "_" + to_string(std::get<1>(test.param)); });
+
+// The seed's shape runs in the fused kernels on a GPU with the shared memory for them (compute
+// capability 8.0 on), and they agree with the general cuBLAS path and with the reference, in both
+// precisions (the default uses them in float only).
+class CudaFusedPath : public ::testing::TestWithParam<Precision> {};
+
+TEST_P(CudaFusedPath, AgreesWithTheGeneralPathAndTheReference) {
+    SKIP_WITHOUT_GPU();
+    const Precision precision = GetParam();
+    const Dataset data = testing::random_dataset(4999, 400, 10, 21);
+    const Layout layout = make_layout(400, {25}, 10);
+    const Parameters theta = random_parameters(layout, 8);
+    const double lambda = 1.3;
+    const testing::Tolerance tol = tolerance_for(precision);
+    Parameters expected_gradient;
+    const double expected_cost = reference::cost_and_gradient(theta, data, lambda, &expected_gradient);
+
+    auto fused = make_cuda_backend(precision, layout, data, CudaOptions{OneHiddenLayerPath::Fused});
+    auto general = make_cuda_backend(precision, layout, data, CudaOptions{OneHiddenLayerPath::General});
+    // The default: fused in float, general in double.
+    const bool default_fused =
+        make_cuda_backend(precision, layout, data)->device_name().find(", fused") != std::string::npos;
+    if (gpu_info()->compute_major >= 8) {
+        EXPECT_EQ(default_fused, precision == Precision::Float);
+    }
+    std::printf("  %s: %s / %s\n", to_string(precision), fused->device_name().c_str(), general->device_name().c_str());
+    EXPECT_EQ(general->device_name().find(", fused"), std::string::npos);
+    if (gpu_info()->compute_major >= 8) {
+        EXPECT_NE(fused->device_name().find(", fused"), std::string::npos);
+    }
+
+    fused->set_parameters(theta);
+    general->set_parameters(theta);
+    Parameters fused_gradient, general_gradient;
+    const double fused_cost = fused->cost_and_gradient(lambda, &fused_gradient);
+    const double general_cost = general->cost_and_gradient(lambda, &general_gradient);
+    const double fused_ratio = std::max(
+        worst_error_ratio(std::vector<double>{fused_cost}, std::vector<double>{expected_cost}, tol),
+        worst_error_ratio(fused_gradient.values, expected_gradient.values, tol));
+    const double general_ratio = std::max(
+        worst_error_ratio(std::vector<double>{general_cost}, std::vector<double>{expected_cost}, tol),
+        worst_error_ratio(general_gradient.values, expected_gradient.values, tol));
+    std::printf("  worst error / tolerance against the reference: fused %.3g, general %.3g\n", fused_ratio,
+                general_ratio);
+    EXPECT_LE(fused_ratio, 1.0);
+    EXPECT_LE(general_ratio, 1.0);
+
+    // 20 steps of gradient descent: the same costs and parameters along the way.
+    const GradientDescentOptions options{20, 0.8, lambda};
+    const std::vector<double> fused_history = fused->gradient_descent(options, {});
+    const std::vector<double> general_history = general->gradient_descent(options, {});
+    EXPECT_LE(worst_error_ratio(fused_history, general_history, tol), 1.0);
+    EXPECT_LE(worst_error_ratio(fused->parameters().values, general->parameters().values, tol), 1.0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Precisions, CudaFusedPath, ::testing::Values(Precision::Float, Precision::Double),
+                         [](const auto& test) { return std::string(to_string(test.param)); });
 
 // 13 iterations: one replay of the 8-iteration graph and five of the 1-iteration graph.
 TEST(CudaBackend, GradientDescentMatchesStepByStepUpdates) {

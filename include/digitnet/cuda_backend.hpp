@@ -22,7 +22,23 @@ bool cuda_compiled_in();
 // The first usable GPU, or nothing (no CUDA in this build, no driver, no device).
 std::optional<GpuInfo> gpu_info();
 
+// Which path a network with one hidden layer of at most 32 units and at most 32 classes (the
+// seed's 400-25-10) takes: the fused kernels of kernels/one_hidden_layer_gradient.cu (two launches
+// an iteration, where the device has the shared memory for them; device_name() then ends in
+// ", fused"), or the general path every other network takes (cuBLAS GEMMs and per-step kernels).
+enum class OneHiddenLayerPath {
+    Automatic,  // fused in float, general in double: the faster of the two for each on an H100
+                // (bench/RESULTS.md; in double the fused kernel's FP64 arithmetic and its doubled
+                // shared memory make it slower than cuBLAS)
+    Fused,      // fused wherever the network and the device allow it (tests, benchmarks)
+    General,    // the general path always (tests, benchmarks)
+};
+
+struct CudaOptions {
+    OneHiddenLayerPath one_hidden_layer = OneHiddenLayerPath::Automatic;
+};
+
 std::unique_ptr<Backend> make_cuda_backend(Precision precision, const Layout& layout,
-                                           const Dataset& train);
+                                           const Dataset& train, const CudaOptions& options = {});
 
 }  // namespace digitnet

@@ -3,7 +3,11 @@
 //
 //   reference/seed/double   the CPU reference (plain double loops, one example at a time)
 //   cpu/<config>/<float|double>   the CPU backend (OpenBLAS GEMMs + loops)
-//   gpu/<config>/<float|double>   the CUDA backend (registered only when gpu_info() finds a GPU)
+//   gpu/<config>/<float|double>   the CUDA backend (registered only when gpu_info() finds a GPU),
+//                                 default options; gpu/seed/<precision>/fused and .../general
+//                                 force each path for the seed's one-hidden-layer network
+//   gpu/cublas/<shape>/<float|double>   cuBLAS alone on the large configuration's GEMM shapes and
+//                                 a square product: the ceiling for gpu/large (bench_cublas.cpp)
 //
 // Configurations:
 //   seed   data/digits20.mat train set, 5000 x 400 -> 25 -> 10 (the seed's network)
@@ -50,6 +54,10 @@
 #include "digitnet/dataset.hpp"
 #include "digitnet/layout.hpp"
 #include "digitnet/mat_io.hpp"
+
+#ifdef DIGITNET_HAVE_CUDA
+#include "bench_cublas.hpp"
+#endif
 
 namespace {
 
@@ -203,10 +211,11 @@ void cpu_iteration(benchmark::State& state, const Config& config, Precision prec
 // The GPU backend, timed over chunks of `chunk` iterations (see the top of the file). The
 // parameters are reset before each chunk, outside the timed part, so every chunk trains the
 // same way from the same start.
-void gpu_iterations(benchmark::State& state, const Config& config, Precision precision, int chunk) {
+void gpu_iterations(benchmark::State& state, const Config& config, Precision precision, int chunk,
+                    CudaOptions cuda_options) {
     std::unique_ptr<Backend> backend;
     try {
-        backend = make_cuda_backend(precision, config.layout, config.data);
+        backend = make_cuda_backend(precision, config.layout, config.data, cuda_options);
     } catch (const std::exception& e) {
         state.SkipWithError(e.what());
         return;
@@ -225,7 +234,7 @@ void gpu_iterations(benchmark::State& state, const Config& config, Precision pre
         cost = history.empty() ? NAN : history.back();
     }
     report(state, config, precision == Precision::Double ? sizeof(double) : sizeof(float), cost,
-           "time per iteration over chunks of " + std::to_string(chunk));
+           backend->device_name() + ", time per iteration over chunks of " + std::to_string(chunk));
 }
 
 // Context lines: the floor of one configuration (FLOPs, minimum bytes in float and double).
@@ -296,18 +305,25 @@ int main(int argc, char** argv) {
                     ->Unit(kMillisecond);
         if (gpu)
             for (Precision p : {Precision::Float, Precision::Double}) {
-                benchmark::RegisterBenchmark((std::string("gpu/seed/") + to_string(p)).c_str(), gpu_iterations,
-                                             std::cref(seed), p, 800)
-                    ->UseManualTime()
-                    ->Iterations(50)
-                    ->Unit(kMicrosecond);
+                // The default path, then both paths by name (fused kernels; cuBLAS and per-step kernels).
+                for (const auto& [suffix, path] :
+                     {std::pair{"", OneHiddenLayerPath::Automatic}, std::pair{"/fused", OneHiddenLayerPath::Fused},
+                      std::pair{"/general", OneHiddenLayerPath::General}})
+                    benchmark::RegisterBenchmark((std::string("gpu/seed/") + to_string(p) + suffix).c_str(),
+                                                 gpu_iterations, std::cref(seed), p, 800, CudaOptions{path})
+                        ->UseManualTime()
+                        ->Iterations(50)
+                        ->Unit(kMicrosecond);
                 benchmark::RegisterBenchmark((std::string("gpu/large/") + to_string(p)).c_str(), gpu_iterations,
-                                             std::cref(large), p, 20)
+                                             std::cref(large), p, 20, CudaOptions{})
                     ->UseManualTime()
                     ->Iterations(10)
                     ->Unit(kMillisecond);
             }
     }
+#ifdef DIGITNET_HAVE_CUDA
+    if (gpu) bench::register_cublas_benchmarks();
+#endif
 
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();

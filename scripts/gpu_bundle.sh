@@ -56,7 +56,7 @@ if command -v cuobjdump >/dev/null && ! cuobjdump --list-elf "$BUILD_DIR/digitne
   exit 1
 fi
 BINARIES=()
-for b in "$BUILD_DIR/digitnet" "$BUILD_DIR/tests/digitnet_tests" "$BUILD_DIR/bench/digitnet_bench"; do
+for b in "$BUILD_DIR/digitnet" "$BUILD_DIR/tests/digitnet_tests" "$BUILD_DIR/tests/digitnet_gpu_memory_tests" "$BUILD_DIR/bench/digitnet_bench"; do
   [ -x "$b" ] && BINARIES+=("$b")
 done
 [ ${#BINARIES[@]} -gt 0 ] || { echo "gpu_bundle: no binaries in $BUILD_DIR" >&2; exit 1; }

@@ -14,12 +14,14 @@
 #              .gpu/env.sh. Always runs first.
 #   tests      ctest: the GPU tests (-R Cuda) one at a time and verbose (they print their worst
 #              error ratios and timings), then the rest of the suite in parallel.
-#   sanitizer  compute-sanitizer memcheck and racecheck on the kernel tests, memcheck on a few
-#              backend tests (skipped when compute-sanitizer is not there).
-#   bench      digitnet_bench (GPU and CPU rows; JSON beside the log).
+#   sanitizer  compute-sanitizer memcheck, racecheck and initcheck on the kernel tests and on
+#              backend tests of both paths (skipped when compute-sanitizer is not there).
+#   bench      digitnet_bench (GPU and CPU rows).
+#   profile    Nsight Compute: the device time of each kernel of a few iterations, on the fused and
+#              the general path.
 #   peers      scripts/bench_peers (numpy, PyTorch eager and graphed, digitnet) when it is there.
 # Files under $OUT (the tool brings back at most 8): summary.txt, setup.log, tests.log,
-# sanitizer.log, bench.log, bench.json, peers.log and the peers JSON that bench_peers writes itself.
+# sanitizer.log, bench.log, profile.log, peers.log and the peers JSON that bench_peers writes itself.
 # The exit status is that of the first step that failed (0 when all passed).
 # shellcheck disable=SC2317  # the steps are called indirectly, through `--step NAME`
 set -uo pipefail
@@ -86,6 +88,7 @@ setup() {
   # from the toolkit, or from PyTorch's wheels, if the loader does not find it by itself.
   local libpath="$ROOT/.gpu/lib"
   local binaries=("$BUILD_DIR/digitnet" "$BUILD_DIR/tests/digitnet_tests" "$BUILD_DIR/bench/digitnet_bench")
+  [ -x "$BUILD_DIR/tests/digitnet_gpu_memory_tests" ] && binaries+=("$BUILD_DIR/tests/digitnet_gpu_memory_tests")
   missing() { LD_LIBRARY_PATH=$libpath ldd "${binaries[@]}" 2>&1 | grep -E "not found" || true; }
   if [ -n "$(missing)" ]; then
     for dir in /usr/local/cuda/lib64 /usr/local/cuda/lib /usr/local/cuda/targets/x86_64-linux/lib \
@@ -131,21 +134,57 @@ sanitizer() {
     return 0
   fi
   local t="$BUILD_DIR/tests/digitnet_tests" rc=0
-  "$tool" --tool memcheck --error-exitcode 1 "$t" --gtest_filter='CudaKernels*' || rc=1
-  "$tool" --tool racecheck --error-exitcode 1 "$t" --gtest_filter='CudaKernels*OutputDeltaCost*:CudaKernels*Regularized*' || rc=1
+  echo "== memcheck"
   "$tool" --tool memcheck --error-exitcode 1 "$t" \
-    --gtest_filter='CudaBackend.GradientDescentMatchesStepByStepUpdates:CudaBackend.GradientCheckInDouble:AwkwardSizes/CudaBackendAgainstReference.*m37_20_7_25_13_4*' || rc=1
+    --gtest_filter='CudaKernels*:CudaFusedPath.*:CudaBackend.GradientDescentMatchesStepByStepUpdates:CudaBackend.GradientCheckInDouble:AwkwardSizes/CudaBackendAgainstReference.*m37_20_7_25_13_4*:AwkwardSizes/*m20000_20_7_3*:Precisions/CudaMiniBatch.*' || rc=1
+  echo "== racecheck"
+  "$tool" --tool racecheck --error-exitcode 1 "$t" \
+    --gtest_filter='CudaKernels*OutputDeltaCost*:CudaKernels*Regularized*:CudaKernels*OneHidden*:AwkwardSizes/*m300_30_32_32*:AwkwardSizes/*m1000_400_7_10_float*:AwkwardSizes/*m20000_20_7_3_float*' || rc=1
+  echo "== initcheck"
+  "$tool" --tool initcheck --error-exitcode 1 "$t" \
+    --gtest_filter='CudaKernels*OneHidden*:CudaBackend.GradientDescentMatchesStepByStepUpdates:AwkwardSizes/*m37_400_25_10*:AwkwardSizes/*m300_30_32_32*:AwkwardSizes/*m37_20_7_25_13_4*:Precisions/CudaMiniBatch.*' || rc=1
   return "$rc"
 }
 
 bench() {
-  "$BUILD_DIR/bench/digitnet_bench" --benchmark_out="$OUT/bench.json" --benchmark_out_format=json
+  "$BUILD_DIR/bench/digitnet_bench"
+}
+
+# Per-kernel device times of a few training iterations on each path (Nsight Compute, one metric),
+# after the warm-up: where an iteration's time goes.
+profile() {
+  local tool
+  tool=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1 || true)
+  if [ -z "$tool" ]; then
+    echo "ncu not found: skipped"
+    return 0
+  fi
+  local bench="$BUILD_DIR/bench/digitnet_bench" filter
+  for filter in '^gpu/seed/float/iter' '^gpu/seed/float/general'; do
+    echo "== $filter: device time of each kernel"
+    "$tool" --metrics gpu__time_duration.sum --launch-skip 400 --launch-count 40 --kill yes --csv \
+      "$bench" --benchmark_filter="$filter" || return 1
+  done
+  echo "== the fused kernel: speed of light, occupancy, stalls"
+  "$tool" --kernel-name regex:one_hidden_layer --launch-skip 50 --launch-count 1 --kill yes \
+    --section SpeedOfLight --section Occupancy --section LaunchStats --section WarpStateStats \
+    --section SchedulerStats --section MemoryWorkloadAnalysis \
+    "$bench" --benchmark_filter='^gpu/seed/float/iter' || return 1
 }
 
 peers() {
   if [ ! -x scripts/bench_peers ]; then
     echo "scripts/bench_peers is not there: skipped"
     return 0
+  fi
+  # Debian's OpenBLAS 0.3.21 (carried in the bundle) does not recognise this VM's CPU (its model is
+  # masked) and falls back to its Prescott (SSE3) kernels; numpy's newer OpenBLAS does. Name the
+  # core type from the CPU's own flags so that both run vector kernels the CPU has.
+  if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
+    if grep -q -w avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX
+    elif grep -q -w avx2 /proc/cpuinfo; then export OPENBLAS_CORETYPE=Haswell
+    fi
+    echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
   fi
   PYTHONUNBUFFERED=1 scripts/bench_peers --digitnet "$BUILD_DIR/digitnet"
 }
@@ -161,11 +200,11 @@ if [ "${1:-}" = "--step" ]; then
 fi
 
 # Time limits (seconds), chosen so that setup + all steps stay under the tool's 600 per call.
-declare -A LIMIT=([setup]=60 [tests]=200 [sanitizer]=80 [bench]=100 [peers]=120)
+declare -A LIMIT=([setup]=60 [tests]=180 [sanitizer]=150 [bench]=70 [profile]=60 [peers]=90)
 STEPS=("$@")
-[ ${#STEPS[@]} -eq 0 ] && STEPS=(tests sanitizer bench peers)
+[ ${#STEPS[@]} -eq 0 ] && STEPS=(tests sanitizer bench profile peers)
 for step in "${STEPS[@]}"; do
-  [ -n "${LIMIT[$step]:-}" ] || { echo "gpu_check: unknown step $step (steps: setup tests sanitizer bench peers)"; exit 2; }
+  [ -n "${LIMIT[$step]:-}" ] || { echo "gpu_check: unknown step $step (steps: setup tests sanitizer bench profile peers)"; exit 2; }
 done
 : >"$SUMMARY"
 note "gpu_check on $(hostname), $(date -u +%Y-%m-%dT%H:%M:%SZ): setup ${STEPS[*]}"
@@ -174,7 +213,7 @@ for step in "${STEPS[@]}"; do
   [ "$step" = setup ] || run_step "$step" "${LIMIT[$step]}"
 done
 # The ends of the logs, for the tool's output tail.
-for log in tests sanitizer bench peers; do
+for log in tests sanitizer bench profile peers; do
   [ -f "$OUT/$log.log" ] || continue
   echo "===== $log.log (end)"
   tail -n 25 "$OUT/$log.log"

@@ -27,14 +27,21 @@
 // and the forward GEMM writes z_l straight into a_l[:, 1:] (leading dimension s_l + 1), so the
 // hidden-layer kernel only applies the sigmoid and sets the bias column.
 //
-// One training iteration (gradient_descent), L = 2 (the seed's network), is 11 launches:
+// One training iteration (gradient_descent), L = 2 (the seed's network), is 11 launches of ours on
+// the general path (cuBLAS may add split-K reduction kernels to a GEMM):
 //   main stream:  GEMM z1 -> sigmoid_prepend_bias -> GEMM z2 -> output_delta_cost
 //                 -> GEMM grad2 -> GEMM d1 -> sigmoid_gradient_delta -> GEMM grad1
 //                 -> gradient_descent_update
 //   side branch:  regularized_gradient_init (with the forward pass)
 //                 -> regularized_cost (after output_delta_cost, beside the back-propagation)
 // (each further hidden layer adds 4: forward GEMM, sigmoid_prepend_bias, delta GEMM,
-// sigmoid_gradient_delta, plus its gradient GEMM). The iteration is captured once as a CUDA graph
+// sigmoid_gradient_delta, plus its gradient GEMM). A network with one hidden layer of at most 32
+// units and at most 32 classes may take the fused path instead (CudaOptions, by default in float):
+//   main stream:  one_hidden_layer_gradient_partials -> sum_gradient_partials (+ the update)
+//   side branch:  regularized_gradient_init, regularized_cost, as above
+// (on an H100 the seed's iteration takes 31.6 us that way against 57 us through cuBLAS, whose
+// split-K kernels for its thin shapes add their own reduction launches; bench/RESULTS.md).
+// The iteration is captured once as a CUDA graph
 // (kIterationsPerGraph iterations a graph) and replayed; the cost goes into a device history
 // array that is copied back at the end. The host waits only once per chunk of iterations (about
 // kChunkSeconds of work), to report progress and look at the stop flag.

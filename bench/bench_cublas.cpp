@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cuda_check.hpp"
+#include "cuda_handles.hpp"
 #include "device_buffer.hpp"
 
 namespace digitnet::bench {
@@ -63,16 +64,6 @@ DeviceBuffer<T> random_device_matrix(std::size_t count, std::uint64_t seed) {
     return device;
 }
 
-struct HandleDeleter {
-    void operator()(cublasHandle_t handle) const noexcept { cublasDestroy(handle); }
-};
-struct EventDeleter {
-    void operator()(cudaEvent_t event) const noexcept { cudaEventDestroy(event); }
-};
-struct StreamDeleter {
-    void operator()(cudaStream_t stream) const noexcept { cudaStreamDestroy(stream); }
-};
-
 template <class T>
 void cublas_gemm(benchmark::State& state, GemmShape shape) {
     try {
@@ -87,17 +78,17 @@ void cublas_gemm(benchmark::State& state, GemmShape shape) {
 
         cudaStream_t raw_stream = nullptr;
         CUDA_CHECK(cudaStreamCreateWithFlags(&raw_stream, cudaStreamNonBlocking));
-        const std::unique_ptr<std::remove_pointer_t<cudaStream_t>, StreamDeleter> stream(raw_stream);
+        const cuda::Stream stream(raw_stream);
         cublasHandle_t raw_handle = nullptr;
         CUBLAS_CHECK(cublasCreate(&raw_handle));
-        const std::unique_ptr<std::remove_pointer_t<cublasHandle_t>, HandleDeleter> handle(raw_handle);
+        const cuda::Cublas handle(raw_handle);
         CUBLAS_CHECK(cublasSetStream(handle.get(), stream.get()));
         CUBLAS_CHECK(cublasSetMathMode(handle.get(), CUBLAS_DEFAULT_MATH));
         cudaEvent_t raw_start = nullptr, raw_stop = nullptr;
         CUDA_CHECK(cudaEventCreate(&raw_start));
-        const std::unique_ptr<std::remove_pointer_t<cudaEvent_t>, EventDeleter> start(raw_start);
+        const cuda::Event start(raw_start);
         CUDA_CHECK(cudaEventCreate(&raw_stop));
-        const std::unique_ptr<std::remove_pointer_t<cudaEvent_t>, EventDeleter> stop(raw_stop);
+        const cuda::Event stop(raw_stop);
 
         for (int i = 0; i < 3; ++i)  // warm-up: cuBLAS's heuristics and kernel loading
             CUBLAS_CHECK(gemm<T>(handle.get(), shape, A.data(), lda, B.data(), ldb, C.data()));

@@ -65,6 +65,7 @@
 #include <vector>
 
 #include "cuda_check.hpp"
+#include "cuda_handles.hpp"
 #include "device_buffer.hpp"
 #include "digitnet/errors.hpp"
 #include "gather_rows.cuh"
@@ -99,28 +100,13 @@ constexpr auto kProgressInterval = std::chrono::milliseconds(250);
 // what NVIDIA recommends for Hopper).
 constexpr std::size_t kCublasWorkspaceBytes = std::size_t{32} << 20;
 
-// ---- RAII for the CUDA handles this file owns (no globals) ----
+// ---- the CUDA handles (RAII types in cuda_handles.hpp) ----
 
-struct StreamDeleter {
-    void operator()(cudaStream_t stream) const noexcept { cudaStreamDestroy(stream); }
-};
-struct EventDeleter {
-    void operator()(cudaEvent_t event) const noexcept { cudaEventDestroy(event); }
-};
-struct CublasDeleter {
-    void operator()(cublasHandle_t handle) const noexcept { cublasDestroy(handle); }
-};
-struct GraphDeleter {
-    void operator()(cudaGraph_t graph) const noexcept { cudaGraphDestroy(graph); }
-};
-struct GraphExecDeleter {
-    void operator()(cudaGraphExec_t exec) const noexcept { cudaGraphExecDestroy(exec); }
-};
-using Stream = std::unique_ptr<std::remove_pointer_t<cudaStream_t>, StreamDeleter>;
-using Event = std::unique_ptr<std::remove_pointer_t<cudaEvent_t>, EventDeleter>;
-using Cublas = std::unique_ptr<std::remove_pointer_t<cublasHandle_t>, CublasDeleter>;
-using Graph = std::unique_ptr<std::remove_pointer_t<cudaGraph_t>, GraphDeleter>;
-using GraphExec = std::unique_ptr<std::remove_pointer_t<cudaGraphExec_t>, GraphExecDeleter>;
+using cuda::Cublas;
+using cuda::Event;
+using cuda::Graph;
+using cuda::GraphExec;
+using cuda::Stream;
 
 Stream make_stream() {
     cudaStream_t stream = nullptr;
@@ -266,6 +252,8 @@ private:
                                    int* iteration, std::optional<double> step_alpha = std::nullopt);
     void enqueue_fused_cost_and_gradient(ExampleSet& set, double lambda, bool with_gradient, double* history,
                                          int* iteration, std::optional<double> step_alpha);
+    void enqueue_regularization(double lambda, int m);
+    void enqueue_cost(const double* cost_partials, int count, double lambda, int m, double* history, int* iteration);
     void enqueue_backward(ExampleSet& set);
     void enqueue_update(double alpha);
     // Queues the download of J (from probe_cost_) and, when gradient is not null, of grad_, waits
@@ -505,31 +493,41 @@ void CudaBackend<T>::enqueue_cost_and_gradient(ExampleSet& set, double lambda, b
     const int L = layout_.layers();
     const int K = layout_.classes();
     const int m = set.m();
-    cudaStream_t main = stream_.get();
-    cudaStream_t side = side_.get();
 
-    CUDA_CHECK(cudaEventRecord(fork_.get(), main));
-    CUDA_CHECK(cudaStreamWaitEvent(side, fork_.get(), 0));
-    kernels::regularized_gradient_init(parameter_count_, theta_.data(), mask_.data(), static_cast<T>(lambda / m),
-                                       grad_.data(), square_partials_.data(), side);
-    CUDA_CHECK(cudaEventRecord(regularized_.get(), side));
-
+    enqueue_regularization(lambda, m);
     enqueue_forward(set.act);
     kernels::output_delta_cost(m, K, set.act.z_out.data(), set.Y.data(), set.delta[L].data(),
-                               set.cost_partials.data(), main);
-
-    CUDA_CHECK(cudaEventRecord(cost_terms_.get(), main));
-    CUDA_CHECK(cudaStreamWaitEvent(side, cost_terms_.get(), 0));
+                               set.cost_partials.data(), stream_.get());
     // Only the partials of the m examples in use: a batch's buffer may be longer (its prefix is used).
-    kernels::regularized_cost(set.cost_partials.data(), kernels::output_delta_cost_partials(m, K),
-                              square_partials_.data(), static_cast<int>(square_partials_.size()), 1.0 / m,
-                              lambda / (2.0 * m), history, iteration, side);
-    CUDA_CHECK(cudaEventRecord(join_.get(), side));
-
-    CUDA_CHECK(cudaStreamWaitEvent(main, regularized_.get(), 0));
+    enqueue_cost(set.cost_partials.data(), kernels::output_delta_cost_partials(m, K), lambda, m, history, iteration);
     if (with_gradient) enqueue_backward(set);
-    CUDA_CHECK(cudaStreamWaitEvent(main, join_.get(), 0));
+    CUDA_CHECK(cudaStreamWaitEvent(stream_.get(), join_.get(), 0));
     if (step_alpha) enqueue_update(*step_alpha);
+}
+
+// The start of the side branch: side_ forks from stream_ and computes the regularisation term of
+// the gradient (into grad_) and the squares for the cost, at the current Theta.
+template <class T>
+void CudaBackend<T>::enqueue_regularization(double lambda, int m) {
+    CUDA_CHECK(cudaEventRecord(fork_.get(), stream_.get()));
+    CUDA_CHECK(cudaStreamWaitEvent(side_.get(), fork_.get(), 0));
+    kernels::regularized_gradient_init(parameter_count_, theta_.data(), mask_.data(), static_cast<T>(lambda / m),
+                                       grad_.data(), square_partials_.data(), side_.get());
+    CUDA_CHECK(cudaEventRecord(regularized_.get(), side_.get()));
+}
+
+// The end of the side branch, once stream_ has queued the cost terms: side_ adds them and the
+// regularisation into J = history[*iteration]; stream_ then waits for the regularisation term
+// (the gradient builds on it) and, by join_, may wait for J.
+template <class T>
+void CudaBackend<T>::enqueue_cost(const double* cost_partials, int count, double lambda, int m, double* history,
+                                  int* iteration) {
+    CUDA_CHECK(cudaEventRecord(cost_terms_.get(), stream_.get()));
+    CUDA_CHECK(cudaStreamWaitEvent(side_.get(), cost_terms_.get(), 0));
+    kernels::regularized_cost(cost_partials, count, square_partials_.data(), static_cast<int>(square_partials_.size()),
+                              1.0 / m, lambda / (2.0 * m), history, iteration, side_.get());
+    CUDA_CHECK(cudaEventRecord(join_.get(), side_.get()));
+    CUDA_CHECK(cudaStreamWaitEvent(stream_.get(), regularized_.get(), 0));
 }
 
 // The same pass for a network with one small hidden layer, in two launches on stream_ (the
@@ -545,31 +543,16 @@ void CudaBackend<T>::enqueue_fused_cost_and_gradient(ExampleSet& set, double lam
                                                      std::optional<double> step_alpha) {
     const int m = set.m();
     const int blocks = fused_.blocks(m);
-    cudaStream_t main = stream_.get();
-    cudaStream_t side = side_.get();
 
-    CUDA_CHECK(cudaEventRecord(fork_.get(), main));
-    CUDA_CHECK(cudaStreamWaitEvent(side, fork_.get(), 0));
-    kernels::regularized_gradient_init(parameter_count_, theta_.data(), mask_.data(), static_cast<T>(lambda / m),
-                                       grad_.data(), square_partials_.data(), side);
-    CUDA_CHECK(cudaEventRecord(regularized_.get(), side));
-
+    enqueue_regularization(lambda, m);
     kernels::one_hidden_layer_gradient_partials(fused_, m, set.act.a[0].data(), set.Y.data(), theta_.data(),
-                                                fused_partials_.data(), fused_cost_partials_.data(), main);
-
-    CUDA_CHECK(cudaEventRecord(cost_terms_.get(), main));
-    CUDA_CHECK(cudaStreamWaitEvent(side, cost_terms_.get(), 0));
-    kernels::regularized_cost(fused_cost_partials_.data(), blocks, square_partials_.data(),
-                              static_cast<int>(square_partials_.size()), 1.0 / m, lambda / (2.0 * m), history,
-                              iteration, side);
-    CUDA_CHECK(cudaEventRecord(join_.get(), side));
-
-    CUDA_CHECK(cudaStreamWaitEvent(main, regularized_.get(), 0));
+                                                fused_partials_.data(), fused_cost_partials_.data(), stream_.get());
+    enqueue_cost(fused_cost_partials_.data(), blocks, lambda, m, history, iteration);
     if (with_gradient)
         kernels::sum_gradient_partials(parameter_count_, blocks, fused_partials_.data(), static_cast<T>(1.0 / m),
                                        grad_.data(), static_cast<T>(step_alpha.value_or(0.0)),
-                                       step_alpha ? theta_.data() : nullptr, main);
-    CUDA_CHECK(cudaStreamWaitEvent(main, join_.get(), 0));
+                                       step_alpha ? theta_.data() : nullptr, stream_.get());
+    CUDA_CHECK(cudaStreamWaitEvent(stream_.get(), join_.get(), 0));
 }
 
 // Back-propagation over the m = set.m() examples of `set`, from d_L (already in set.delta[L]) on

@@ -280,7 +280,13 @@ private:
     // cells and structs the nested elements; for numeric arrays the tag of the values.
     void matrix(Bounded& in, bool compressed, NameRule name_rule, int depth) {
         if (depth > max_nesting) damaged("nests cells or structs more than " + std::to_string(max_nesting) + " deep");
-        if (in.left() == 0) return;  // an empty array: no header at all
+        if (in.left() == 0) {
+            // An empty cell or struct field has no header at all, and matio reads none. A variable
+            // (depth 0) of 0 bytes is another matter: matio reads its array header anyway, from
+            // the bytes that follow the element, and allocates what they claim.
+            if (depth == 0) damaged("is an array element of 0 bytes");
+            return;
+        }
         unsigned char header[24];   // array flags tag, flags, nzmax, dimensions tag
         read(in, header, 24, "array header");
         const std::uint32_t flags_type = u32(header);

@@ -73,8 +73,9 @@ struct SharedLayout {
 
 // ---- kernels ----
 
-// One block, tiles t = blockIdx.x, blockIdx.x + gridDim.x, ... of 32 examples (rows r of the tile,
-// row0 = 32 t; rows past m count as zeros). For each tile, in the notation of DESIGN.md:
+// One block, tiles t = blockIdx.x, blockIdx.x + gridDim.x, ... of tile_rows <= 32 examples (rows r
+// of the tile, row0 = tile_rows t; a lane per row, rows past the tile count as zeros). For each
+// tile, in the notation of DESIGN.md:
 //   z1 = a0 Theta1^T               lane r of warp w sums its row over columns k = w, w + 8, ...;
 //                                  the 8 warps' sums are then added in warp order
 //   a1 = [1, sigmoid(z1)]
@@ -88,7 +89,7 @@ struct SharedLayout {
 // the register tile, so that every loop over hidden units is unrolled at compile time.
 template <class T, int HP>
 __global__ void __launch_bounds__(kThreads) one_hidden_layer_gradient_kernel(
-    int m, int n, int H, int K, const T* __restrict__ a0, const T* __restrict__ Y, const T* __restrict__ theta,
+    int m, int tile_rows, int n, int H, int K, const T* __restrict__ a0, const T* __restrict__ Y, const T* __restrict__ theta,
     T* __restrict__ partials, double* __restrict__ cost_partials) {
     using V = Vector16<T>;
     using Vec = typename V::type;
@@ -116,10 +117,10 @@ __global__ void __launch_bounds__(kThreads) one_hidden_layer_gradient_kernel(
 
     double block_cost = 0.0;  // lane 0 of warp 0 only
     bool first_tile = true;
-    for (int tile = blockIdx.x; static_cast<long long>(tile) * kTileRows < m;
+    for (int tile = blockIdx.x; static_cast<long long>(tile) * tile_rows < m;
          tile += static_cast<int>(gridDim.x), first_tile = false) {
-        const int row0 = tile * kTileRows;
-        const int rows = min(kTileRows, m - row0);
+        const int row0 = tile * tile_rows;
+        const int rows = min(tile_rows, m - row0);
         const T* tile_a0 = a0 + std::size_t(row0) * n;
         __syncthreads();  // the previous tile is done with every shared buffer
 
@@ -228,14 +229,13 @@ __global__ void __launch_bounds__(kThreads) one_hidden_layer_gradient_kernel(
         }
         __syncthreads();
 
-        // grad1 share += d1^T a0: thread per column k of the tile in shared memory, rows in order
-        // (rows past m add 0: their x and d1 are 0).
+        // grad1 share += d1^T a0: thread per column k of the tile in shared memory, rows in order.
         for (int k = threadIdx.x; k < n; k += kThreads) {
             T g[HP];
 #pragma unroll
             for (int j = 0; j < HP; ++j) g[j] = T(0);
 #pragma unroll 4
-            for (int r = 0; r < kTileRows; ++r) {
+            for (int r = 0; r < rows; ++r) {
                 const T x = s_x[r * xs + k];
                 const Vec* d1_row = reinterpret_cast<const Vec*>(s_d1 + r * HP);
 #pragma unroll
@@ -288,7 +288,7 @@ template <class T, int HP>
 void launch_fixed(const OneHiddenLayerPlan& plan, int blocks, int m, const T* a0, const T* Y, const T* theta,
                   T* partials, double* cost_partials, cudaStream_t stream) {
     one_hidden_layer_gradient_kernel<T, HP><<<blocks, kThreads, plan.shared_bytes, stream>>>(
-        m, plan.inputs, plan.hidden, plan.classes, a0, Y, theta, partials, cost_partials);
+        m, plan.tile_rows(m), plan.inputs, plan.hidden, plan.classes, a0, Y, theta, partials, cost_partials);
     CUDA_CHECK(cudaGetLastError());
 }
 
@@ -329,9 +329,15 @@ void launch(const OneHiddenLayerPlan& plan, int blocks, int m, const T* a0, cons
 
 }  // namespace
 
+int OneHiddenLayerPlan::tile_rows(int m) const {
+    if (resident_blocks <= 0) return kTileRows;
+    const long long even_share = (static_cast<long long>(m) + resident_blocks - 1) / resident_blocks;
+    return static_cast<int>(std::clamp<long long>(even_share, 1, kTileRows));
+}
+
 int OneHiddenLayerPlan::blocks(int m) const {
-    const int tiles = (m + kTileRows - 1) / kTileRows;
-    return std::min(tiles, resident_blocks);
+    const int rows = tile_rows(m);
+    return static_cast<int>(std::min<long long>((static_cast<long long>(m) + rows - 1) / rows, resident_blocks));
 }
 
 // ---- launchers ----

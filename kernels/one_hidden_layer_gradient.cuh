@@ -22,9 +22,13 @@ struct OneHiddenLayerPlan {
     int hidden_padded = 0;   // H rounded up to a multiple of 4: the register tile width
     std::size_t shared_bytes = 0;  // dynamic shared memory of one block
     int resident_blocks = 0;       // blocks the device holds at once (blocks per SM x SMs); 0 = unusable
-    // Blocks a pass over m examples launches: one per 32-example tile, at most resident_blocks
-    // (each block then takes tiles blockIdx.x, blockIdx.x + blocks, ...). Fixed by m and the device,
-    // so the order of every sum, and the result, is the same on every run.
+    // Examples a tile holds: m shared evenly by all the blocks the device holds at once, at most
+    // 32 (one per lane), so that every SM gets the same work (5000 examples on an H100's 264
+    // resident blocks: tiles of 19).
+    int tile_rows(int m) const;
+    // Blocks a pass over m examples launches: one per tile, at most resident_blocks (each block
+    // then takes tiles blockIdx.x, blockIdx.x + blocks, ...). Fixed by m and the device, so the
+    // order of every sum, and the result, is the same on every run.
     int blocks(int m) const;
     bool usable() const { return resident_blocks > 0; }
 };

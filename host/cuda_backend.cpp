@@ -39,7 +39,7 @@
 // units and at most 32 classes may take the fused path instead (CudaOptions, by default in float):
 //   main stream:  one_hidden_layer_gradient_partials -> sum_gradient_partials (+ the update)
 //   side branch:  regularized_gradient_init, regularized_cost, as above
-// (on an H100 the seed's iteration takes 31.6 us that way against 57 us through cuBLAS, whose
+// (on an H100 the seed's iteration takes 26.4 us that way against 57 us through cuBLAS, whose
 // split-K kernels for its thin shapes add their own reduction launches; bench/RESULTS.md).
 // The iteration is captured once as a CUDA graph
 // (kIterationsPerGraph iterations a graph) and replayed; the cost goes into a device history

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include "cuda_check.hpp"
 #include "device_math.cuh"
@@ -48,9 +50,9 @@ __host__ __device__ constexpr std::size_t round16(std::size_t bytes) { return (b
 //                          the warps' partial sums (kWarps, HP, 32) (Theta1 is staged again for
 //                          the next tile)
 //   x        (32, xs)      the tile's rows of a0 (xs = n rounded up to odd: conflict-free columns)
-//   d1       (32, HP)      d1 of the tile, zero for j >= H and for rows past m
+//   d1       (32, HP)      d1 of the tile, zero for j >= H and for rows past the tile
 //   a1       (32, H+1)     a1 = [1, sigmoid(z1)]
-//   d2       (32, K)       d2 = h - y, zero for rows past m
+//   d2       (32, K)       d2 = h - y, zero for rows past the tile
 //   theta2   (K, H+1)
 //   cost     (32, K)       the output cost terms, in double
 struct SharedLayout {
@@ -284,46 +286,16 @@ __global__ void __launch_bounds__(kSumGroups * 32) sum_gradient_partials_kernel(
     }
 }
 
-template <class T, int HP>
-void launch_fixed(const OneHiddenLayerPlan& plan, int blocks, int m, const T* a0, const T* Y, const T* theta,
-                  T* partials, double* cost_partials, cudaStream_t stream) {
-    one_hidden_layer_gradient_kernel<T, HP><<<blocks, kThreads, plan.shared_bytes, stream>>>(
-        m, plan.tile_rows(m), plan.inputs, plan.hidden, plan.classes, a0, Y, theta, partials, cost_partials);
-    CUDA_CHECK(cudaGetLastError());
-}
-
-// Sets the kernel's shared-memory limit and returns how many blocks an SM holds (0: none).
-template <class T, int HP>
-int configure_fixed(std::size_t shared_bytes) {
-    CUDA_CHECK(cudaFuncSetAttribute(one_hidden_layer_gradient_kernel<T, HP>,
-                                    cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared_bytes)));
-    int per_sm = 0;
-    CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, one_hidden_layer_gradient_kernel<T, HP>,
-                                                             kThreads, shared_bytes));
-    return per_sm;
-}
-
-// The plan's padded width picks the instantiation (HP = 4, 8, ..., kOneHiddenLayerMaxHidden).
-template <class T, int HP = 4>
-int configure(int hidden_padded, std::size_t shared_bytes) {
+// Calls f(std::integral_constant<int, HP>{}) for the instantiation of the plan's padded width
+// (HP = 4, 8, ..., kOneHiddenLayerMaxHidden) and returns what it returns.
+template <int HP = 4, class F>
+std::invoke_result_t<F&, std::integral_constant<int, 4>> with_padded_width(int hidden_padded, F&& f) {
     if constexpr (HP > kOneHiddenLayerMaxHidden) {
         throw DeviceError("one_hidden_layer_gradient: no kernel for " + std::to_string(hidden_padded) +
                           " padded hidden units");
     } else {
-        if (hidden_padded == HP) return configure_fixed<T, HP>(shared_bytes);
-        return configure<T, HP + 4>(hidden_padded, shared_bytes);
-    }
-}
-
-template <class T, int HP = 4>
-void launch(const OneHiddenLayerPlan& plan, int blocks, int m, const T* a0, const T* Y, const T* theta, T* partials,
-            double* cost_partials, cudaStream_t stream) {
-    if constexpr (HP > kOneHiddenLayerMaxHidden) {
-        throw DeviceError("one_hidden_layer_gradient: no kernel for " + std::to_string(plan.hidden_padded) +
-                          " padded hidden units");
-    } else {
-        if (plan.hidden_padded == HP) return launch_fixed<T, HP>(plan, blocks, m, a0, Y, theta, partials, cost_partials, stream);
-        launch<T, HP + 4>(plan, blocks, m, a0, Y, theta, partials, cost_partials, stream);
+        if (hidden_padded == HP) return f(std::integral_constant<int, HP>{});
+        return with_padded_width<HP + 4>(hidden_padded, std::forward<F>(f));
     }
 }
 
@@ -360,7 +332,16 @@ OneHiddenLayerPlan plan_one_hidden_layer(int inputs, int hidden, int classes) {
     CUDA_CHECK(cudaDeviceGetAttribute(&shared_limit, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
     CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, device));
     if (plan.shared_bytes > static_cast<std::size_t>(shared_limit)) return plan;  // too wide: cuBLAS path
-    plan.resident_blocks = configure<T>(plan.hidden_padded, plan.shared_bytes) * multiprocessors;
+    // The kernel's shared-memory limit, then how many of its blocks an SM holds (0: none).
+    const int per_sm = with_padded_width(plan.hidden_padded, [&](auto width) {
+        const auto kernel = one_hidden_layer_gradient_kernel<T, decltype(width)::value>;
+        CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                        static_cast<int>(plan.shared_bytes)));
+        int blocks = 0;
+        CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, kernel, kThreads, plan.shared_bytes));
+        return blocks;
+    });
+    plan.resident_blocks = per_sm * multiprocessors;
     return plan;
 }
 
@@ -369,8 +350,12 @@ void one_hidden_layer_gradient_partials(const OneHiddenLayerPlan& plan, int m, c
                                         const T* theta, T* partials, double* cost_partials, cudaStream_t stream) {
     if (!plan.usable()) throw DeviceError("one_hidden_layer_gradient_partials: the plan says it cannot run here");
     if (m <= 0) return;
-    const int blocks = plan.blocks(m);
-    launch<T>(plan, blocks, m, a0, Y, theta, partials, cost_partials, stream);
+    with_padded_width(plan.hidden_padded, [&](auto width) {
+        constexpr int HP = decltype(width)::value;
+        one_hidden_layer_gradient_kernel<T, HP><<<plan.blocks(m), kThreads, plan.shared_bytes, stream>>>(
+            m, plan.tile_rows(m), plan.inputs, plan.hidden, plan.classes, a0, Y, theta, partials, cost_partials);
+        CUDA_CHECK(cudaGetLastError());
+    });
 }
 
 template <class T>

@@ -76,9 +76,7 @@ void cublas_gemm(benchmark::State& state, GemmShape shape) {
         const auto B = random_device_matrix<T>(std::size_t(shape.k) * shape.n, 2);
         DeviceBuffer<T> C(std::size_t(shape.m) * shape.n, "a benchmark product");
 
-        cudaStream_t raw_stream = nullptr;
-        CUDA_CHECK(cudaStreamCreateWithFlags(&raw_stream, cudaStreamNonBlocking));
-        const cuda::Stream stream(raw_stream);
+        const cuda::Stream stream = cuda::make_stream();
         cublasHandle_t raw_handle = nullptr;
         CUBLAS_CHECK(cublasCreate(&raw_handle));
         const cuda::Cublas handle(raw_handle);

@@ -106,13 +106,8 @@ using cuda::Cublas;
 using cuda::Event;
 using cuda::Graph;
 using cuda::GraphExec;
+using cuda::make_stream;
 using cuda::Stream;
-
-Stream make_stream() {
-    cudaStream_t stream = nullptr;
-    CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-    return Stream(stream);
-}
 
 // Events used only for ordering (fork/join) skip timing, which makes them cheaper. The host waits
 // on the chunk events with blocking_sync: it sleeps instead of spinning a core for ~100 ms, and the

@@ -8,6 +8,8 @@
 #include <memory>
 #include <type_traits>
 
+#include "cuda_check.hpp"
+
 namespace digitnet::cuda {
 
 struct StreamDeleter {
@@ -31,5 +33,12 @@ using Event = std::unique_ptr<std::remove_pointer_t<cudaEvent_t>, EventDeleter>;
 using Cublas = std::unique_ptr<std::remove_pointer_t<cublasHandle_t>, CublasDeleter>;
 using Graph = std::unique_ptr<std::remove_pointer_t<cudaGraph_t>, GraphDeleter>;
 using GraphExec = std::unique_ptr<std::remove_pointer_t<cudaGraphExec_t>, GraphExecDeleter>;
+
+// A stream that does not synchronise with the legacy default stream.
+inline Stream make_stream() {
+    cudaStream_t stream = nullptr;
+    CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+    return Stream(stream);
+}
 
 }  // namespace digitnet::cuda

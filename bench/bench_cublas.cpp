@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "cuda_check.hpp"
-#include "cuda_handles.hpp"
-#include "device_buffer.hpp"
+#include "cuda/cuda_handles.hpp"
+#include "cuda/device_buffer.hpp"
 
 namespace digitnet::bench {
 namespace {

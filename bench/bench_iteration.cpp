@@ -46,14 +46,14 @@
 #include <string>
 #include <vector>
 
-#include "digitnet/backend.hpp"
-#include "digitnet/cpu_backend.hpp"
-#include "digitnet/cpu_reference.hpp"
-#include "digitnet/cuda_backend.hpp"
-#include "digitnet/data_loader.hpp"
-#include "digitnet/dataset.hpp"
-#include "digitnet/layout.hpp"
-#include "digitnet/mat_io.hpp"
+#include "digitnet/model/backend.hpp"
+#include "digitnet/cpu/cpu_backend.hpp"
+#include "digitnet/model/cpu_reference.hpp"
+#include "digitnet/cuda/cuda_backend.hpp"
+#include "digitnet/io/data_loader.hpp"
+#include "digitnet/model/dataset.hpp"
+#include "digitnet/model/layout.hpp"
+#include "digitnet/io/mat_io.hpp"
 
 #ifdef DIGITNET_HAVE_CUDA
 #include "bench_cublas.hpp"

@@ -10,7 +10,7 @@
 #     scripts/gpu_bundle.sh [BUILD_DIR]
 #   configures BUILD_DIR with -DCMAKE_CUDA_ARCHITECTURES=90 (Release), builds it, and writes .gpu/
 #   (ignored by git; about 20 MB):
-#     .gpu/bundle.tar.xz  lib/        every library `ldd` lists for digitnet, digitnet_tests and
+#     .gpu/bundle.tar.xz  lib/        every library `ldd` lists for digitnet, digitnet_tests_* and
 #                                     digitnet_bench outside glibc and CUDA (the whole chain: matio ->
 #                                     hdf5 -> curl -> ..., openblas -> gfortran -> quadmath, ...)
 #                         lib-compat/ libstdc++, libgcc_s, libgomp: used there only when the
@@ -56,7 +56,7 @@ if command -v cuobjdump >/dev/null && ! cuobjdump --list-elf "$BUILD_DIR/digitne
   exit 1
 fi
 BINARIES=()
-for b in "$BUILD_DIR/digitnet" "$BUILD_DIR/tests/digitnet_tests" "$BUILD_DIR/tests/digitnet_gpu_memory_tests" "$BUILD_DIR/bench/digitnet_bench"; do
+for b in "$BUILD_DIR/digitnet" "$BUILD_DIR"/tests/digitnet_tests_* "$BUILD_DIR/tests/digitnet_gpu_memory_tests" "$BUILD_DIR/bench/digitnet_bench"; do
   [ -x "$b" ] && BINARIES+=("$b")
 done
 [ ${#BINARIES[@]} -gt 0 ] || { echo "gpu_bundle: no binaries in $BUILD_DIR" >&2; exit 1; }

@@ -87,7 +87,7 @@ setup() {
   # Libraries: ours first; the compat ones (libstdc++, libgcc_s, libgomp) only when needed; cuBLAS
   # from the toolkit, or from PyTorch's wheels, if the loader does not find it by itself.
   local libpath="$ROOT/.gpu/lib"
-  local binaries=("$BUILD_DIR/digitnet" "$BUILD_DIR/tests/digitnet_tests" "$BUILD_DIR/bench/digitnet_bench")
+  local binaries=("$BUILD_DIR/digitnet" "$BUILD_DIR"/tests/digitnet_tests_* "$BUILD_DIR/bench/digitnet_bench")
   [ -x "$BUILD_DIR/tests/digitnet_gpu_memory_tests" ] && binaries+=("$BUILD_DIR/tests/digitnet_gpu_memory_tests")
   missing() { LD_LIBRARY_PATH=$libpath ldd "${binaries[@]}" 2>&1 | grep -E "not found" || true; }
   if [ -n "$(missing)" ]; then
@@ -133,7 +133,7 @@ sanitizer() {
     echo "compute-sanitizer not found: skipped"
     return 0
   fi
-  local t="$BUILD_DIR/tests/digitnet_tests" rc=0
+  local t="$BUILD_DIR/tests/digitnet_tests_gpu" rc=0
   echo "== memcheck"
   "$tool" --tool memcheck --error-exitcode 1 "$t" \
     --gtest_filter='CudaKernels*:CudaFusedPath.*:CudaBackend.GradientDescentMatchesStepByStepUpdates:CudaBackend.GradientCheckInDouble:AwkwardSizes/CudaBackendAgainstReference.*m37_20_7_25_13_4*:AwkwardSizes/*m20000_20_7_3*:Precisions/CudaMiniBatch.*' || rc=1

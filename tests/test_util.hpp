@@ -13,8 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include "digitnet/dataset.hpp"
-#include "digitnet/matrix.hpp"
+#include "digitnet/model/dataset.hpp"
+#include "digitnet/model/matrix.hpp"
 
 namespace digitnet::testing {
 

@@ -3,7 +3,7 @@
 // |value - reference| <= abs + rel * |reference|.
 #include <cmath>
 
-#include "digitnet/backend.hpp"
+#include "digitnet/model/backend.hpp"
 
 namespace digitnet::testing {
 

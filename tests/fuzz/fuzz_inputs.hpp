@@ -16,13 +16,13 @@
 #include <string_view>
 #include <vector>
 
-#include "csv_reader.hpp"
-#include "digitnet/data_loader.hpp"
+#include "io/csv_reader.hpp"
+#include "digitnet/io/data_loader.hpp"
 #include "digitnet/errors.hpp"
-#include "digitnet/image_input.hpp"
-#include "digitnet/mat_io.hpp"
-#include "digitnet/model_info.hpp"
-#include "digitnet/png_image.hpp"
+#include "digitnet/io/image_input.hpp"
+#include "digitnet/io/mat_io.hpp"
+#include "digitnet/model/model_info.hpp"
+#include "digitnet/io/png_image.hpp"
 
 namespace digitnet::fuzz {
 

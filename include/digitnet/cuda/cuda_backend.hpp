@@ -1,0 +1,44 @@
+#pragma once
+// The CUDA backend: cuBLAS GEMMs plus our own fused kernels (kernels/). Declared in every build;
+// in a build without CUDA, or on a machine without a GPU, gpu_info() reports none and
+// make_cuda_backend throws UnavailableError.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "digitnet/model/backend.hpp"
+
+namespace digitnet {
+
+struct GpuInfo {
+    std::string name;           // "NVIDIA H100 80GB HBM3"
+    int compute_major = 0;      // 9 for sm_90
+    int compute_minor = 0;
+    std::size_t total_memory = 0;  // bytes
+    std::size_t free_memory = 0;   // bytes
+};
+
+bool cuda_compiled_in();
+// The first usable GPU, or nothing (no CUDA in this build, no driver, no device).
+std::optional<GpuInfo> gpu_info();
+
+// Which path a network with one hidden layer of at most 32 units and at most 32 classes (the
+// seed's 400-25-10) takes: the fused kernels of kernels/one_hidden_layer_gradient.cu (two launches
+// an iteration, where the device has the shared memory for them; device_name() then ends in
+// ", fused"), or the general path every other network takes (cuBLAS GEMMs and per-step kernels).
+enum class OneHiddenLayerPath {
+    Automatic,  // fused in float, general in double: the faster of the two for each on an H100
+                // (bench/RESULTS.md; in double the fused kernel's FP64 arithmetic and its doubled
+                // shared memory make it slower than cuBLAS)
+    Fused,      // fused wherever the network and the device allow it (tests, benchmarks)
+    General,    // the general path always (tests, benchmarks)
+};
+
+struct CudaOptions {
+    OneHiddenLayerPath one_hidden_layer = OneHiddenLayerPath::Automatic;
+};
+
+std::unique_ptr<Backend> make_cuda_backend(Precision precision, const Layout& layout,
+                                           const Dataset& train, const CudaOptions& options = {});
+
+}  // namespace digitnet

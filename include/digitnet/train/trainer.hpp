@@ -1,0 +1,76 @@
+#pragma once
+// Training runs: pick a backend, run an optimizer on it in chunks, and stop cleanly on an
+// interrupt or a diverging cost.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "digitnet/model/backend.hpp"
+
+namespace digitnet {
+
+// The backend for a device request. Auto takes the GPU when there is a usable one and otherwise
+// the CPU, writing the reason to `note` ("no GPU found: using the CPU"). Gpu without a usable
+// GPU throws UnavailableError.
+std::unique_ptr<Backend> make_backend(Device device, Precision precision, const Layout& layout,
+                                      const Dataset& train, std::string* note = nullptr);
+
+enum class Optimizer {
+    GradientDescent,    // the seed's full-batch gradient descent
+    ConjugateGradient,  // nonlinear conjugate gradient (Polak-Ribiere+), Wolfe line searches
+    Adam,               // mini-batch Adam
+};
+const char* to_string(Optimizer optimizer);  // "gd", "cg", "adam"
+
+struct AdamOptions {
+    int epochs = 10;
+    int batch = 128;
+    double learning_rate = 1e-3;
+    double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
+    std::uint64_t seed = 1;  // the order of the examples, reshuffled each epoch
+};
+
+struct TrainingPlan {
+    Optimizer optimizer = Optimizer::GradientDescent;
+    // iterations: gradient steps (gd) or line searches (cg); alpha: gd only; lambda: all three.
+    GradientDescentOptions gradient_descent;
+    AdamOptions adam;
+    // When > 0, on_checkpoint is called with the parameters after every this many iterations
+    // (gd), line searches (cg) or mini-batch steps (adam).
+    int checkpoint_every = 0;
+    std::function<void(const Parameters& parameters, int iterations_done)> on_checkpoint;
+    std::function<void(int iterations_done, double latest_cost)> on_progress;
+    // Set from a signal handler: training stops at the end of the current iteration.
+    const std::atomic<bool>* interrupt = nullptr;
+};
+
+struct TrainingOutcome {
+    // gd: J before each update; cg: J after each line search; adam: each mini-batch's J.
+    std::vector<double> history;
+    bool interrupted = false;
+    // The first iteration (1-based) whose cost was NaN or infinite, when training diverged. The
+    // backend's parameters are then not to be used.
+    std::optional<int> diverged_at;
+};
+
+// Runs plan.optimizer on the backend from its current parameters, and leaves the backend holding
+// the result.
+TrainingOutcome run_training(Backend& backend, const TrainingPlan& plan);
+
+// Full-batch gradient descent, on the backend's own loop (on the GPU: on the device), in chunks of
+// checkpoint_every iterations (all at once when 0).
+TrainingOutcome run_gradient_descent(Backend& backend, const TrainingPlan& plan);
+
+// Nonlinear conjugate gradient (optimizers.cpp): Polak-Ribiere+ directions, each line search
+// satisfying the strong Wolfe conditions (c1 = 1e-4, c2 = 0.1), written from Nocedal & Wright,
+// Numerical Optimization, algorithms 3.5 and 3.6. Stops early when a line search makes no progress.
+TrainingOutcome run_conjugate_gradient(Backend& backend, const TrainingPlan& plan);
+
+// Adam (Kingma & Ba) on mini-batches of plan.adam.batch examples, reshuffled every epoch.
+TrainingOutcome run_adam(Backend& backend, const TrainingPlan& plan);
+
+}  // namespace digitnet

@@ -36,7 +36,9 @@ TEST_P(CudaConformance, MatchesTheReference) {
     const auto& [shape, activation, output, precision] = GetParam();
     const Dataset data = random_dataset(shape.m, shape.n, shape.K, 31);
     const Layout layout = make_layout(shape.n, shape.hidden, shape.K, activation, output);
-    const Parameters theta = random_parameters(layout, 13);
+    // Seed 34: every relu case's hidden z stays at least 1.7e-4 away from 0 (measured in double), so
+    // float rounding cannot move one across relu's kink, where its derivative jumps from 0 to 1.
+    const Parameters theta = random_parameters(layout, 34);
     const double lambda = 0.6;
     const Tolerance tol = tolerance_for(precision);
 

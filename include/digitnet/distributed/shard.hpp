@@ -7,19 +7,9 @@
 
 namespace digitnet {
 
-struct RowRange {
-    int first = 0;
-    int count = 0;
-    int end() const { return first + count; }
-};
-
 inline RowRange shard_rows(int total, int rank, int size) {
     const auto at = [&](int r) { return static_cast<int>(std::int64_t{total} * r / size); };
     return {at(rank), at(rank + 1) - at(rank)};
 }
-
-// The rows [range.first, range.end()) of `data`, with everything else (classes, label base,
-// image shape, source) as it was.
-Dataset take_rows(const Dataset& data, RowRange range);
 
 }  // namespace digitnet

@@ -36,8 +36,7 @@ public:
     int rank() const override { return rank_; }
     int size() const override { return size_; }
     std::string describe() const override {
-        const std::string library = mpi_library_version();
-        return std::to_string(size_) + " processes (MPI: " + library.substr(0, library.find(',')) + ")";
+        return std::to_string(size_) + " processes (" + mpi_library_version() + ")";
     }
 
     void sum(std::span<double> values) override {
@@ -82,8 +81,9 @@ std::string mpi_library_version() {
     char text[MPI_MAX_LIBRARY_VERSION_STRING];
     int length = 0;
     if (MPI_Get_library_version(text, &length) != MPI_SUCCESS) return "MPI (version unknown)";
-    std::string version(text, static_cast<std::size_t>(length));
-    return version.substr(0, version.find('\n'));
+    // "Open MPI v4.1.4, package: ..., ident: ...": the name and version are enough.
+    const std::string version(text, static_cast<std::size_t>(length));
+    return version.substr(0, version.find_first_of(",\n"));
 }
 
 MpiSession::MpiSession(int& argc, char**& argv) {

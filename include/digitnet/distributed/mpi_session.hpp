@@ -11,7 +11,7 @@ namespace digitnet {
 
 // What this build can do, for `digitnet info`.
 bool mpi_compiled_in();
-std::string mpi_library_version();  // "Open MPI v4.1.4, ..." (first line), or "" without MPI
+std::string mpi_library_version();  // "Open MPI v4.1.4", or "" without MPI
 bool nccl_compiled_in();
 std::string nccl_version();  // "2.27.7", or "" without NCCL
 

@@ -71,6 +71,10 @@ TrainingData load_training_data(const TrainOptions& o, Communicator& processes) 
     on_every_process(processes, [&] {
         file = load_data_shard(d.path, mine);
         if (!o.test_data.empty()) file.test = load_test_set_shard(o.test_data, mine);
+        // Every process needs rows to train on (the same total everywhere: the same answer).
+        if (file.train.total < processes.size())
+            throw InputError(d.path + ": " + std::to_string(file.train.total) + " examples for " + std::to_string(processes.size()) +
+                             " processes; each process needs at least one (start fewer processes)");
     });
     int classes = static_cast<int>(processes.max(file.train.data.classes));
     if (file.test) {

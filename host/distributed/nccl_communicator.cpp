@@ -5,6 +5,7 @@
 #include <cuda_runtime_api.h>
 #include <nccl.h>
 
+#include <cstdlib>
 #include <cstring>
 
 #include "digitnet/distributed/mpi_session.hpp"
@@ -84,6 +85,7 @@ public:
         if (comm_) ncclCommAbort(comm_);  // do not wait for peers that will never come
         comm_ = nullptr;
         mpi_.abort(exit_code);
+        std::_Exit(exit_code);  // not reached: MPI_Abort ends the process
     }
 
 private:

@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+#include <zlib.h>
+
+#include <stdexcept>
+
 #include "test_util.hpp"
 
 namespace digitnet::testing {
@@ -49,6 +53,14 @@ inline void write_idx(const std::string& folder, const std::string& prefix, cons
     labels.append(s.labels.begin(), s.labels.end());
     write_file(folder + "/" + prefix + "-images-idx3-ubyte", images);
     write_file(folder + "/" + prefix + "-labels-idx1-ubyte", labels);
+}
+
+inline void write_gz(const std::string& path, const std::string& bytes) {
+    gzFile file = gzopen(path.c_str(), "wb");
+    if (!file) throw std::runtime_error("cannot create " + path);
+    const int written = gzwrite(file, bytes.data(), static_cast<unsigned>(bytes.size()));
+    gzclose(file);
+    if (written != static_cast<int>(bytes.size())) throw std::runtime_error("cannot write " + path);
 }
 
 // label,pixel,... lines with a header line; `bad_row` (0-based data row, -1: none) gets a pixel

@@ -228,6 +228,16 @@ TEST_F(MpiRuns, BadRowOnOneProcessStopsAllWithOneMessage) {
     EXPECT_EQ(result.out, "");
 }
 
+TEST_F(MpiRuns, DivergenceStopsAllWithOneMessageAndNoModel) {
+    SKIP_WITHOUT_MPIRUN();
+    const auto result = run(3, "train --device cpu --hidden 16 --iters 50 --alpha 1e30 --data " + quote(dir_.path().string()) +
+                                   " --save " + quote(out_.file("model.mat")));
+    EXPECT_EQ(result.exit_code, 1) << result.err;
+    EXPECT_EQ(count_lines_starting(result.err, "digitnet: error: training diverged"), 1) << result.err;
+    EXPECT_EQ(count_lines_starting(result.err, "digitnet: "), 1) << result.err;
+    EXPECT_FALSE(fs::exists(out_.file("model.mat")));
+}
+
 TEST_F(MpiRuns, MissingFileGivesOneMessage) {
     SKIP_WITHOUT_MPIRUN();
     const auto result = run(2, "train --device cpu --data " + quote(out_.file("missing.csv")));

@@ -63,11 +63,18 @@ TEST(ShardReaders, IdxFolderCsvAndMatGiveTheWholeSetsRows) {
     testing::write_idx(dir.path().string(), "t10k", test);
     testing::write_csv(dir.file("data.csv"), train);
     testing::write_mat(dir.file("data.mat"), testing::small_data_variables(23, 6, 3));
+    // gzip-compressed copies: the reader decompresses up to its first row instead of seeking.
+    TempDir gz;
+    for (const char* name : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte"})
+        testing::write_gz(gz.file(std::string(name) + ".gz"), testing::read_file(dir.file(name)));
+    testing::write_gz(gz.file("data.csv.gz"), testing::read_file(dir.file("data.csv")));
     for (int size : {1, 2, 3, 7}) {
         expect_shards_make_whole(dir.path().string(), size);
         expect_shards_make_whole(dir.file("train-images-idx3-ubyte"), size);
         expect_shards_make_whole(dir.file("data.csv"), size);
         expect_shards_make_whole(dir.file("data.mat"), size);
+        expect_shards_make_whole(gz.file("train-images-idx3-ubyte.gz"), size);
+        expect_shards_make_whole(gz.file("data.csv.gz"), size);
     }
 }
 

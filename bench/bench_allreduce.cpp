@@ -21,14 +21,17 @@ int main(int argc, char** argv) {
     const Network networks[] = {{"400-25-10", 25 * 401 + 10 * 26},
                                 {"784-256-10", 256 * 785 + 10 * 257},
                                 {"784-1024-10", 1024 * 785 + 10 * 1025}};
-    if (rank == 0) std::printf("%-18s %10s %8s %12s %12s %10s\n", "network", "parameters", "ranks", "median_us", "min_us", "GB/s_algo");
+    if (rank == 0)
+        std::printf("%-18s %10s %8s %12s %12s %10s\n", "network", "parameters", "ranks", "median_us", "min_us",
+                    "GB/s_algo");
     for (const Network& network : networks) {
         std::vector<double> buffer(static_cast<std::size_t>(network.parameters) + 2, 1.0);
         std::vector<double> times;
         for (int i = 0; i < 60; ++i) {
             MPI_Barrier(MPI_COMM_WORLD);
             const double start = MPI_Wtime();
-            MPI_Allreduce(MPI_IN_PLACE, buffer.data(), static_cast<int>(buffer.size()), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+            MPI_Allreduce(MPI_IN_PLACE, buffer.data(), static_cast<int>(buffer.size()), MPI_DOUBLE, MPI_SUM,
+                          MPI_COMM_WORLD);
             const double seconds = MPI_Wtime() - start;
             if (i >= 10) times.push_back(seconds);  // after warm-up
         }

@@ -28,8 +28,10 @@ namespace digitnet::cli {
 namespace {
 
 void check_options(const TrainOptions& o) {
-    if (!(o.alpha > 0) || !std::isfinite(o.alpha)) throw InputError("--alpha must be a positive number, got " + std::to_string(o.alpha));
-    if (!(o.lambda >= 0) || !std::isfinite(o.lambda)) throw InputError("--lambda must be zero or positive, got " + std::to_string(o.lambda));
+    if (!(o.alpha > 0) || !std::isfinite(o.alpha))
+        throw InputError("--alpha must be a positive number, got " + std::to_string(o.alpha));
+    if (!(o.lambda >= 0) || !std::isfinite(o.lambda))
+        throw InputError("--lambda must be zero or positive, got " + std::to_string(o.lambda));
     if (o.iterations < 1) throw InputError("--iters must be at least 1, got " + std::to_string(o.iterations));
     if (o.epochs < 1) throw InputError("--epochs must be at least 1, got " + std::to_string(o.epochs));
     if (o.batch < 1) throw InputError("--batch must be at least 1, got " + std::to_string(o.batch));
@@ -38,7 +40,8 @@ void check_options(const TrainOptions& o) {
     for (int h : o.hidden)
         if (h < 1) throw InputError("--hidden: every hidden layer needs at least 1 unit, got " + std::to_string(h));
     if (o.checkpoint_every < 0) throw InputError("--checkpoint-every must be zero (off) or positive");
-    if (o.checkpoint_every > 0 && o.save.empty()) throw InputError("--checkpoint-every needs --save, the file the checkpoints go to");
+    if (o.checkpoint_every > 0 && o.save.empty())
+        throw InputError("--checkpoint-every needs --save, the file the checkpoints go to");
 }
 
 // This process's rows of the training (and test) set, and the sizes of the whole sets.
@@ -73,7 +76,8 @@ TrainingData load_training_data(const TrainOptions& o, Communicator& processes) 
         if (!o.test_data.empty()) file.test = load_test_set_shard(o.test_data, mine);
         // Every process needs rows to train on (the same total everywhere: the same answer).
         if (file.train.total < processes.size())
-            throw InputError(d.path + ": " + std::to_string(file.train.total) + " examples for " + std::to_string(processes.size()) +
+            throw InputError(d.path + ": " + std::to_string(file.train.total) + " examples for " +
+                             std::to_string(processes.size()) +
                              " processes; each process needs at least one (start fewer processes)");
     });
     int classes = static_cast<int>(processes.max(file.train.data.classes));
@@ -98,7 +102,8 @@ TrainingData load_training_data(const TrainOptions& o, Communicator& processes) 
 
 Parameters initial_parameters(const TrainOptions& o, const Dataset& train) {
     if (o.init.empty()) {
-        const Activation activation = o.activation.empty() ? Activation::Sigmoid : parse_activation(o.activation, "--activation");
+        const Activation activation =
+            o.activation.empty() ? Activation::Sigmoid : parse_activation(o.activation, "--activation");
         const Output output = o.output.empty() ? Output::Sigmoid : parse_output(o.output, "--output");
         return random_parameters(make_layout(train.features(), o.hidden, train.classes, activation, output), o.seed);
     }
@@ -110,11 +115,11 @@ Parameters initial_parameters(const TrainOptions& o, const Dataset& train) {
             throw InputError(o.init + ": its hidden layers (" + initial.layout.describe() + ") differ from --hidden");
     }
     if (!o.activation.empty() && parse_activation(o.activation, "--activation") != initial.layout.hidden)
-        throw InputError(o.init + ": its hidden layers use " + to_string(initial.layout.hidden) + ", not --activation " +
-                         o.activation);
+        throw InputError(o.init + ": its hidden layers use " + to_string(initial.layout.hidden) +
+                         ", not --activation " + o.activation);
     if (!o.output.empty() && parse_output(o.output, "--output") != initial.layout.output)
-        throw InputError(o.init + ": its output is " + std::string(to_string(initial.layout.output)) + ", not --output " +
-                         o.output);
+        throw InputError(o.init + ": its output is " + std::string(to_string(initial.layout.output)) +
+                         ", not --output " + o.output);
     return initial;
 }
 
@@ -154,7 +159,8 @@ TrainingBackend make_training_backend(const TrainOptions& o, const Layout& layou
 double accuracy_everywhere(Backend& backend, const Dataset& rows, int total, Communicator& processes) {
     if (processes.size() == 1) return accuracy(predict_classes(backend.output(rows.X)), rows.labels);
     double right[1] = {0.0};
-    if (rows.examples() > 0) right[0] = accuracy(predict_classes(backend.output(rows.X)), rows.labels) * rows.examples();
+    if (rows.examples() > 0)
+        right[0] = accuracy(predict_classes(backend.output(rows.X)), rows.labels) * rows.examples();
     processes.sum(right);
     return std::round(right[0]) / total;
 }
@@ -194,7 +200,9 @@ int run_train(const TrainOptions& o, Communicator& processes) {
     const Dataset& train = data.train;
 
     TrainingPlan plan;
-    plan.optimizer = o.optimizer == "cg" ? Optimizer::ConjugateGradient : o.optimizer == "adam" ? Optimizer::Adam : Optimizer::GradientDescent;
+    plan.optimizer = o.optimizer == "cg"     ? Optimizer::ConjugateGradient
+                     : o.optimizer == "adam" ? Optimizer::Adam
+                                             : Optimizer::GradientDescent;
     plan.lambda = o.lambda;
     plan.gradient_descent = {o.iterations, o.alpha};
     plan.adam.epochs = o.epochs;
@@ -202,7 +210,8 @@ int run_train(const TrainOptions& o, Communicator& processes) {
     plan.adam.learning_rate = o.learning_rate;
     plan.adam.seed = o.seed;
     const int batch = std::min(o.batch, data.train_total);
-    const int steps = plan.optimizer == Optimizer::Adam ? o.epochs * ((data.train_total + batch - 1) / batch) : o.iterations;
+    const int steps =
+        plan.optimizer == Optimizer::Adam ? o.epochs * ((data.train_total + batch - 1) / batch) : o.iterations;
     ProgressBar bar(steps, root && !o.quiet && !o.json);
     plan.on_progress = [&bar](int done, double cost) { bar.update(done, cost); };
     // With several processes, each one's Ctrl-C/SIGTERM travels with the sums, and all of them
@@ -231,10 +240,12 @@ int run_train(const TrainOptions& o, Communicator& processes) {
         // Nothing is saved: the weights are no longer numbers, and an existing model stays as it
         // was. Every process saw the same cost, so all of them stop here with the same message.
         on_every_process(processes, [&] {
-            throw TrainingDiverged("training diverged: the cost became " +
-                                   std::string(std::isnan(history[static_cast<std::size_t>(*outcome.diverged_at - 1)]) ? "NaN" : "infinite") +
-                                   " at iteration " + std::to_string(*outcome.diverged_at) + " (alpha " + format_number(o.alpha) +
-                                   "); HINT: try a smaller --alpha" + (o.save.empty() ? "" : "; " + o.save + " was not written"));
+            throw TrainingDiverged(
+                "training diverged: the cost became " +
+                std::string(std::isnan(history[static_cast<std::size_t>(*outcome.diverged_at - 1)]) ? "NaN"
+                                                                                                    : "infinite") +
+                " at iteration " + std::to_string(*outcome.diverged_at) + " (alpha " + format_number(o.alpha) +
+                "); HINT: try a smaller --alpha" + (o.save.empty() ? "" : "; " + o.save + " was not written"));
         });
     }
     if (outcome.interrupted) {
@@ -288,15 +299,17 @@ int run_train(const TrainOptions& o, Communicator& processes) {
         std::printf("trained %s on %s (%d examples), %s, %s\n", initial.layout.describe().c_str(), data.path.c_str(),
                     data.train_total, backend.device_name().c_str(), to_string(backend.precision()));
         if (plan.optimizer == Optimizer::Adam)
-            std::printf("  optimizer       adam: %zu steps (%d epochs of batches of %d, lr %g, lambda %g)\n", history.size(),
-                        o.epochs, batch, o.learning_rate, o.lambda);
+            std::printf("  optimizer       adam: %zu steps (%d epochs of batches of %d, lr %g, lambda %g)\n",
+                        history.size(), o.epochs, batch, o.learning_rate, o.lambda);
         else if (plan.optimizer == Optimizer::ConjugateGradient)
             std::printf("  optimizer       cg: %zu line searches (lambda %g)\n", history.size(), o.lambda);
         else
             std::printf("  iterations      %zu (alpha %g, lambda %g)\n", history.size(), o.alpha, o.lambda);
         std::printf("  final cost      %.6f\n", final_cost);
         std::printf("  train accuracy  %s\n", percent(train_accuracy).c_str());
-        if (test_accuracy) std::printf("  test accuracy   %s (%d held-out examples)\n", percent(*test_accuracy).c_str(), data.test_total);
+        if (test_accuracy)
+            std::printf("  test accuracy   %s (%d held-out examples)\n", percent(*test_accuracy).c_str(),
+                        data.test_total);
         std::printf("  time            %.3f s (%.3f ms per iteration)\n", seconds,
                     history.empty() ? 0.0 : seconds * 1e3 / double(history.size()));
         if (made.parallel && made.parallel->allreduce_count() > 0)

@@ -23,7 +23,8 @@ void DataParallelBackend::set_training_set(const Dataset& train) {
 void DataParallelBackend::set_training_shard(const Dataset& shard, RowRange rows, int total) {
     // Every process needs examples: an empty shard would have no J to add and no backend to hold it.
     if (rows.count < 1)
-        throw InputError(shard.source + ": " + std::to_string(total) + " examples for " + std::to_string(communicator_.size()) +
+        throw InputError(shard.source + ": " + std::to_string(total) + " examples for " +
+                         std::to_string(communicator_.size()) +
                          " processes; each process needs at least one (start fewer processes)");
     local_->set_training_set(shard);
     rows_ = rows;
@@ -50,7 +51,8 @@ double DataParallelBackend::cost_and_gradient_on(std::span<const int> rows, doub
     if (total_ == 0) throw_no_training_set();
     local_rows_.clear();
     for (const int row : rows) {
-        if (row < 0 || row >= total_) throw std::out_of_range("cost_and_gradient_on: row " + std::to_string(row) + " out of range");
+        if (row < 0 || row >= total_)
+            throw std::out_of_range("cost_and_gradient_on: row " + std::to_string(row) + " out of range");
         if (row >= rows_.first && row < rows_.end()) local_rows_.push_back(row - rows_.first);
     }
     const std::size_t n = gradient ? theta_.size() : 0;

@@ -21,8 +21,8 @@ std::string mpi_error_text(int code) {
 
 void check_mpi(int code, const char* call, const char* file, int line) {
     if (code == MPI_SUCCESS) return;
-    throw CommunicationError(std::string(call) + " failed at " + file + ":" + std::to_string(line) + ": " + mpi_error_text(code) +
-                             " (another process may have stopped)");
+    throw CommunicationError(std::string(call) + " failed at " + file + ":" + std::to_string(line) + ": " +
+                             mpi_error_text(code) + " (another process may have stopped)");
 }
 
 #define MPI_CHECK(call) check_mpi((call), #call, __FILE__, __LINE__)

@@ -24,8 +24,9 @@ void check_cuda(cudaError_t status, const char* call, const char* file, int line
 
 void check_nccl(ncclResult_t status, const char* call, const char* file, int line) {
     if (status == ncclSuccess) return;
-    throw CommunicationError(std::string("NCCL error: ") + call + " failed at " + file + ":" + std::to_string(line) + ": " +
-                             ncclGetErrorString(status) + " (another process may have stopped; NCCL_DEBUG=WARN says more)");
+    throw CommunicationError(std::string("NCCL error: ") + call + " failed at " + file + ":" + std::to_string(line) +
+                             ": " + ncclGetErrorString(status) +
+                             " (another process may have stopped; NCCL_DEBUG=WARN says more)");
 }
 
 #define NCCL_CUDA_CHECK(call) check_cuda((call), #call, __FILE__, __LINE__)
@@ -104,7 +105,8 @@ std::string nccl_version() {
     int version = 0;
     if (ncclGetVersion(&version) != ncclSuccess) return "(version unknown)";
     // NCCL 2.9 and later: major * 10000 + minor * 100 + patch.
-    return std::to_string(version / 10000) + "." + std::to_string(version / 100 % 100) + "." + std::to_string(version % 100);
+    return std::to_string(version / 10000) + "." + std::to_string(version / 100 % 100) + "." +
+           std::to_string(version % 100);
 }
 
 std::unique_ptr<NcclCommunicator> make_nccl_communicator(Communicator& mpi) { return std::make_unique<Nccl>(mpi); }

@@ -24,7 +24,8 @@ inline PixelSet pattern_set(int count, int side, int classes, unsigned seed) {
     std::mt19937 generator(seed);
     std::mt19937 patterns(12345);  // the same class patterns in every set
     const int n = side * side;
-    std::vector<std::vector<int>> pattern(static_cast<std::size_t>(classes), std::vector<int>(static_cast<std::size_t>(n)));
+    std::vector<std::vector<int>> pattern(static_cast<std::size_t>(classes),
+                                          std::vector<int>(static_cast<std::size_t>(n)));
     for (auto& p : pattern)
         for (int& v : p) v = static_cast<int>(patterns() % 200);
     PixelSet s{count, side, {}, {}};
@@ -32,8 +33,9 @@ inline PixelSet pattern_set(int count, int side, int classes, unsigned seed) {
         const int label = static_cast<int>(generator() % static_cast<unsigned>(classes));
         s.labels.push_back(static_cast<std::uint8_t>(label));
         for (int j = 0; j < n; ++j)
-            s.pixels.push_back(static_cast<std::uint8_t>(pattern[static_cast<std::size_t>(label)][static_cast<std::size_t>(j)] +
-                                                         static_cast<int>(generator() % 56)));
+            s.pixels.push_back(
+                static_cast<std::uint8_t>(pattern[static_cast<std::size_t>(label)][static_cast<std::size_t>(j)] +
+                                          static_cast<int>(generator() % 56)));
     }
     return s;
 }
@@ -77,7 +79,8 @@ inline void write_csv(const std::string& path, const PixelSet& s, int bad_row = 
         text += std::to_string(s.labels[static_cast<std::size_t>(i)]);
         for (int j = 0; j < n; ++j) {
             text += ',';
-            text += i == bad_row && j == 3 ? std::string("oops") : std::to_string(s.pixels[static_cast<std::size_t>(i) * n + j]);
+            text += i == bad_row && j == 3 ? std::string("oops")
+                                           : std::to_string(s.pixels[static_cast<std::size_t>(i) * n + j]);
         }
         text += "\n";
     }

@@ -45,7 +45,8 @@ bool have_mpirun() {
 // mpirun's own banners out of stderr. `timeout` turns a hang into exit code 124.
 std::string command(int processes, const std::string& arguments, int threads = 1) {
     const std::string t = std::to_string(threads);
-    std::string line = "env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=" + t + " OPENBLAS_NUM_THREADS=" + t + " ";
+    std::string line = "env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=" + t +
+                       " OPENBLAS_NUM_THREADS=" + t + " ";
     line += "timeout 120 ";
     if (processes > 1) line += "mpirun -q --oversubscribe -np " + std::to_string(processes) + " ";
     return line + quote(DIGITNET_BINARY) + " " + arguments;
@@ -54,7 +55,8 @@ std::string command(int processes, const std::string& arguments, int threads = 1
 testing::RunResult run(int processes, const std::string& arguments, int threads = 1) {
     TempDir scratch;
     const std::string out = scratch.file("stdout"), err = scratch.file("stderr");
-    const int status = std::system((command(processes, arguments, threads) + " >" + quote(out) + " 2>" + quote(err) + " </dev/null").c_str());
+    const int status = std::system(
+        (command(processes, arguments, threads) + " >" + quote(out) + " 2>" + quote(err) + " </dev/null").c_str());
     testing::RunResult result;
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     result.out = testing::read_file(out);
@@ -105,8 +107,10 @@ protected:
 
     Trained train(int processes, const std::string& options, const std::string& name, int threads = 1) {
         const std::string weights = out_.file(name + ".mat"), costs = out_.file(name + ".csv");
-        const auto result = run(processes, "train --device cpu --json -q --hidden 16 --data " + quote(dir_.path().string()) +
-                                               " --save " + quote(weights) + " --history " + quote(costs) + " " + options, threads);
+        const auto result = run(processes,
+                                "train --device cpu --json -q --hidden 16 --data " + quote(dir_.path().string()) +
+                                    " --save " + quote(weights) + " --history " + quote(costs) + " " + options,
+                                threads);
         EXPECT_EQ(result.exit_code, 0) << result.err;
         Trained trained;
         if (result.exit_code != 0) return trained;
@@ -138,7 +142,8 @@ class SameAnswer : public MpiRuns, public ::testing::WithParamInterface<Case> {}
 TEST_P(SameAnswer, AsOneProcess) {
     SKIP_WITHOUT_MPIRUN();
     const Case c = GetParam();
-    const std::string options = std::string("--optimizer ") + c.optimizer + " --precision " + c.precision + " --iters 30";
+    const std::string options =
+        std::string("--optimizer ") + c.optimizer + " --precision " + c.precision + " --iters 30";
     const Trained one = train(1, options, "one"), several = train(c.processes, options, "several");
     ASSERT_FALSE(one.weights.empty());
     ASSERT_FALSE(several.weights.empty());
@@ -151,13 +156,17 @@ TEST_P(SameAnswer, AsOneProcess) {
     double weight_bound = c.tolerance, cost_bound = c.tolerance;
     if (std::string(c.precision) == "float") {
         const Trained two_threads = train(1, options, "two_threads", 2);
-        const double own_weights = relative_difference(two_threads.weights, one.weights), own_cost = final_cost(two_threads);
-        std::printf("%s float, one process, 2 threads against 1: weights %.3g, final cost %.3g\n", c.optimizer, own_weights, own_cost);
+        const double own_weights = relative_difference(two_threads.weights, one.weights),
+                     own_cost = final_cost(two_threads);
+        std::printf("%s float, one process, 2 threads against 1: weights %.3g, final cost %.3g\n", c.optimizer,
+                    own_weights, own_cost);
         weight_bound = std::max(weight_bound, 2 * own_weights);
         cost_bound = std::max(cost_bound, 2 * own_cost);
     }
-    std::printf("%s %s, %d processes against 1: relative difference of the weights %.3g, of the cost history %.3g "
-                "(10 digits), of the final cost %.3g\n", c.optimizer, c.precision, c.processes, weights, costs, final_cost(several));
+    std::printf(
+        "%s %s, %d processes against 1: relative difference of the weights %.3g, of the cost history %.3g "
+        "(10 digits), of the final cost %.3g\n",
+        c.optimizer, c.precision, c.processes, weights, costs, final_cost(several));
     EXPECT_LE(weights, weight_bound);
     EXPECT_LE(final_cost(several), cost_bound);
     EXPECT_LE(costs, std::max(cost_bound, 1e-9));  // the history file holds 10 significant digits
@@ -210,7 +219,8 @@ TEST_F(MpiRuns, OnlyRankZeroWritesAndPrints) {
     EXPECT_EQ(count_lines_starting(result.out, "  final cost"), 1) << result.out;
     EXPECT_EQ(result.err, "");
     std::vector<std::string> written;
-    for (const auto& entry : fs::directory_iterator(outputs.path())) written.push_back(entry.path().filename().string());
+    for (const auto& entry : fs::directory_iterator(outputs.path()))
+        written.push_back(entry.path().filename().string());
     std::sort(written.begin(), written.end());
     EXPECT_EQ(written, (std::vector<std::string>{"costs.csv", "model.mat"}));
     EXPECT_EQ(history(outputs.file("costs.csv")).size(), 12u);
@@ -230,8 +240,8 @@ TEST_F(MpiRuns, BadRowOnOneProcessStopsAllWithOneMessage) {
 
 TEST_F(MpiRuns, DivergenceStopsAllWithOneMessageAndNoModel) {
     SKIP_WITHOUT_MPIRUN();
-    const auto result = run(3, "train --device cpu --hidden 16 --iters 50 --alpha 1e30 --data " + quote(dir_.path().string()) +
-                                   " --save " + quote(out_.file("model.mat")));
+    const auto result = run(3, "train --device cpu --hidden 16 --iters 50 --alpha 1e30 --data " +
+                                   quote(dir_.path().string()) + " --save " + quote(out_.file("model.mat")));
     EXPECT_EQ(result.exit_code, 1) << result.err;
     EXPECT_EQ(count_lines_starting(result.err, "digitnet: error: training diverged"), 1) << result.err;
     EXPECT_EQ(count_lines_starting(result.err, "digitnet: "), 1) << result.err;
@@ -316,7 +326,8 @@ std::optional<int> wait_for(pid_t pid, std::chrono::seconds limit) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < deadline) {
         int status = 0;
-        if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return std::nullopt;
@@ -340,8 +351,9 @@ std::vector<pid_t> wait_for_ranks(pid_t launcher, int count) {
 
 TEST_F(MpiRuns, KilledProcessEndsTheOthersWithinSeconds) {
     SKIP_WITHOUT_MPIRUN();
-    const pid_t launcher = start(command(3, "train --device cpu -q --iters 1000000 --data " + quote(dir_.path().string())),
-                                 out_.file("out"), out_.file("err"));
+    const pid_t launcher =
+        start(command(3, "train --device cpu -q --iters 1000000 --data " + quote(dir_.path().string())),
+              out_.file("out"), out_.file("err"));
     const auto ranks = wait_for_ranks(launcher, 3);
     ASSERT_EQ(ranks.size(), 3u) << "the 3 processes did not start";
     ASSERT_FALSE(wait_for(launcher, std::chrono::seconds(0))) << "finished before the kill";
@@ -360,8 +372,8 @@ TEST_F(MpiRuns, KilledProcessEndsTheOthersWithinSeconds) {
 TEST_F(MpiRuns, SignalToOneProcessStopsAllAtTheSameIterationAndSaves) {
     SKIP_WITHOUT_MPIRUN();
     const std::string model = out_.file("model.mat");
-    const pid_t launcher = start(command(2, "train --device cpu -q --iters 1000000 --data " + quote(dir_.path().string()) +
-                                                " --save " + quote(model)),
+    const pid_t launcher = start(command(2, "train --device cpu -q --iters 1000000 --data " +
+                                                quote(dir_.path().string()) + " --save " + quote(model)),
                                  out_.file("out"), out_.file("err"));
     const auto ranks = wait_for_ranks(launcher, 2);
     ASSERT_EQ(ranks.size(), 2u) << "the 2 processes did not start";

@@ -47,7 +47,8 @@ void expect_shards_make_whole(const std::string& path, int size) {
         pixels.insert(pixels.end(), shard.train.data.X.data.begin(), shard.train.data.X.data.end());
         labels.insert(labels.end(), shard.train.data.labels.begin(), shard.train.data.labels.end());
         ASSERT_EQ(shard.test.has_value(), whole.test.has_value());
-        if (shard.test) test_pixels.insert(test_pixels.end(), shard.test->data.X.data.begin(), shard.test->data.X.data.end());
+        if (shard.test)
+            test_pixels.insert(test_pixels.end(), shard.test->data.X.data.begin(), shard.test->data.X.data.end());
     }
     EXPECT_EQ(pixels, whole.train.X.data) << path;
     EXPECT_EQ(labels, whole.train.labels) << path;

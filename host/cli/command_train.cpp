@@ -131,26 +131,37 @@ struct TrainingBackend {
     DataParallelBackend* parallel = nullptr;
 };
 
-TrainingBackend make_training_backend(const TrainOptions& o, const Layout& layout, const TrainingData& data,
+// Two steps with several processes, so that the choice of NCCL, a collective, falls between
+// two agreed steps: make the local backend (agreed), choose (every process), then wrap it (agreed).
+TrainingBackend make_training_backend(const TrainOptions& o, const Parameters& initial, const TrainingData& data,
                                       Communicator& processes) {
     TrainingBackend made;
     if (processes.size() == 1) {
-        made.backend = backend_for(o.compute, o.compute.precision, layout, data.train, o.json);
+        made.backend = backend_for(o.compute, o.compute.precision, initial.layout, data.train, o.json);
+        made.backend->set_parameters(initial);
         return made;
     }
-    std::string note;
-    check_fits(layout, data.train);
-    std::unique_ptr<Backend> local = make_backend(o.compute.device, o.compute.precision, layout, &note);
-    if (processes.is_root()) print_note(note, o.json);
-    Communicator* sums = &processes;
-    if (local->device() == Device::Gpu && nccl_compiled_in()) {
-        made.nccl = make_nccl_communicator(processes);
-        sums = made.nccl.get();
-    }
-    auto parallel = std::make_unique<DataParallelBackend>(std::move(local), *sums);
-    parallel->set_training_shard(data.train, data.train_rows, data.train_total);
-    made.parallel = parallel.get();
-    made.backend = std::move(parallel);
+    std::unique_ptr<Backend> local;
+    on_every_process(processes, [&] {
+        std::string note;
+        check_fits(initial.layout, data.train);
+        local = make_backend(o.compute.device, o.compute.precision, initial.layout, &note);
+        if (processes.is_root()) print_note(note, o.json);
+    });
+    // NCCL only when every process has a GPU: its setup waits for all of them.
+    const bool all_on_gpus = processes.min(local->device() == Device::Gpu ? 1 : 0) == 1;
+    on_every_process(processes, [&] {
+        Communicator* sums = &processes;
+        if (all_on_gpus && nccl_compiled_in()) {
+            made.nccl = make_nccl_communicator(processes);
+            sums = made.nccl.get();
+        }
+        auto parallel = std::make_unique<DataParallelBackend>(std::move(local), *sums);
+        parallel->set_training_shard(data.train, data.train_rows, data.train_total);
+        parallel->set_parameters(initial);
+        made.parallel = parallel.get();
+        made.backend = std::move(parallel);
+    });
     return made;
 }
 
@@ -181,7 +192,6 @@ int run_train(const TrainOptions& o, Communicator& processes) {
     const bool root = processes.is_root();
     TrainingData data;
     Parameters initial;
-    TrainingBackend made;
     on_every_process(processes, [&] {
         check_options(o);
         // Only rank 0 writes, so only it checks where it will write.
@@ -191,11 +201,8 @@ int run_train(const TrainOptions& o, Communicator& processes) {
         }
     });
     data = load_training_data(o, processes);
-    on_every_process(processes, [&] {
-        initial = initial_parameters(o, data.train);
-        made = make_training_backend(o, initial.layout, data, processes);
-        made.backend->set_parameters(initial);
-    });
+    on_every_process(processes, [&] { initial = initial_parameters(o, data.train); });
+    TrainingBackend made = make_training_backend(o, initial, data, processes);
     Backend& backend = *made.backend;
     const Dataset& train = data.train;
 

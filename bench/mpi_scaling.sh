@@ -16,7 +16,7 @@ train=(train --device cpu --data "$data" --hidden 256 --iters "$iterations" --pr
 
 field() { python3 -c "import json,sys; print(json.loads(sys.stdin.read()).get('$1', 0))"; }
 
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc --all) cores"
 one=$(build/digitnet "${train[@]}")
 two=$(mpirun -q -np 2 --bind-to core build/digitnet "${train[@]}")
 echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"

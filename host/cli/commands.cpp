@@ -225,10 +225,13 @@ int run_info(const InfoOptions& o) {
     else
         std::printf("  GPU           none found%s\n", cuda_compiled_in() ? "" : " (not looked for)");
     std::printf("  BLAS          %s\n", blas_name().c_str());
-    std::printf("  MPI           %s\n", mpi_compiled_in() ? ("compiled in (" + mpi_library_version() + "): mpirun -np N digitnet train ...").c_str()
-                                                         : "not compiled in (no MPI at build time): one process");
-    std::printf("  NCCL          %s\n", nccl_compiled_in() ? ("compiled in (" + nccl_version() + "): GPUs sum gradients over NCCL").c_str()
-                                                          : "not compiled in (needs CUDA and NCCL at build time)");
+    const std::string mpi = mpi_compiled_in()
+                                ? "compiled in (" + mpi_library_version() + "): mpirun -np N digitnet train ..."
+                                : "not compiled in (no MPI at build time): one process";
+    const std::string nccl = nccl_compiled_in() ? "compiled in (" + nccl_version() + "): GPUs sum gradients over NCCL"
+                                                : "not compiled in (needs CUDA and NCCL at build time)";
+    std::printf("  MPI           %s\n", mpi.c_str());
+    std::printf("  NCCL          %s\n", nccl.c_str());
     return 0;
 }
 

@@ -206,8 +206,9 @@ DataShard load_csv_rows(const std::string& path, const RowChooser& choose) {
         if (row >= range.end()) return false;
         const std::string where = path + ": line " + std::to_string(line_number);
         if (fields.size() != columns)
-            throw InputError(where + ": " + std::to_string(fields.size()) + " columns, expected " + std::to_string(columns) +
-                             " (the label and " + std::to_string(columns - 1) + " pixels, as on the first line)");
+            throw InputError(where + ": " + std::to_string(fields.size()) + " columns, expected " +
+                             std::to_string(columns) + " (the label and " + std::to_string(columns - 1) +
+                             " pixels, as on the first line)");
         parse_row(fields, where, values, labels);
         return true;
     });

@@ -177,7 +177,8 @@ DataFileShard load_data_shard(const std::string& path, const RowChooser& choose)
         }
         case DataFormat::IdxFolder: {
             DataFileShard shard{load_idx_rows(train_images_of_folder(path), choose), std::nullopt};
-            if (const auto test_images = find_idx_images(path, "t10k")) shard.test = load_idx_rows(*test_images, choose);
+            if (const auto test_images = find_idx_images(path, "t10k"))
+                shard.test = load_idx_rows(*test_images, choose);
             return shard;
         }
         case DataFormat::Idx: return DataFileShard{load_idx_rows(path, choose), std::nullopt};

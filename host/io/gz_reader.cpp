@@ -57,7 +57,8 @@ void GzReader::skip(std::uint64_t count) {
     if (gzseek(file_, static_cast<z_off_t>(count), SEEK_CUR) < 0) {
         int code = 0;
         const char* message = gzerror(file_, &code);
-        throw InputError(path_ + ": cannot move ahead " + std::to_string(count) + " bytes (" + (message ? message : "zlib error") + ")");
+        throw InputError(path_ + ": cannot move ahead " + std::to_string(count) + " bytes (" +
+                         (message ? message : "zlib error") + ")");
     }
 }
 

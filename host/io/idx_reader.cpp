@@ -83,7 +83,8 @@ std::vector<std::uint8_t> read_data(GzReader& reader, std::uint64_t count, const
     const std::size_t got = reader.append(bytes, count);
     if (got < count)
         throw InputError(reader.path() + ": truncated: the header says " + what + " (" + std::to_string(count) +
-                         " bytes) but " + (last ? "only " + std::to_string(got) + " follow" : "the file ends before them"));
+                         " bytes) but " +
+                         (last ? "only " + std::to_string(got) + " follow" : "the file ends before them"));
     unsigned char extra = 0;
     if (last && reader.read(&extra, 1) != 0)
         throw InputError(reader.path() + ": more bytes than its header says (" + what + "); not an IDX file, or a damaged one");

@@ -51,7 +51,8 @@ struct PredictOptions {
     std::string model, data;
     std::string set = "train";  // train | test
     std::string test_data;      // the test set for --set test (main.cpp makes test the default with it)
-    std::string image;          // a PNG of one digit to classify instead of a data set
+    std::vector<std::string> images;  // PNGs (or folders of them) of digits to classify instead of a data set
+    std::string save_input;           // with images: write the input each picture became here
     bool json = false;
     ComputeOptions compute;
 };

@@ -88,8 +88,12 @@ int main(int argc, char** argv) {
     predict_cmd->add_option("--data", predict.data, "Data file; default: the embedded data/digits20.mat");
     predict_cmd->add_option("--set", predict.set, "Which examples: train (X, y) or test (Xtest, ytest)")->capture_default_str();
     predict_cmd->add_option("--test-data", predict.test_data, "Test examples for --set test (then the default set)");
-    predict_cmd->add_option("--image", predict.image,
-                            "Classify this PNG of one digit (any size, colour or grey, dark-on-light or light-on-dark)");
+    predict_cmd->add_option("--image", predict.images,
+                            "Classify these PNGs of one digit each, or the PNGs in these folders (any size, colour or "
+                            "grey, dark-on-light or light-on-dark)")
+        ->expected(1, -1);
+    predict_cmd->add_option("--save-input", predict.save_input,
+                            "With --image: write the input each picture became (what the network saw) to this folder as PNG");
     add_compute_options(predict_cmd, predict.compute);
     add_json_flag(predict_cmd, predict.json);
 

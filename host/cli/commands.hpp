@@ -83,6 +83,15 @@ struct InfoOptions {
 };
 int run_info(const InfoOptions& options);
 
+struct ServeCommandOptions {
+    std::string host = "127.0.0.1";
+    int port = 8080;
+    std::string model, data;
+    ComputeOptions compute;
+};
+// serve: the web page (command_serve.cpp, host/serve/).
+int run_serve(const ServeCommandOptions& options);
+
 // The data file to use: `given`, or the embedded data set when empty.
 std::string data_path_or_default(const std::string& given);
 

@@ -119,6 +119,15 @@ int main(int argc, char** argv) {
     auto* info_cmd = app.add_subcommand("info", "Version, CUDA support, the GPU found, the BLAS library");
     add_json_flag(info_cmd, info.json);
 
+    cli::ServeCommandOptions serve;
+    auto* serve_cmd = app.add_subcommand("serve", "A page in the browser: draw digits, look inside the network, train and watch it learn");
+    serve_cmd->add_option("--model", serve.model, "Start with this model (.mat); default: train the seed's network at start");
+    serve_cmd->add_option("--data", serve.data, "Data for training and the look inside; default: the embedded data/digits20.mat");
+    serve_cmd->add_option("--port", serve.port, "Port (0: any free one)")->capture_default_str()->check(CLI::Range(0, 65535));
+    serve_cmd->add_option("--host", serve.host, "Address to listen on; other than 127.0.0.1, other machines can reach the page")
+        ->capture_default_str();
+    add_compute_options(serve_cmd, serve.compute);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -140,6 +149,7 @@ int main(int argc, char** argv) {
         if (*gradcheck_cmd) return cli::run_gradcheck(gradcheck);
         if (*show_cmd) return cli::run_show(show);
         if (*info_cmd) return cli::run_info(info);
+        if (*serve_cmd) return cli::run_serve(serve);
     } catch (const InputError& e) {
         std::fprintf(stderr, "digitnet: error: %s\n", e.what());
         return 2;

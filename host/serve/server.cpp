@@ -6,6 +6,8 @@
 // name from a request: the data set and the model come from the command line alone.
 #include "digitnet/serve/server.hpp"
 
+#include <stdlib.h>  // mkdtemp
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -171,8 +173,8 @@ json snapshot_json(const TrainingSnapshot& s) {
 // The model as the bytes of a .mat file: written to a folder of the server's own, read back.
 std::string model_file_bytes(const ServedModel& model) {
     namespace fs = std::filesystem;
-    char pattern[] = "/tmp/digitnet-serve-XXXXXX";
-    if (!mkdtemp(pattern)) throw std::runtime_error("cannot make a temporary folder for the model file");
+    std::string pattern = (fs::temp_directory_path() / "digitnet-serve-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) throw std::runtime_error("cannot make a temporary folder for the model file");
     const fs::path folder = pattern, path = folder / "model.mat";
     std::string bytes;
     try {

@@ -1,7 +1,8 @@
 #include "training_session.hpp"
 
+#include <algorithm>
 #include <chrono>
-#include <cmath>
+#include <cstdio>
 
 #include "digitnet/errors.hpp"
 

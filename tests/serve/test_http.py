@@ -4,6 +4,8 @@ shapes, bad requests answered 4xx, oversized bodies refused, the Host and Origin
 training run at a time. Usage: test_http.py path/to/digitnet"""
 import http.client
 import json
+import socket
+import subprocess
 import sys
 import unittest
 
@@ -173,6 +175,25 @@ class ServeHttp(unittest.TestCase):
         self.assertEqual(final["run"], started["run"])
         status, info = self.json_request("GET", "/api/info")
         self.assertIn("400-8-10", info["model"]["layout"])
+
+
+class ServeCommandLine(unittest.TestCase):
+    def run_serve(self, *arguments):
+        return subprocess.run([BINARY, "serve", *arguments], capture_output=True, text=True, timeout=120)
+
+    def test_a_missing_model_is_one_line_and_exit_2(self):
+        result = self.run_serve("--port", "0", "--model", "/nonexistent/model.mat")
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn("/nonexistent/model.mat", result.stderr)
+        self.assertEqual(result.stdout, "")
+
+    def test_a_port_in_use_is_refused(self):
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            result = self.run_serve("--port", str(taken.getsockname()[1]))
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn("cannot listen", result.stderr)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,8 @@ std::vector<std::string> pictures_named(const std::vector<std::string>& given) {
         std::vector<std::string> found;
         for (const auto& entry : fs::directory_iterator(path, ec)) {
             std::string extension = entry.path().extension().string();
-            std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return std::tolower(c); });
+            std::transform(extension.begin(), extension.end(), extension.begin(),
+                           [](unsigned char c) { return std::tolower(c); });
             if (extension == ".png" && entry.is_regular_file(ec)) found.push_back(entry.path().string());
         }
         if (ec) throw InputError(path + ": cannot list the folder (" + ec.message() + ")");
@@ -58,7 +59,8 @@ std::vector<std::string> input_picture_paths(const std::string& folder, const st
         std::error_code ec;
         for (const std::string& input : pictures)
             if (fs::equivalent(path, input, ec))
-                throw InputError(path + ": --save-input would overwrite one of the pictures read; choose another folder");
+                throw InputError(path +
+                                 ": --save-input would overwrite one of the pictures read; choose another folder");
         out.push_back(path);
     }
     return out;
@@ -80,7 +82,8 @@ int run_predict_image(const PredictOptions& o) {
     if (!o.save_input.empty()) {
         std::error_code ec;
         fs::create_directories(o.save_input, ec);
-        if (!fs::is_directory(o.save_input, ec)) throw InputError(o.save_input + ": --save-input cannot make this folder");
+        if (!fs::is_directory(o.save_input, ec))
+            throw InputError(o.save_input + ": --save-input cannot make this folder");
         save_paths = input_picture_paths(o.save_input, paths);
     }
 
@@ -121,7 +124,8 @@ int run_predict_image(const PredictOptions& o) {
         const int row = static_cast<int>(i), label = best[i] + info.label_base;
         nlohmann::json classes = nlohmann::json::array();
         for (int k = 0; k < K; ++k)
-            classes.push_back({{"label", k + info.label_base}, {"digit", digit_of(k + info.label_base, info.label_base, K)},
+            classes.push_back({{"label", k + info.label_base},
+                               {"digit", digit_of(k + info.label_base, info.label_base, K)},
                                {"score", h(row, k)}});
         nlohmann::json result{{"image", paths[i]}, {"label", label}, {"digit", digit_of(label, info.label_base, K)},
                               {"score", h(row, best[i])}, {"scores_are", scores_are}, {"classes", classes}};

@@ -19,8 +19,10 @@ int run_serve(const ServeCommandOptions& o) {
     serve::run_server(options, stop, [&](const std::string& address) {
         std::printf("digitnet serve: open %s in a browser (Ctrl-C stops)\n", address.c_str());
         if (o.host != "127.0.0.1" && o.host != "localhost" && o.host != "::1")
-            std::fprintf(stderr, "digitnet: warning: listening on %s: other machines can reach this page\n", o.host.c_str());
-        if (o.model.empty()) std::printf("  no --model: training the seed's network (400-25-10, gd, 800 iterations) for the page\n");
+            std::fprintf(stderr, "digitnet: warning: listening on %s: other machines can reach this page\n",
+                         o.host.c_str());
+        if (o.model.empty())
+            std::printf("  no --model: training the seed's network (400-25-10, gd, 800 iterations) for the page\n");
         std::fflush(stdout);
     });
     std::printf("digitnet serve: stopped\n");

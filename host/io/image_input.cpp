@@ -39,9 +39,11 @@ InkMap ink_of(const GrayImage& picture) {
 // covers [y, y+1) x [x, x+1)); outside the picture counts as background.
 double area_mean(const InkMap& map, double y0, double y1, double x0, double x1) {
     double sum = 0.0;
-    for (int y = std::max(0, static_cast<int>(std::floor(y0))); y < std::min(map.height, static_cast<int>(std::ceil(y1))); ++y) {
+    for (int y = std::max(0, static_cast<int>(std::floor(y0)));
+         y < std::min(map.height, static_cast<int>(std::ceil(y1))); ++y) {
         const double wy = std::min(y1, y + 1.0) - std::max(y0, double(y));
-        for (int x = std::max(0, static_cast<int>(std::floor(x0))); x < std::min(map.width, static_cast<int>(std::ceil(x1))); ++x)
+        for (int x = std::max(0, static_cast<int>(std::floor(x0)));
+             x < std::min(map.width, static_cast<int>(std::ceil(x1))); ++x)
             sum += wy * (std::min(x1, x + 1.0) - std::max(x0, double(x))) * map.at(y, x);
     }
     return sum / ((y1 - y0) * (x1 - x0));
@@ -76,7 +78,8 @@ std::vector<double> image_to_input(const GrayImage& picture, const ModelInfo& in
     const long least_ink = std::max(3L, static_cast<long>(map.width) * map.height / 50000);
     if (ink_pixels < least_ink || std::max(bottom - top, right - left) + 1 < 3)
         throw NoDigitFound("no digit found (only " + std::to_string(ink_pixels) + " pixels of ink)");
-    const double scale = info.digit_box / std::max(bottom - top + 1, right - left + 1);  // input pixels per picture pixel
+    const double scale =
+        info.digit_box / std::max(bottom - top + 1, right - left + 1);  // input pixels per picture pixel
     const double centre_y = sum_y / mass, centre_x = sum_x / mass;
 
     // Input pixel (r, c) covers [r, r+1) x [c, c+1); it takes the mean of the picture area that
@@ -108,8 +111,8 @@ GrayImage input_to_image(const std::vector<double>& input, const ModelInfo& info
     for (int r = 0; r < image.height; ++r)
         for (int c = 0; c < image.width; ++c) {
             const int index = info.image.column_major ? c * image.height + r : r * image.width + c;
-            image.pixels[static_cast<std::size_t>(r) * image.width + c] =
-                std::clamp((input[static_cast<std::size_t>(index)] - info.background) / (info.ink - info.background), 0.0, 1.0);
+            image.pixels[static_cast<std::size_t>(r) * image.width + c] = std::clamp(
+                (input[static_cast<std::size_t>(index)] - info.background) / (info.ink - info.background), 0.0, 1.0);
         }
     return image;
 }

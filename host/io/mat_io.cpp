@@ -259,8 +259,8 @@ ModelInfo load_model_info(const std::string& path, int inputs) {
     }
     if (digit.size() == 3 && info.image.rows > 0) {
         const auto inside = [](double v, int most) { return std::isfinite(v) && v > 0 && v <= most; };
-        if (!inside(digit.data[0], std::max(info.image.rows, info.image.cols)) || !inside(digit.data[1], info.image.rows) ||
-            !inside(digit.data[2], info.image.cols))
+        if (!inside(digit.data[0], std::max(info.image.rows, info.image.cols)) ||
+            !inside(digit.data[1], info.image.rows) || !inside(digit.data[2], info.image.cols))
             throw InputError(path + ": digitnet_digit_box must be a size and a centre (row, column) inside the image");
         info.digit_box = digit.data[0];
         info.centre_row = digit.data[1];
@@ -295,13 +295,14 @@ void save_weights(const std::string& path, const Parameters& parameters, const s
         }
         if (!info) return;
         std::vector<double> sizes(layout.sizes.begin(), layout.sizes.end());
-        const bool written = write_row(mat.get(), "digitnet_layout", sizes) &&
-                             write_row(mat.get(), "digitnet_label_base", {double(info->label_base)}) &&
-                             write_row(mat.get(), "digitnet_image", {double(info->image.rows), double(info->image.cols),
-                                                                      info->image.column_major ? 1.0 : 0.0}) &&
-                             write_row(mat.get(), "digitnet_pixel_levels", {info->background, info->ink}) &&
-                             (info->digit_box <= 0 ||
-                              write_row(mat.get(), "digitnet_digit_box", {info->digit_box, info->centre_row, info->centre_col}));
+        const bool written =
+            write_row(mat.get(), "digitnet_layout", sizes) &&
+            write_row(mat.get(), "digitnet_label_base", {double(info->label_base)}) &&
+            write_row(mat.get(), "digitnet_image",
+                      {double(info->image.rows), double(info->image.cols), info->image.column_major ? 1.0 : 0.0}) &&
+            write_row(mat.get(), "digitnet_pixel_levels", {info->background, info->ink}) &&
+            (info->digit_box <= 0 ||
+             write_row(mat.get(), "digitnet_digit_box", {info->digit_box, info->centre_row, info->centre_col}));
         if (!written) throw InputError(path + ": cannot write the model's digitnet_* variables (disk full?)");
     });
 }

@@ -65,7 +65,8 @@ nlohmann::json evaluate(const ServedModel& model, const Dataset& set, const std:
     backend->set_parameters(model.parameters);
     const std::vector<int> predicted = predict_classes(backend->output(set.X));
     const int K = model.parameters.layout.classes();
-    std::vector<std::vector<long>> confusion(static_cast<std::size_t>(K), std::vector<long>(static_cast<std::size_t>(K), 0));
+    std::vector<std::vector<long>> confusion(static_cast<std::size_t>(K),
+                                             std::vector<long>(static_cast<std::size_t>(K), 0));
     std::vector<int> wrong;
     for (int i = 0; i < set.examples(); ++i) {
         const int truth = set.labels[static_cast<std::size_t>(i)], guess = predicted[static_cast<std::size_t>(i)];

@@ -64,12 +64,16 @@ TrainingRequest parse_training_request(const std::string& text) {
     if (!body.is_object()) throw InputError("the body must be a JSON object");
     TrainingRequest r;
     const std::string optimizer = body.value("optimizer", std::string("gd"));
-    if (optimizer != "gd" && optimizer != "cg" && optimizer != "adam") throw InputError("optimizer must be gd, cg or adam");
-    r.optimizer = optimizer == "cg" ? Optimizer::ConjugateGradient : optimizer == "adam" ? Optimizer::Adam : Optimizer::GradientDescent;
+    if (optimizer != "gd" && optimizer != "cg" && optimizer != "adam")
+        throw InputError("optimizer must be gd, cg or adam");
+    r.optimizer = optimizer == "cg"     ? Optimizer::ConjugateGradient
+                  : optimizer == "adam" ? Optimizer::Adam
+                                        : Optimizer::GradientDescent;
     r.activation = body.value("activation", std::string("sigmoid"));
     if (r.activation != "sigmoid") throw InputError("activation must be sigmoid (the only one this build has)");
     r.hidden = static_cast<int>(number_field(body, "hidden", 25, 1, 1024, true));
-    r.iterations = static_cast<int>(number_field(body, "iterations", 800, 1, r.optimizer == Optimizer::Adam ? 1000 : 100000, true));
+    r.iterations = static_cast<int>(
+        number_field(body, "iterations", 800, 1, r.optimizer == Optimizer::Adam ? 1000 : 100000, true));
     r.alpha = number_field(body, "alpha", 0.8, 1e-6, 100, false);
     r.learning_rate = number_field(body, "lr", 1e-3, 1e-7, 1, false);
     r.lambda = number_field(body, "lambda", 1.0, 0, 1000, false);
@@ -83,7 +87,8 @@ GrayImage parse_drawing(const httplib::Request& request) {
         if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos)
             throw InputError(std::string("?") + name + "= must be a whole number of pixels");
         const int v = std::stoi(text);
-        if (v < 1 || v > kMostDrawingSide) throw InputError(std::string(name) + " must be 1 to " + std::to_string(kMostDrawingSide));
+        if (v < 1 || v > kMostDrawingSide)
+            throw InputError(std::string(name) + " must be 1 to " + std::to_string(kMostDrawingSide));
         return v;
     };
     GrayImage image;
@@ -206,9 +211,9 @@ void run_server(const ServeOptions& options, const std::atomic<bool>& stop,
         model->info = load_model_info(options.model, model->parameters.layout.inputs());
         const Layout& layout = model->parameters.layout;
         if (layout.inputs() != data.train.features() || layout.classes() < data.train.classes)
-            throw InputError(options.model + ": the model (" + layout.describe() + ") does not fit " + options.data + " (" +
-                             std::to_string(data.train.features()) + " features, " + std::to_string(data.train.classes) +
-                             " classes)");
+            throw InputError(options.model + ": the model (" + layout.describe() + ") does not fit " + options.data +
+                             " (" + std::to_string(data.train.features()) + " features, " +
+                             std::to_string(data.train.classes) + " classes)");
         if (model->info.image.rows == 0) throw InputError(options.model + ": the model's inputs are not an image");
         model->description = options.model + " (" + layout.describe() + ")";
         slot.set(model);
@@ -237,7 +242,8 @@ void run_server(const ServeOptions& options, const std::atomic<bool>& stop,
         }
         // Writes only from the page itself: a page elsewhere may send simple requests, not these.
         const std::string origin = request.get_header_value("Origin");
-        if (request.method == "POST" && !origin.empty() && !hosts.empty() && !hosts.count(origin.substr(origin.find("//") + 2))) {
+        if (request.method == "POST" && !origin.empty() && !hosts.empty() &&
+            !hosts.count(origin.substr(origin.find("//") + 2))) {
             send_error(response, 403, "cross-origin requests are refused");
             return httplib::Server::HandlerResponse::Handled;
         }
@@ -256,12 +262,14 @@ void run_server(const ServeOptions& options, const std::atomic<bool>& stop,
     });
     server.set_error_handler([](const httplib::Request&, httplib::Response& response) {
         if (response.body.empty())
-            send_error(response, response.status, response.status == 413 ? "the request body is too large" : "not found");
+            send_error(response, response.status,
+                       response.status == 413 ? "the request body is too large" : "not found");
     });
 
     for (const WebAsset& asset : web_assets())
         server.Get(std::string(asset.path), [&asset](const httplib::Request&, httplib::Response& response) {
-            response.set_content(asset.body.data(), asset.body.size(), (std::string(asset.content_type) + "; charset=utf-8").c_str());
+            response.set_content(asset.body.data(), asset.body.size(),
+                                 (std::string(asset.content_type) + "; charset=utf-8").c_str());
         });
 
     server.Get("/api/info", [&](const httplib::Request&, httplib::Response& response) {
@@ -275,7 +283,8 @@ void run_server(const ServeOptions& options, const std::atomic<bool>& stop,
                  {"activations", {"sigmoid"}},
                  {"optimizers", {"gd", "cg", "adam"}},
                  {"model", nullptr}};
-        if (model) out["model"] = {{"description", model->description}, {"layout", model->parameters.layout.describe()}};
+        if (model)
+            out["model"] = {{"description", model->description}, {"layout", model->parameters.layout.describe()}};
         send_json(response, out);
     });
     server.Post("/api/predict", [&](const httplib::Request& request, httplib::Response& response) {
@@ -340,7 +349,8 @@ void run_server(const ServeOptions& options, const std::atomic<bool>& stop,
         port = server.bind_to_any_port(options.host);
         if (port < 0) throw InputError(options.host + ": cannot listen on this address");
     } else if (!server.bind_to_port(options.host, port)) {
-        throw InputError(options.host + ":" + std::to_string(port) + ": cannot listen (in use, or not an address of this machine)");
+        throw InputError(options.host + ":" + std::to_string(port) +
+                         ": cannot listen (in use, or not an address of this machine)");
     }
     hosts = accepted_hosts(options.host, port);
     if (options.model.empty()) session.start(TrainingRequest{});  // the seed's network, so the page has one
@@ -350,7 +360,8 @@ void run_server(const ServeOptions& options, const std::atomic<bool>& stop,
         while (!stop && !finished) std::this_thread::sleep_for(std::chrono::milliseconds(100));
         server.stop();
     });
-    const std::string shown_host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
+    const std::string shown_host =
+        options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
     on_listening("http://" + shown_host + ":" + std::to_string(port) + "/");
     server.listen_after_bind();
     finished = true;

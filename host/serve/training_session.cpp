@@ -145,13 +145,13 @@ void TrainingSession::run(TrainingRequest request, int run_number) {
             std::lock_guard lock(mutex_);
             last = state_.accuracy.back();
         }
-        model->description = "trained here (run " + std::to_string(run_number) + "): " + trained.layout.describe() + ", " +
-                             to_string(request.optimizer) + ", " + std::to_string(done) + " iterations, train " +
+        model->description = "trained here (run " + std::to_string(run_number) + "): " + trained.layout.describe() +
+                             ", " + to_string(request.optimizer) + ", " + std::to_string(done) + " iterations, train " +
                              percent(last.train) + (last.test >= 0 ? ", test " + percent(last.test) : "");
         on_trained_(model);
-        finish(outcome.interrupted ? "stopped" : "done", outcome.interrupted ? "stopped after " + std::to_string(done) +
-                                                                                   " iterations; the model so far is in use"
-                                                                             : "done; the new model is in use");
+        finish(outcome.interrupted ? "stopped" : "done",
+               outcome.interrupted ? "stopped after " + std::to_string(done) + " iterations; the model so far is in use"
+                                   : "done; the new model is in use");
     } catch (const std::exception& e) {
         finish("failed", e.what());
     }

@@ -22,7 +22,8 @@ inline double sample_bilinear(const Dataset& data, int i, double y, double x) {
     const double fy = y - 0.5, fx = x - 0.5;
     const int r0 = static_cast<int>(std::floor(fy)), c0 = static_cast<int>(std::floor(fx));
     const double wy = fy - r0, wx = fx - c0;
-    return (1 - wy) * ((1 - wx) * at(r0, c0) + wx * at(r0, c0 + 1)) + wy * ((1 - wx) * at(r0 + 1, c0) + wx * at(r0 + 1, c0 + 1));
+    return (1 - wy) * ((1 - wx) * at(r0, c0) + wx * at(r0, c0 + 1)) +
+           wy * ((1 - wx) * at(r0 + 1, c0) + wx * at(r0 + 1, c0 + 1));
 }
 
 // Example i redrawn on a random canvas (60..300 pixels a side, either shape), the digit 20% to 75%
@@ -40,7 +41,8 @@ inline GrayImage redrawn_digit(const Dataset& data, int i, std::mt19937& random)
     const double left = uniform(-3 * zoom, image.width - 17 * zoom), top = uniform(-3 * zoom, image.height - 17 * zoom);
     const double level = uniform(0.15, 0.6), edge = 0.08;
     const bool dark_ink = random() % 2 == 0;
-    const double paper = dark_ink ? uniform(0.7, 1.0) : uniform(0.0, 0.3), ink = dark_ink ? uniform(0.0, 0.3) : uniform(0.7, 1.0);
+    const double paper = dark_ink ? uniform(0.7, 1.0) : uniform(0.0, 0.3),
+                 ink = dark_ink ? uniform(0.0, 0.3) : uniform(0.7, 1.0);
     image.pixels.resize(static_cast<std::size_t>(image.width) * image.height);
     for (int y = 0; y < image.height; ++y)
         for (int x = 0; x < image.width; ++x) {

@@ -190,7 +190,8 @@ ModelInfo synthetic_info() {
 }
 
 // A canvas of `paper` with the rectangle [top, top+height) x [left, left+width) in `ink`.
-GrayImage rectangle(int width, int height, int top, int left, int rect_height, int rect_width, double paper, double ink) {
+GrayImage rectangle(int width, int height, int top, int left, int rect_height, int rect_width, double paper,
+                    double ink) {
     GrayImage image{width, height, std::vector<double>(static_cast<std::size_t>(width) * height, paper)};
     for (int y = top; y < top + rect_height; ++y)
         for (int x = left; x < left + rect_width; ++x) image.pixels[static_cast<std::size_t>(y) * width + x] = ink;
@@ -284,7 +285,8 @@ TEST_F(ImageInput, SeveralFilesAndFoldersOneLineEachAndTheInputsSaved) {
     std::filesystem::create_directories(dir.file("drawn"));
     std::mt19937 random(7);
     for (int n = 0; n < 3; ++n)
-        write_png(dir.file("drawn/d" + std::to_string(n) + ".png"), testing::redrawn_digit(*file->test, 100 + n * 1000, random));
+        write_png(dir.file("drawn/d" + std::to_string(n) + ".png"),
+                  testing::redrawn_digit(*file->test, 100 + n * 1000, random));
     write_png(dir.file("extra.png"), testing::redrawn_digit(*file->test, 4000, random));
     const std::string args = "predict --device cpu --model '" + model_path + "' --image '" + dir.file("drawn") + "' '" +
                              dir.file("extra.png") + "' --save-input '" + dir.file("seen") + "'";
@@ -310,8 +312,8 @@ TEST_F(ImageInput, BlankPictureIsRefusedNotClassified) {
     write_png(dir.file("blank.png"), GrayImage{64, 48, std::vector<double>(64 * 48, 1.0)});
     std::mt19937 random(3);
     write_png(dir.file("digit.png"), testing::redrawn_digit(*file->test, 42, random));
-    const auto r = testing::run_digitnet("predict --device cpu --json --model '" + dir.file("model.mat") + "' --image '" +
-                                         dir.file("blank.png") + "' '" + dir.file("digit.png") + "'");
+    const auto r = testing::run_digitnet("predict --device cpu --json --model '" + dir.file("model.mat") +
+                                         "' --image '" + dir.file("blank.png") + "' '" + dir.file("digit.png") + "'");
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("blank.png: no digit found"), std::string::npos) << r.err;
     const auto out = nlohmann::json::parse(r.out);

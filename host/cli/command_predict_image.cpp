@@ -90,30 +90,29 @@ int run_predict_image(const PredictOptions& o) {
     // Each picture's input row, or why there is none.
     const int n = model.layout.inputs(), K = model.layout.classes();
     std::vector<std::string> refused(paths.size());
-    Dataset examples;
-    examples.X = Matrix<double>(static_cast<int>(paths.size()), n);
-    examples.labels.assign(paths.size(), 0);
-    examples.classes = K;
-    examples.source = paths.front();
+    Matrix<double> X(static_cast<int>(paths.size()), n);
     for (std::size_t i = 0; i < paths.size(); ++i) {
         try {
             const std::vector<double> input = image_to_input(pictures[i], info);
-            std::copy(input.begin(), input.end(), examples.X.row(static_cast<int>(i)));
+            std::copy(input.begin(), input.end(), X.row(static_cast<int>(i)));
             if (!save_paths.empty()) write_png(save_paths[i], input_to_image(input, info));
         } catch (const NoDigitFound& e) {
             refused[i] = e.what();
         }
     }
 
+    // A backend for the layout alone: predicting needs no training set.
     std::string note;
-    auto backend = make_backend(o.compute.device, o.compute.precision, model.layout, examples, &note);
+    auto backend = make_backend(o.compute.device, o.compute.precision, model.layout, &note);
     if (!note.empty()) std::fprintf(stderr, "digitnet: %s\n", note.c_str());
     backend->set_parameters(model);
-    const Matrix<double> h = backend->output(examples.X);
+    const Matrix<double> h = backend->output(X);
     const std::vector<int> best = predict_classes(h);
-    // The outputs are K independent sigmoids: each a score in 0..1 for its class on its own, not
-    // shares of one probability.
-    const char* scores_are = "independent per-class sigmoid outputs (not probabilities; they need not sum to 1)";
+    // Softmax outputs are one probability distribution over the classes; sigmoid outputs are K
+    // independent scores, each in 0..1 for its class on its own.
+    const bool softmax = model.layout.output == Output::Softmax;
+    const char* scores_are = softmax ? "probabilities (softmax outputs; they sum to 1)"
+                                     : "independent per-class sigmoid outputs (not probabilities; they need not sum to 1)";
 
     nlohmann::json results = nlohmann::json::array();
     for (std::size_t i = 0; i < paths.size(); ++i) {
@@ -126,9 +125,13 @@ int run_predict_image(const PredictOptions& o) {
         for (int k = 0; k < K; ++k)
             classes.push_back({{"label", k + info.label_base},
                                {"digit", digit_of(k + info.label_base, info.label_base, K)},
-                               {"score", h(row, k)}});
-        nlohmann::json result{{"image", paths[i]}, {"label", label}, {"digit", digit_of(label, info.label_base, K)},
-                              {"score", h(row, best[i])}, {"scores_are", scores_are}, {"classes", classes}};
+                               {softmax ? "probability" : "score", h(row, k)}});
+        nlohmann::json result{{"image", paths[i]},
+                              {"label", label},
+                              {"digit", digit_of(label, info.label_base, K)},
+                              {softmax ? "probability" : "score", h(row, best[i])},
+                              {"scores_are", scores_are},
+                              {"classes", classes}};
         if (!save_paths.empty()) result["input_image"] = save_paths[i];
         results.push_back(result);
     }
@@ -143,11 +146,12 @@ int run_predict_image(const PredictOptions& o) {
             const int label = r["label"].get<int>(), digit = r["digit"].get<int>();
             std::printf("%s: predicted digit %d", r["image"].get<std::string>().c_str(), digit);
             if (digit != label) std::printf(" (label %d)", label);
-            std::printf(" (score %.3f)\n", r["score"].get<double>());
+            const char* what = softmax ? "probability" : "score";
+            std::printf(" (%s %.3f)\n", what, r[what].get<double>());
             if (!single) continue;
-            std::printf("  digit  score (%s)\n", scores_are);
+            std::printf("  digit  %s (%s)\n", what, scores_are);
             for (const auto& c : r["classes"])
-                std::printf("  %5d  %7.4f%s\n", c["digit"].get<int>(), c["score"].get<double>(),
+                std::printf("  %5d  %7.4f%s\n", c["digit"].get<int>(), c[what].get<double>(),
                             c["label"].get<int>() == label ? "  <-" : "");
         }
     }

@@ -34,11 +34,16 @@ nlohmann::json read_drawing(const ServedModel& model, const GrayImage& drawing) 
     nlohmann::json digits = nlohmann::json::array();
     for (int k = 0; k < K; ++k) digits.push_back(digit_of_class(k, model.info, K));
     const std::vector<double>& first_hidden = forward.a[1];  // [1 (bias), a_1 ... a_s1]
+    const Layout& layout = model.parameters.layout;
+    const bool softmax = layout.output == Output::Softmax;
     return {{"digit", digit_of_class(best, model.info, K)},
             {"label", best + model.info.label_base},
             {"scores", h},
             {"digits", digits},
-            {"scores_are", "independent per-class sigmoid outputs (each 0..1 on its own; not probabilities)"},
+            {"probabilities", softmax},
+            {"scores_are", softmax ? "probabilities (softmax outputs: they sum to 1)"
+                                   : "independent per-class sigmoid outputs (each 0..1 on its own; not probabilities)"},
+            {"activation", to_string(layout.hidden)},
             {"rows", model.info.image.rows},
             {"cols", model.info.image.cols},
             {"input", input_to_image(input, model.info).pixels},
@@ -61,7 +66,7 @@ nlohmann::json first_layer_units(const Parameters& parameters, const ImageShape&
 }
 
 nlohmann::json evaluate(const ServedModel& model, const Dataset& set, const std::string& set_name, int most_mistakes) {
-    auto backend = make_backend(Device::Cpu, Precision::Float, model.parameters.layout, set);
+    auto backend = make_backend(Device::Cpu, Precision::Float, model.parameters.layout);
     backend->set_parameters(model.parameters);
     const std::vector<int> predicted = predict_classes(backend->output(set.X));
     const int K = model.parameters.layout.classes();

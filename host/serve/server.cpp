@@ -69,8 +69,10 @@ TrainingRequest parse_training_request(const std::string& text) {
     r.optimizer = optimizer == "cg"     ? Optimizer::ConjugateGradient
                   : optimizer == "adam" ? Optimizer::Adam
                                         : Optimizer::GradientDescent;
-    r.activation = body.value("activation", std::string("sigmoid"));
-    if (r.activation != "sigmoid") throw InputError("activation must be sigmoid (the only one this build has)");
+    const json activation = body.value("activation", json("sigmoid")), output = body.value("output", json("sigmoid"));
+    if (!activation.is_string() || !output.is_string()) throw InputError("activation and output must be names");
+    r.activation = parse_activation(activation.get<std::string>(), "activation");
+    r.output = parse_output(output.get<std::string>(), "output");
     r.hidden = static_cast<int>(number_field(body, "hidden", 25, 1, 1024, true));
     r.iterations = static_cast<int>(
         number_field(body, "iterations", 800, 1, r.optimizer == Optimizer::Adam ? 1000 : 100000, true));
@@ -167,7 +169,8 @@ json snapshot_json(const TrainingSnapshot& s) {
             {"units_version", s.units_version},
             {"request",
              {{"hidden", s.request.hidden},
-              {"activation", s.request.activation},
+              {"activation", to_string(s.request.activation)},
+              {"output", to_string(s.request.output)},
               {"optimizer", to_string(s.request.optimizer)},
               {"iterations", s.request.iterations},
               {"alpha", s.request.alpha},
@@ -280,7 +283,8 @@ void run_server(const ServeOptions& options, const std::atomic<bool>& stop,
                  {"rows", data.train.image.rows},
                  {"cols", data.train.image.cols},
                  {"device", to_string(options.device)},
-                 {"activations", {"sigmoid"}},
+                 {"activations", {"sigmoid", "tanh", "relu"}},
+                 {"outputs", {"sigmoid", "softmax"}},
                  {"optimizers", {"gd", "cg", "adam"}},
                  {"model", nullptr}};
         if (model)

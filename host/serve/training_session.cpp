@@ -78,14 +78,16 @@ void TrainingSession::run(TrainingRequest request, int run_number) {
     };
     try {
         const Dataset& train = data_.train;
-        const Parameters initial = random_parameters(make_layout(train.features(), {request.hidden}, train.classes), 1);
+        const Parameters initial = random_parameters(
+            make_layout(train.features(), {request.hidden}, train.classes, request.activation, request.output), 1);
         std::string note;
         auto backend = make_backend(device_, precision_, initial.layout, train, &note);
         backend->set_parameters(initial);
 
         TrainingPlan plan;
         plan.optimizer = request.optimizer;
-        plan.gradient_descent = {request.iterations, request.alpha, request.lambda};
+        plan.lambda = request.lambda;
+        plan.gradient_descent = {request.iterations, request.alpha};
         plan.adam.epochs = request.iterations;
         plan.adam.learning_rate = request.learning_rate;
         const int batch = std::min(plan.adam.batch, train.examples());

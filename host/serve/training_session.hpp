@@ -21,7 +21,8 @@ namespace digitnet::serve {
 // What the page asks for; validated by parse_training_request (server.cpp) before it gets here.
 struct TrainingRequest {
     int hidden = 25;
-    std::string activation = "sigmoid";
+    Activation activation = Activation::Sigmoid;  // of the hidden layer
+    Output output = Output::Sigmoid;
     Optimizer optimizer = Optimizer::GradientDescent;
     int iterations = 800;  // gd steps, cg line searches, adam epochs
     double alpha = 0.8;    // gd

@@ -53,9 +53,9 @@ void write_rgba_png(const std::string& path, const GrayImage& image) {
 struct ImageInput : ::testing::Test {
     static void SetUpTestSuite() {
         file = new DataFile(load_mat_data(testing::digits20_path()));
-        auto backend = make_cpu_backend(Precision::Float, make_layout(400, {25}, 10), file->train);
+        auto backend = testing::training_cpu_backend(Precision::Float, make_layout(400, {25}, 10), file->train);
         backend->set_parameters(random_parameters(backend->layout(), 1));
-        backend->gradient_descent({300, 0.8, 1.0}, {});
+        testing::gradient_descent(*backend, {300, 0.8, 1.0}, {});
         model = new Parameters(backend->parameters());
         info = new ModelInfo(model_info_for(file->train));
     }
@@ -102,7 +102,7 @@ TEST_F(ImageInput, ModelFileKeepsTheDigitBox) {
 
 TEST_F(ImageInput, PicturesOfTestDigitsAreReadAsTheDataIs) {
     const Dataset& test = *file->test;
-    auto backend = make_cpu_backend(Precision::Float, model->layout, test);
+    auto backend = testing::training_cpu_backend(Precision::Float, model->layout, test);
     backend->set_parameters(*model);
     const std::vector<int> on_data = predict_classes(backend->output(test.X));
     for (bool inverted : {false, true}) {
@@ -125,7 +125,7 @@ TEST_F(ImageInput, ColourPngWithAlphaRoundTripsThroughTheCommandLine) {
     const std::string model_path = dir.file("model.mat");
     save_weights(model_path, *model, "", info);
     const Dataset& test = *file->test;
-    auto backend = make_cpu_backend(Precision::Float, model->layout, test);
+    auto backend = testing::training_cpu_backend(Precision::Float, model->layout, test);
     backend->set_parameters(*model);
     int agreed = 0;
     const int tries = 10;
@@ -169,7 +169,7 @@ TEST_F(ImageInput, RedrawnOffCentreDigitsAreReadNearlyAsWellAsTheTestSet) {
         std::copy(input.begin(), input.end(), redrawn.row(n));
         labels.push_back(test.labels[static_cast<std::size_t>(i)]);
     }
-    auto backend = make_cpu_backend(Precision::Float, model->layout, test);
+    auto backend = make_cpu_backend(Precision::Float, model->layout);
     backend->set_parameters(*model);
     const double on_test = accuracy(predict_classes(backend->output(original)), labels);
     const double on_redrawn = accuracy(predict_classes(backend->output(redrawn)), labels);
@@ -304,6 +304,22 @@ TEST_F(ImageInput, SeveralFilesAndFoldersOneLineEachAndTheInputsSaved) {
     ASSERT_EQ(out["images"].size(), 4u);
     EXPECT_EQ(out["images"][3]["image"], dir.file("extra.png"));
     EXPECT_EQ(out["images"][3]["input_image"], dir.file("seen/extra.png"));
+}
+
+TEST_F(ImageInput, SoftmaxModelsGiveProbabilities) {
+    testing::TempDir dir;
+    const Layout layout = make_layout(400, {10}, 10, Activation::Tanh, Output::Softmax);
+    save_weights(dir.file("softmax.mat"), random_parameters(layout, 5), "", info);
+    std::mt19937 random(11);
+    write_png(dir.file("digit.png"), testing::redrawn_digit(*file->test, 7, random));
+    const auto r = testing::run_digitnet("predict --device cpu --json --model '" + dir.file("softmax.mat") +
+                                         "' --image '" + dir.file("digit.png") + "'");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto out = nlohmann::json::parse(r.out);
+    double total = 0;
+    for (const auto& c : out["classes"]) total += c["probability"].get<double>();
+    EXPECT_NEAR(total, 1.0, 1e-6);  // computed in float
+    EXPECT_NE(out["scores_are"].get<std::string>().find("probabilities"), std::string::npos);
 }
 
 TEST_F(ImageInput, BlankPictureIsRefusedNotClassified) {

@@ -89,7 +89,8 @@ class ServeHttp(unittest.TestCase):
         self.assertEqual((info["rows"], info["cols"]), (20, 20))
         self.assertEqual(info["train_examples"], 5000)
         self.assertEqual(info["test_examples"], 5000)
-        self.assertIn("sigmoid", info["activations"])
+        self.assertEqual(info["activations"], ["sigmoid", "tanh", "relu"])
+        self.assertEqual(info["outputs"], ["sigmoid", "softmax"])
         self.assertIn("400-25-10", info["model"]["layout"])
 
     def test_a_drawing_is_read(self):
@@ -130,7 +131,8 @@ class ServeHttp(unittest.TestCase):
     def test_bad_training_settings_are_answered_400(self):
         json_type = {"Content-Type": "application/json"}
         for body in (b"{not json", b"[1, 2]", b'{"hidden": 0}', b'{"hidden": 2.5}', b'{"optimizer": "sgd"}',
-                     b'{"alpha": -1}', b'{"lambda": "one"}', b'{"iterations": 1e12}', b'{"activation": "swish"}'):
+                     b'{"alpha": -1}', b'{"lambda": "one"}', b'{"iterations": 1e12}', b'{"activation": "swish"}', b'{"output": "softplus"}',
+                     b'{"activation": 3}'):
             status, answer = self.json_request("POST", "/api/train", body, json_type)
             self.assertEqual(status, 400, body)
             self.assertIn("error", answer)
@@ -159,6 +161,25 @@ class ServeHttp(unittest.TestCase):
         status, kind, data = self.request("GET", "/api/model.mat")
         self.assertEqual(status, 200)
         self.assertTrue(data.startswith(b"MATLAB 5.0 MAT-file"), data[:40])
+
+    def test_y_relu_softmax_network_reads_probabilities(self):
+        json_type = {"Content-Type": "application/json"}
+        body = b'{"hidden": 20, "activation": "relu", "output": "softmax", "optimizer": "adam", "iterations": 3, "lr": 0.01}'
+        status, started = self.json_request("POST", "/api/train", body, json_type)
+        self.assertEqual(status, 202, started)
+        final = self.server.wait_for_training()
+        self.assertEqual(final["state"], "done", final["message"])
+        self.assertEqual(final["request"]["activation"], "relu")
+        self.assertEqual(final["request"]["output"], "softmax")
+        self.assertGreater(final["accuracy"][-1]["test"], 0.8)
+        pixels, width, height = stroke_drawing()
+        status, reading = self.json_request("POST", "/api/predict?width=%d&height=%d" % (width, height), pixels,
+                                            {"Content-Type": "application/octet-stream"})
+        self.assertEqual(status, 200, reading)
+        self.assertTrue(reading["probabilities"])
+        self.assertAlmostEqual(sum(reading["scores"]), 1.0, places=9)
+        self.assertEqual(reading["activation"], "relu")
+        self.assertGreaterEqual(min(reading["hidden"]), 0.0)
 
     def test_z_one_training_run_at_a_time_and_stop(self):
         json_type = {"Content-Type": "application/json"}

@@ -118,8 +118,9 @@ async function predict() {
 
 function showReading(reading) {
   $('prediction').textContent = reading.digit;
-  $('prediction-note').textContent = `score ${reading.scores[reading.digits.indexOf(reading.digit)].toFixed(3)}`;
-  $('scores-note').textContent = 'Scores: ' + reading.scores_are + '.';
+  const best = reading.scores[reading.digits.indexOf(reading.digit)].toFixed(3);
+  $('prediction-note').textContent = reading.probabilities ? `probability ${best}` : `score ${best}`;
+  $('scores-note').textContent = (reading.probabilities ? 'Bars: ' : 'Scores: ') + reading.scores_are + '.';
   // Bars in digit order 0..9.
   const order = reading.digits.map((d, k) => [d, reading.scores[k]]).sort((a, b) => a[0] - b[0]);
   charts.scores.data.labels = order.map((p) => String(p[0]));
@@ -131,7 +132,12 @@ function showReading(reading) {
   const cell = Math.max(3, Math.min(12, Math.floor(320 / reading.hidden.length)));
   strip.width = cell * reading.hidden.length;
   strip.height = cell;
-  drawPicture(strip.getContext('2d'), reading.hidden, 1, reading.hidden.length, 0, 0, cell, (v) => 255 * v);
+  // Each activation's range to dark..bright: sigmoid 0..1, tanh -1..1, relu 0..its largest here.
+  const largest = Math.max(1e-12, ...reading.hidden);
+  const toGrey = { sigmoid: (v) => 255 * v, tanh: (v) => 127.5 * (v + 1), relu: (v) => 255 * v / largest }[reading.activation];
+  $('hidden-note').textContent = 'Each cell one hidden unit (' + reading.activation + '): ' +
+    { sigmoid: 'dark 0, bright 1.', tanh: 'dark -1, bright 1.', relu: 'dark 0, bright the largest.' }[reading.activation];
+  drawPicture(strip.getContext('2d'), reading.hidden, 1, reading.hidden.length, 0, 0, cell, toGrey);
 }
 
 // ---- look inside: the model in use ----
@@ -141,9 +147,10 @@ async function refreshModel() {
   $('model-line').textContent = info.model
     ? `model: ${info.model.description} | data: ${info.data} (${info.train_examples} train, ${info.test_examples} test)`
     : 'no model yet: the first training run is under way';
-  const activation = $('activation');
-  if (activation.options.length === 0)
-    for (const name of info.activations) activation.add(new Option(name, name));
+  for (const [id, names] of [['activation', info.activations], ['output', info.outputs]]) {
+    const select = $(id);
+    if (select.options.length === 0) for (const name of names) select.add(new Option(name, name));
+  }
   if (!info.model) return;
   const units = await api('/api/units');
   if (units.status === 200) drawUnits($('units-view'), units.body.units, units.body.rows, units.body.cols, 3);
@@ -205,7 +212,8 @@ $('optimizer').addEventListener('change', () => {
 $('train-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const settings = {
-    hidden: Number($('hidden').value), activation: $('activation').value || 'sigmoid', optimizer: $('optimizer').value,
+    hidden: Number($('hidden').value), activation: $('activation').value || 'sigmoid',
+    output: $('output').value || 'sigmoid', optimizer: $('optimizer').value,
     alpha: Number($('alpha').value), lr: Number($('lr').value), lambda: Number($('lambda').value),
     iterations: Number($('iterations').value),
   };

@@ -111,8 +111,9 @@ int run_predict_image(const PredictOptions& o) {
     // Softmax outputs are one probability distribution over the classes; sigmoid outputs are K
     // independent scores, each in 0..1 for its class on its own.
     const bool softmax = model.layout.output == Output::Softmax;
-    const char* scores_are = softmax ? "probabilities (softmax outputs; they sum to 1)"
-                                     : "independent per-class sigmoid outputs (not probabilities; they need not sum to 1)";
+    const char* scores_are = softmax
+                                 ? "probabilities (softmax outputs; they sum to 1)"
+                                 : "independent per-class sigmoid outputs (not probabilities; they need not sum to 1)";
 
     nlohmann::json results = nlohmann::json::array();
     for (std::size_t i = 0; i < paths.size(); ++i) {

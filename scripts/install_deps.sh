@@ -18,6 +18,8 @@ packages=(
   dataset-fashion-mnist # the larger real data set (IDX files)
   openmpi-bin libopenmpi-dev        # several processes (mpirun): host/distributed, tests label mpi
   clang libclang-rt-dev libomp-dev  # scripts/ci_sanitizers.sh: ASan/UBSan runtimes, libFuzzer, OpenMP for clang
+  libcpp-httplib-dev libjs-chart.js  # digitnet serve: the HTTP server, the page's charts (embedded at build time)
+  chromium chromium-driver python3-selenium  # tests/serve/test_browser.py: a real headless browser on the page
 )
 
 missing=()

@@ -72,7 +72,7 @@ int run_cost(const CostOptions& o) {
 }
 
 int run_predict(const PredictOptions& o) {
-    if (!o.image.empty()) return run_predict_image(o);
+    if (!o.images.empty()) return run_predict_image(o);
     if (o.set != "train" && o.set != "test") throw InputError("--set must be train or test, got " + o.set);
     const Parameters model = load_weights(o.model);
     const std::string data_path = data_path_or_default(o.data);

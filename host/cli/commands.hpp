@@ -55,7 +55,8 @@ struct PredictOptions {
     std::string model, data;
     std::string set = "train";  // train | test
     std::string test_data;      // the test set for --set test (main.cpp makes test the default with it)
-    std::string image;          // a PNG of one digit to classify instead of a data set
+    std::vector<std::string> images;  // PNGs (or folders of them) of digits to classify instead of a data set
+    std::string save_input;           // with images: write the input each picture became here
     bool json = false;
     ComputeOptions compute;
 };
@@ -85,6 +86,15 @@ struct InfoOptions {
     bool json = false;
 };
 int run_info(const InfoOptions& options);
+
+struct ServeCommandOptions {
+    std::string host = "127.0.0.1";
+    int port = 8080;
+    std::string model, data;
+    ComputeOptions compute;
+};
+// serve: the web page (command_serve.cpp, host/serve/).
+int run_serve(const ServeCommandOptions& options);
 
 // The data file to use: `given`, or the embedded data set when empty.
 std::string data_path_or_default(const std::string& given);

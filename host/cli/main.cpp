@@ -111,8 +111,13 @@ int main(int argc, char** argv) {
     predict_cmd->add_option("--data", predict.data, "Data file; default: the embedded data/digits20.mat");
     predict_cmd->add_option("--set", predict.set, "Which examples: train (X, y) or test (Xtest, ytest)")->capture_default_str();
     predict_cmd->add_option("--test-data", predict.test_data, "Test examples for --set test (then the default set)");
-    predict_cmd->add_option("--image", predict.image,
-                            "Classify this PNG of one digit (any size, colour or grey, dark-on-light or light-on-dark)");
+    predict_cmd->add_option("--image", predict.images,
+                            "Classify these PNGs of one digit each, or the PNGs in these folders (any size, colour or "
+                            "grey, dark-on-light or light-on-dark)")
+        ->expected(1, -1);
+    predict_cmd->add_option(
+        "--save-input", predict.save_input,
+        "With --image: write the input each picture became (what the network saw) to this folder as PNG");
     add_compute_options(predict_cmd, predict.compute);
     add_json_flag(predict_cmd, predict.json);
 
@@ -138,6 +143,22 @@ int main(int argc, char** argv) {
     auto* info_cmd = app.add_subcommand("info", "Version, CUDA support, the GPU found, the BLAS library");
     add_json_flag(info_cmd, info.json);
 
+    cli::ServeCommandOptions serve;
+    auto* serve_cmd = app.add_subcommand(
+        "serve", "A page in the browser: draw digits, look inside the network, train and watch it learn");
+    serve_cmd->add_option("--model", serve.model,
+                          "Start with this model (.mat); default: train the seed's network at start");
+    serve_cmd->add_option("--data", serve.data,
+                          "Data for training and the look inside; default: the embedded data/digits20.mat");
+    serve_cmd->add_option("--port", serve.port, "Port (0: any free one)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 65535));
+    serve_cmd
+        ->add_option("--host", serve.host,
+                     "Address to listen on; other than 127.0.0.1, other machines can reach the page")
+        ->capture_default_str();
+    add_compute_options(serve_cmd, serve.compute);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -158,6 +179,7 @@ int main(int argc, char** argv) {
         if (*gradcheck_cmd) return cli::run_gradcheck(gradcheck);
         if (*show_cmd) return cli::run_show(show);
         if (*info_cmd) return cli::run_info(info);
+        if (*serve_cmd) return cli::run_serve(serve);
     } catch (...) {
         const cli::Failure failure = cli::failure_of(std::current_exception());
         if (several && *train_cmd) {

@@ -3,64 +3,118 @@
 #include <algorithm>
 #include <cmath>
 
-#include "digitnet/errors.hpp"
-
 namespace digitnet {
 
 namespace {
 
-// Area-average resampling: each target pixel is the mean of the source area it covers, with
-// partial source pixels weighted by their overlap. Works for shrinking and enlarging alike.
-std::vector<double> resample(const GrayImage& source, int rows, int cols) {
-    std::vector<double> out(static_cast<std::size_t>(rows) * cols, 0.0);
-    const double scale_y = double(source.height) / rows, scale_x = double(source.width) / cols;
-    for (int r = 0; r < rows; ++r) {
-        const double y0 = r * scale_y, y1 = (r + 1) * scale_y;
-        for (int c = 0; c < cols; ++c) {
-            const double x0 = c * scale_x, x1 = (c + 1) * scale_x;
-            double sum = 0.0, weight = 0.0;
-            for (int sy = static_cast<int>(y0); sy < std::min(source.height, static_cast<int>(std::ceil(y1))); ++sy) {
-                const double wy = std::min(y1, sy + 1.0) - std::max(y0, double(sy));
-                for (int sx = static_cast<int>(x0); sx < std::min(source.width, static_cast<int>(std::ceil(x1))); ++sx) {
-                    const double w = wy * (std::min(x1, sx + 1.0) - std::max(x0, double(sx)));
-                    sum += w * source.pixels[static_cast<std::size_t>(sy) * source.width + sx];
-                    weight += w;
-                }
-            }
-            out[static_cast<std::size_t>(r) * cols + c] = weight > 0 ? sum / weight : 0.0;
-        }
+// The least contrast (of the 0..1 grey range) between paper and ink that counts as a drawing.
+constexpr double kLeastContrast = 0.1;
+
+// The picture as ink amounts: 0 background .. 1 the ink extreme, in the picture's own pixels.
+struct InkMap {
+    int width = 0, height = 0;
+    std::vector<double> ink;
+    double at(int y, int x) const { return ink[static_cast<std::size_t>(y) * width + x]; }
+};
+
+InkMap ink_of(const GrayImage& picture) {
+    std::vector<double> border;
+    for (int y = 0; y < picture.height; ++y)
+        for (int x = 0; x < picture.width; ++x)
+            if (y == 0 || x == 0 || y == picture.height - 1 || x == picture.width - 1)
+                border.push_back(picture.pixels[static_cast<std::size_t>(y) * picture.width + x]);
+    std::nth_element(border.begin(), border.begin() + border.size() / 2, border.end());
+    const double paper = border[border.size() / 2];
+    const auto [low, high] = std::minmax_element(picture.pixels.begin(), picture.pixels.end());
+    const bool dark_ink = paper - *low > *high - paper;
+    const double extreme = dark_ink ? *low : *high;
+    if (std::abs(extreme - paper) < kLeastContrast) throw NoDigitFound("no digit found (the picture is blank)");
+    InkMap map{picture.width, picture.height, std::vector<double>(picture.pixels.size())};
+    for (std::size_t i = 0; i < picture.pixels.size(); ++i)
+        map.ink[i] = std::clamp((picture.pixels[i] - paper) / (extreme - paper), 0.0, 1.0);
+    return map;
+}
+
+// The mean of the ink over the rectangle [y0, y1) x [x0, x1) of picture coordinates (pixel (y, x)
+// covers [y, y+1) x [x, x+1)); outside the picture counts as background.
+double area_mean(const InkMap& map, double y0, double y1, double x0, double x1) {
+    double sum = 0.0;
+    for (int y = std::max(0, static_cast<int>(std::floor(y0)));
+         y < std::min(map.height, static_cast<int>(std::ceil(y1))); ++y) {
+        const double wy = std::min(y1, y + 1.0) - std::max(y0, double(y));
+        for (int x = std::max(0, static_cast<int>(std::floor(x0)));
+             x < std::min(map.width, static_cast<int>(std::ceil(x1))); ++x)
+            sum += wy * (std::min(x1, x + 1.0) - std::max(x0, double(x))) * map.at(y, x);
     }
-    return out;
+    return sum / ((y1 - y0) * (x1 - x0));
 }
 
 }  // namespace
 
 std::vector<double> image_to_input(const GrayImage& picture, const ModelInfo& info) {
     const int rows = info.image.rows, cols = info.image.cols;
-    if (rows <= 0 || cols <= 0) throw InputError("the model's inputs are not an image, so a picture cannot be fed to it");
-    std::vector<double> grey = resample(picture, rows, cols);
+    if (rows <= 0 || cols <= 0 || info.digit_box <= 0)
+        throw InputError("the model's inputs are not an image, so a picture cannot be fed to it");
+    if (picture.width <= 0 || picture.height <= 0) throw NoDigitFound("no digit found (the picture is empty)");
+    const InkMap map = ink_of(picture);
 
-    double border = 0.0;
-    int border_count = 0;
+    // The ink's bounding box and centre of mass.
+    int top = map.height, bottom = -1, left = map.width, right = -1;
+    long ink_pixels = 0;
+    double mass = 0.0, sum_y = 0.0, sum_x = 0.0;
+    for (int y = 0; y < map.height; ++y)
+        for (int x = 0; x < map.width; ++x) {
+            const double v = map.at(y, x);
+            mass += v;
+            sum_y += v * (y + 0.5);
+            sum_x += v * (x + 0.5);
+            if (v < kInkThreshold) continue;
+            ++ink_pixels;
+            top = std::min(top, y), bottom = std::max(bottom, y);
+            left = std::min(left, x), right = std::max(right, x);
+        }
+    // A speck is not a digit: a few pixels, or a dot much smaller than the digit box would be at
+    // this picture's scale.
+    const long least_ink = std::max(3L, static_cast<long>(map.width) * map.height / 50000);
+    if (ink_pixels < least_ink || std::max(bottom - top, right - left) + 1 < 3)
+        throw NoDigitFound("no digit found (only " + std::to_string(ink_pixels) + " pixels of ink)");
+    const double scale =
+        info.digit_box / std::max(bottom - top + 1, right - left + 1);  // input pixels per picture pixel
+    const double centre_y = sum_y / mass, centre_x = sum_x / mass;
+
+    // Input pixel (r, c) covers [r, r+1) x [c, c+1); it takes the mean of the picture area that
+    // maps onto it when the centre of mass lands on the data's centre.
+    std::vector<double> grey(static_cast<std::size_t>(rows) * cols);
     for (int r = 0; r < rows; ++r)
         for (int c = 0; c < cols; ++c)
-            if (r == 0 || c == 0 || r == rows - 1 || c == cols - 1) {
-                border += grey[static_cast<std::size_t>(r) * cols + c];
-                ++border_count;
-            }
-    if (border / border_count > 0.5)
-        for (double& v : grey) v = 1.0 - v;
+            grey[static_cast<std::size_t>(r) * cols + c] =
+                area_mean(map, centre_y + (r - info.centre_row) / scale, centre_y + (r + 1 - info.centre_row) / scale,
+                          centre_x + (c - info.centre_col) / scale, centre_x + (c + 1 - info.centre_col) / scale);
 
-    const auto [low, high] = std::minmax_element(grey.begin(), grey.end());
-    const double lo = *low, span = *high - *low;
+    const double brightest = *std::max_element(grey.begin(), grey.end());
+    if (!(brightest > 0)) throw NoDigitFound("no digit found");
     std::vector<double> input(grey.size());
     for (int r = 0; r < rows; ++r)
         for (int c = 0; c < cols; ++c) {
-            const double v = span > 0 ? (grey[static_cast<std::size_t>(r) * cols + c] - lo) / span : 0.0;
+            const double v = grey[static_cast<std::size_t>(r) * cols + c] / brightest;
             const int index = info.image.column_major ? c * rows + r : r * cols + c;
             input[static_cast<std::size_t>(index)] = info.background + v * (info.ink - info.background);
         }
     return input;
+}
+
+GrayImage input_to_image(const std::vector<double>& input, const ModelInfo& info) {
+    GrayImage image;
+    image.width = info.image.cols;
+    image.height = info.image.rows;
+    image.pixels.resize(static_cast<std::size_t>(image.width) * image.height);
+    for (int r = 0; r < image.height; ++r)
+        for (int c = 0; c < image.width; ++c) {
+            const int index = info.image.column_major ? c * image.height + r : r * image.width + c;
+            image.pixels[static_cast<std::size_t>(r) * image.width + c] = std::clamp(
+                (input[static_cast<std::size_t>(index)] - info.background) / (info.ink - info.background), 0.0, 1.0);
+        }
+    return image;
 }
 
 }  // namespace digitnet

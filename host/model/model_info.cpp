@@ -5,9 +5,47 @@
 
 namespace digitnet {
 
+namespace {
+
+// MNIST's digits are scaled to fit 20 pixels of a 28-pixel field.
+void set_mnist_digit_box(ModelInfo& info) {
+    if (info.image.rows == 0) return;
+    info.digit_box = std::min(info.image.rows, info.image.cols) * 20.0 / 28.0;
+    info.centre_row = info.image.rows / 2.0;
+    info.centre_col = info.image.cols / 2.0;
+}
+
+// The longest side of example x's ink bounding box, and its centre of mass (weights: how far
+// each pixel is above the background, in units of ink - background). False when it has no ink.
+bool measure_digit(const double* x, const ModelInfo& info, double& side, double& row, double& col) {
+    const ImageShape& shape = info.image;
+    int top = shape.rows, bottom = -1, left = shape.cols, right = -1;
+    double mass = 0.0, sum_row = 0.0, sum_col = 0.0;
+    for (int r = 0; r < shape.rows; ++r)
+        for (int c = 0; c < shape.cols; ++c) {
+            const double v = (x[shape.column_major ? c * shape.rows + r : r * shape.cols + c] - info.background) /
+                             (info.ink - info.background);
+            if (v <= 0) continue;
+            mass += v;
+            sum_row += v * (r + 0.5);
+            sum_col += v * (c + 0.5);
+            if (v < kInkThreshold) continue;
+            top = std::min(top, r), bottom = std::max(bottom, r);
+            left = std::min(left, c), right = std::max(right, c);
+        }
+    if (bottom < 0 || mass <= 0) return false;
+    side = std::max(bottom - top + 1, right - left + 1);
+    row = sum_row / mass;
+    col = sum_col / mass;
+    return true;
+}
+
+}  // namespace
+
 ModelInfo default_model_info(int inputs) {
     ModelInfo info;
     info.image = square_image(inputs, /*column_major=*/true);
+    set_mnist_digit_box(info);
     return info;
 }
 
@@ -44,6 +82,23 @@ ModelInfo model_info_for(const Dataset& train) {
         info.background = percentile(0.5);
     info.ink = percentile(0.99);
     if (info.ink == info.background) info.ink = info.background + 1.0;
+
+    set_mnist_digit_box(info);
+    if (info.image.rows == 0) return info;
+    std::vector<double> sides;
+    double sum_row = 0.0, sum_col = 0.0;
+    for (int i = 0; i < train.examples(); i += step) {
+        double side = 0, row = 0, col = 0;
+        if (!measure_digit(train.X.row(i), info, side, row, col)) continue;
+        sides.push_back(side);
+        sum_row += row;
+        sum_col += col;
+    }
+    if (sides.empty()) return info;
+    std::nth_element(sides.begin(), sides.begin() + sides.size() / 2, sides.end());
+    info.digit_box = sides[sides.size() / 2];
+    info.centre_row = sum_row / double(sides.size());
+    info.centre_col = sum_col / double(sides.size());
     return info;
 }
 

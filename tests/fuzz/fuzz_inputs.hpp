@@ -175,6 +175,8 @@ inline void png(std::string_view bytes, const std::filesystem::path& scratch) {
         mnist.image = {28, 28, /*column_major=*/false};
         mnist.background = 1.0;  // dark ink on white
         mnist.ink = 0.0;
+        mnist.digit_box = 20.0;  // MNIST's box in its 28x28 field
+        mnist.centre_row = mnist.centre_col = 14.0;
         for (const ModelInfo& info : {ex4, mnist}) {
             const std::vector<double> input = image_to_input(picture, info);
             if (input.size() != static_cast<std::size_t>(info.image.rows * info.image.cols))

@@ -5,6 +5,7 @@
 #include <matio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -242,6 +243,7 @@ ModelInfo load_model_info(const std::string& path, int inputs) {
     const Matrix<double> base = read_matrix(mat.get(), path, "digitnet_label_base");
     const Matrix<double> image = read_matrix(mat.get(), path, "digitnet_image");
     const Matrix<double> levels = read_matrix(mat.get(), path, "digitnet_pixel_levels");
+    const Matrix<double> digit = read_matrix(mat.get(), path, "digitnet_digit_box");
     // Whole numbers in range before any conversion to int: a NaN or 1e300 here was undefined
     // behaviour (found by fuzz_mat_data under UBSan).
     const auto whole = [](double v, double most) { return std::isfinite(v) && v == std::floor(v) && v >= 0 && v <= most; };
@@ -265,6 +267,20 @@ ModelInfo load_model_info(const std::string& path, int inputs) {
         info.ink = levels.data[1];
         if (!std::isfinite(info.background) || !std::isfinite(info.ink) || info.background == info.ink)
             throw InputError(path + ": digitnet_pixel_levels must be two different finite numbers");
+    }
+    if (digit.size() == 3 && info.image.rows > 0) {
+        const auto inside = [](double v, int most) { return std::isfinite(v) && v > 0 && v <= most; };
+        if (!inside(digit.data[0], std::max(info.image.rows, info.image.cols)) ||
+            !inside(digit.data[1], info.image.rows) || !inside(digit.data[2], info.image.cols))
+            throw InputError(path + ": digitnet_digit_box must be a size and a centre (row, column) inside the image");
+        info.digit_box = digit.data[0];
+        info.centre_row = digit.data[1];
+        info.centre_col = digit.data[2];
+    } else if (info.image.rows > 0 && image.size() == 3) {
+        // An older digitnet model: the image shape is recorded, the digit box is MNIST's.
+        info.digit_box = std::min(info.image.rows, info.image.cols) * 20.0 / 28.0;
+        info.centre_row = info.image.rows / 2.0;
+        info.centre_col = info.image.cols / 2.0;
     }
     return info;
 }
@@ -293,11 +309,14 @@ void save_weights(const std::string& path, const Parameters& parameters, const s
             throw InputError(path + ": cannot write the model's digitnet_activation (disk full?)");
         if (!info) return;
         std::vector<double> sizes(layout.sizes.begin(), layout.sizes.end());
-        const bool written = write_row(mat.get(), "digitnet_layout", sizes) &&
-                             write_row(mat.get(), "digitnet_label_base", {double(info->label_base)}) &&
-                             write_row(mat.get(), "digitnet_image", {double(info->image.rows), double(info->image.cols),
-                                                                      info->image.column_major ? 1.0 : 0.0}) &&
-                             write_row(mat.get(), "digitnet_pixel_levels", {info->background, info->ink});
+        const bool written =
+            write_row(mat.get(), "digitnet_layout", sizes) &&
+            write_row(mat.get(), "digitnet_label_base", {double(info->label_base)}) &&
+            write_row(mat.get(), "digitnet_image",
+                      {double(info->image.rows), double(info->image.cols), info->image.column_major ? 1.0 : 0.0}) &&
+            write_row(mat.get(), "digitnet_pixel_levels", {info->background, info->ink}) &&
+            (info->digit_box <= 0 ||
+             write_row(mat.get(), "digitnet_digit_box", {info->digit_box, info->centre_row, info->centre_col}));
         if (!written) throw InputError(path + ": cannot write the model's digitnet_* variables (disk full?)");
     });
 }

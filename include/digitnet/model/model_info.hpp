@@ -14,14 +14,26 @@ struct ModelInfo {
     // polarity a new image is converted to (0 and 1 for MNIST-style data, ink bright).
     double background = 0.0;
     double ink = 1.0;
+    // Where the digits sit in the training images and how big they are, in input pixels (pixel
+    // (r, c) covers [r, r+1) x [c, c+1)): the median longest side of the ink's bounding box, and
+    // the mean centre of mass. A new picture is scaled and moved to match (image_input.hpp).
+    // MNIST made its digits so (longest side 20 in a 28x28 field, centred by centre of mass); in
+    // digits20's 20x20 resampling the box is about 14 pixels.
+    double digit_box = 0.0;  // 0: unknown (not an image)
+    double centre_row = 0.0, centre_col = 0.0;
 };
 
-// Read off the training data: its labels, image shape, and background (the most common value
-// of the border pixels) and ink (the 99th percentile of all pixels) levels.
+// A pixel is ink when it is at least this far from the background towards the ink level: the
+// same threshold measures the training data's digits (model_info_for) and a new picture's.
+inline constexpr double kInkThreshold = 0.3;
+
+// Read off the training data: its labels, image shape, background (the most common value of the
+// border pixels) and ink (the 99th percentile of all pixels) levels, and its digits' box and centre.
 ModelInfo model_info_for(const Dataset& train);
 
 // What to assume for a model file without digitnet_* variables (the seed's own ex4weights.mat):
-// the ex4 conventions, a square column-major image when the input size is a square.
+// the ex4 conventions, a square column-major image when the input size is a square, and MNIST's
+// digit box (20/28 of the image's side) at the image's centre.
 ModelInfo default_model_info(int inputs);
 
 }  // namespace digitnet

@@ -1,0 +1,93 @@
+#pragma once
+// One training run at a time, on a worker thread, through the library (run_training), with what
+// the page shows while it learns: the cost of each iteration, train/test accuracy and the first
+// layer's weights at checkpoints, the time per iteration. Everything here is guarded by one mutex;
+// the HTTP handlers read snapshots.
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "digitnet/model/dataset.hpp"
+#include "digitnet/model/layout.hpp"
+#include "digitnet/model/model_info.hpp"
+#include "digitnet/train/trainer.hpp"
+
+namespace digitnet::serve {
+
+// What the page asks for; validated by parse_training_request (server.cpp) before it gets here.
+struct TrainingRequest {
+    int hidden = 25;
+    Activation activation = Activation::Sigmoid;  // of the hidden layer
+    Output output = Output::Sigmoid;
+    Optimizer optimizer = Optimizer::GradientDescent;
+    int iterations = 800;  // gd steps, cg line searches, adam epochs
+    double alpha = 0.8;    // gd
+    double learning_rate = 1e-3;  // adam
+    double lambda = 1.0;
+};
+
+// A model the page can use: weights, how to feed it pictures, and a line saying where it came from.
+struct ServedModel {
+    Parameters parameters;
+    ModelInfo info;
+    std::string description;
+};
+
+struct AccuracyPoint {
+    int iteration = 0;
+    double train = 0.0, test = -1.0;  // test -1: no test set
+};
+
+struct TrainingSnapshot {
+    std::string state = "idle";  // idle | running | done | stopped | diverged | failed
+    std::string message;
+    TrainingRequest request;
+    int iteration = 0, total = 0;
+    std::vector<std::pair<int, double>> costs;  // (iteration, cost) from `since` on
+    int costs_total = 0;                        // how many points there are in all
+    std::vector<AccuracyPoint> accuracy;
+    double ms_per_iteration = 0.0;
+    std::string device;
+    int units_version = 0;  // bumps with every new set of first-layer weights
+    int run = 0;            // bumps with every run started
+};
+
+class TrainingSession {
+public:
+    // on_trained receives each finished run's model (also a stopped one's: it is a usable model).
+    TrainingSession(const DataFile& data, Device device, Precision precision,
+                    std::function<void(std::shared_ptr<const ServedModel>)> on_trained);
+    ~TrainingSession();  // stops a run in progress and waits for it
+    TrainingSession(const TrainingSession&) = delete;
+    TrainingSession& operator=(const TrainingSession&) = delete;
+
+    // Starts a run; false when one is already running.
+    bool start(const TrainingRequest& request);
+    void stop();
+    bool running() const;
+    TrainingSnapshot snapshot(int costs_since) const;
+    // The first layer's weights at the latest checkpoint (layout and Theta1), or nullptr before any.
+    std::shared_ptr<const Parameters> latest_units() const;
+
+private:
+    void run(TrainingRequest request, int run_number);
+
+    const DataFile& data_;
+    const Device device_;
+    const Precision precision_;
+    std::function<void(std::shared_ptr<const ServedModel>)> on_trained_;
+
+    mutable std::mutex mutex_;
+    TrainingSnapshot state_;
+    std::vector<std::pair<int, double>> costs_;
+    int cost_stride_ = 1;
+    std::shared_ptr<const Parameters> units_;
+    std::atomic<bool> stop_{false};
+    std::thread worker_;
+};
+
+}  // namespace digitnet::serve

@@ -360,8 +360,9 @@ int run_gradcheck(const GradcheckOptions& o) {
         print_json(json{{"relative_difference", worst}, {"passed", passed}, {"lambda", o.lambda}, {"epsilon", 1e-4},
                         {"precision", "double"}, {"device", device_name}, {"checks", results}});
     } else {
-        std::printf("%s: worst relative difference %.3e (must be under 1e-9; lambda %g, epsilon 1e-4, double precision, %s)\n",
-                    passed ? "PASSED" : "FAILED", worst, o.lambda, device_name.c_str());
+        std::printf(
+            "%s: worst relative difference %.3e (must be under 1e-9; lambda %g, epsilon 1e-4, double precision, %s)\n",
+            passed ? "PASSED" : "FAILED", worst, o.lambda, device_name.c_str());
     }
     return passed ? 0 : 1;
 }

@@ -246,8 +246,8 @@ public:
         Matrix<double> h(X.rows, K);
         if (X.rows == 0) return h;
         std::vector<Slice<T>> slices = make_slices<T>(
-            layout_, X.rows, X.cols, [&](int i, int j) { return static_cast<T>(X(i, j)); }, [](int) { return 0; }, false,
-            mode_);
+            layout_, X.rows, X.cols, [&](int i, int j) { return static_cast<T>(X(i, j)); }, [](int) { return 0; },
+            false, mode_);
         round_weights();
         const int count = static_cast<int>(slices.size());
 #pragma omp parallel for schedule(static, 1) num_threads(count)

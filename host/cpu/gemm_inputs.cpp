@@ -28,12 +28,15 @@ SbgemmFunction sbgemm() {
 // The bfloat16 storage of `count` floats already rounded to BF16 values: their top halves, exact.
 void to_bfloat16(const float* from, std::size_t count, std::vector<std::uint16_t>& to) {
     to.resize(count);
-    for (std::size_t j = 0; j < count; ++j) to[j] = static_cast<std::uint16_t>(std::bit_cast<std::uint32_t>(from[j]) >> 16);
+    for (std::size_t j = 0; j < count; ++j)
+        to[j] = static_cast<std::uint16_t>(std::bit_cast<std::uint32_t>(from[j]) >> 16);
 }
 
 // How many elements a row-major operand of `rows` x `cols` (as stored) with leading dimension ld spans.
 std::size_t span_of(int rows, int cols, int ld) {
-    return rows == 0 ? 0 : static_cast<std::size_t>(rows - 1) * static_cast<std::size_t>(ld) + static_cast<std::size_t>(cols);
+    return rows == 0
+               ? 0
+               : static_cast<std::size_t>(rows - 1) * static_cast<std::size_t>(ld) + static_cast<std::size_t>(cols);
 }
 
 }  // namespace

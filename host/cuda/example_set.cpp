@@ -139,7 +139,8 @@ ExampleSet<T>& DeviceExamples<T>::gather(std::span<const int> rows) {
             throw InputError("mini-batch row " + std::to_string(row) + " is outside the training set (0.." +
                              std::to_string(examples - 1) + ")");
     if (rows.size() > static_cast<std::size_t>(kernels::kMaxLinearElements) / static_cast<std::size_t>(widest_row_))
-        throw InputError("a mini-batch of " + std::to_string(rows.size()) + " examples is too large for the GPU backend");
+        throw InputError("a mini-batch of " + std::to_string(rows.size()) +
+                         " examples is too large for the GPU backend");
     const int m = static_cast<int>(rows.size());
     reserve_batch(m);
 

@@ -89,11 +89,13 @@ TEST(Cli, TrainInMixedPrecisionSavesADoubleModel) {
     TempDir dir;
     for (const std::string precision : {"tf32", "bf16"}) {
         const std::string model = dir.file(precision + ".mat");
-        const auto r = run_digitnet("train --device cpu --iters 3 --precision " + precision + " --json --save " + quote(model));
+        const auto r =
+            run_digitnet("train --device cpu --iters 3 --precision " + precision + " --json --save " + quote(model));
         ASSERT_EQ(r.exit_code, 0) << r.err;
         const json out = json::parse(r.out);
         EXPECT_EQ(out["precision"], precision);
-        EXPECT_NE(out["device_name"].get<std::string>().find(precision + " GEMM inputs"), std::string::npos) << out["device_name"];
+        EXPECT_NE(out["device_name"].get<std::string>().find(precision + " GEMM inputs"), std::string::npos)
+            << out["device_name"];
         mat_t* mat = Mat_Open(model.c_str(), MAT_ACC_RDONLY);
         ASSERT_NE(mat, nullptr);
         matvar_t* theta = Mat_VarRead(mat, "Theta1");
@@ -105,7 +107,8 @@ TEST(Cli, TrainInMixedPrecisionSavesADoubleModel) {
     }
     const auto refused = run_digitnet("gradcheck --device cpu --precision tf32");
     EXPECT_EQ(refused.exit_code, 2);
-    EXPECT_NE(refused.err.find("--precision tf32: the gradient check checks double precision only"), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("--precision tf32: the gradient check checks double precision only"), std::string::npos)
+        << refused.err;
     const auto unknown = run_digitnet("train --device cpu --precision fp16");
     EXPECT_EQ(unknown.exit_code, 2);
 }

@@ -45,7 +45,8 @@ std::vector<BackendKind> backend_kinds() {
         const std::string suffix = to_string(p);
         kinds.push_back({"cpu_" + suffix, p, [p](const Layout& l) { return make_cpu_backend(p, l); }});
         kinds.push_back({"cuda_general_" + suffix, p,
-                         [p](const Layout& l) { return make_cuda_backend(p, l, {OneHiddenLayerPath::General}); }, true});
+                         [p](const Layout& l) { return make_cuda_backend(p, l, {OneHiddenLayerPath::General}); },
+                         true});
     }
     return kinds;
 }

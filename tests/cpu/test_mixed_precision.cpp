@@ -91,18 +91,26 @@ TEST(GemmInputRounding, EmulatedGemmIsThePlainProductOfRoundedInputs) {
     std::mt19937 generator(5);
     std::normal_distribution<float> normal(0.0f, 1.0f);
     for (GemmInputs mode : {GemmInputs::Tf32, GemmInputs::Bf16}) {
-        for (const GemmCase& c : {GemmCase{CblasNoTrans, CblasNoTrans, 7, 33, 129}, GemmCase{CblasNoTrans, CblasTrans, 5, 13, 301},
-                                  GemmCase{CblasTrans, CblasNoTrans, 17, 3, 65}, GemmCase{CblasTrans, CblasTrans, 1, 9, 40}}) {
+        for (const GemmCase& c :
+             {GemmCase{CblasNoTrans, CblasNoTrans, 7, 33, 129}, GemmCase{CblasNoTrans, CblasTrans, 5, 13, 301},
+              GemmCase{CblasTrans, CblasNoTrans, 17, 3, 65}, GemmCase{CblasTrans, CblasTrans, 1, 9, 40}}) {
             const int a_rows = c.trans_a == CblasNoTrans ? c.M : c.K, a_cols = c.trans_a == CblasNoTrans ? c.K : c.M;
             const int b_rows = c.trans_b == CblasNoTrans ? c.K : c.N, b_cols = c.trans_b == CblasNoTrans ? c.N : c.K;
-            std::vector<float> A(static_cast<std::size_t>(a_rows) * a_cols), B(static_cast<std::size_t>(b_rows) * b_cols);
+            std::vector<float> A(static_cast<std::size_t>(a_rows) * a_cols),
+                B(static_cast<std::size_t>(b_rows) * b_cols);
             for (float& v : A) v = cpu::round_gemm_input(mode, normal(generator));
             for (float& v : B) v = cpu::round_gemm_input(mode, normal(generator));
             std::vector<float> C(static_cast<std::size_t>(c.M) * c.N, 0.0f);
             cpu::gemm_rounded(mode, c.trans_a, c.trans_b, c.M, c.N, c.K, 1.0f, A.data(), a_cols, B.data(), b_cols, 0.0f,
                               C.data(), c.N);
-            auto a = [&](int i, int k) { return c.trans_a == CblasNoTrans ? A[static_cast<std::size_t>(i) * a_cols + k] : A[static_cast<std::size_t>(k) * a_cols + i]; };
-            auto b = [&](int k, int j) { return c.trans_b == CblasNoTrans ? B[static_cast<std::size_t>(k) * b_cols + j] : B[static_cast<std::size_t>(j) * b_cols + k]; };
+            auto a = [&](int i, int k) {
+                return c.trans_a == CblasNoTrans ? A[static_cast<std::size_t>(i) * a_cols + k]
+                                                 : A[static_cast<std::size_t>(k) * a_cols + i];
+            };
+            auto b = [&](int k, int j) {
+                return c.trans_b == CblasNoTrans ? B[static_cast<std::size_t>(k) * b_cols + j]
+                                                 : B[static_cast<std::size_t>(j) * b_cols + k];
+            };
             for (int i = 0; i < c.M; ++i)
                 for (int j = 0; j < c.N; ++j) {
                     double exact = 0.0, magnitude = 0.0;
@@ -110,7 +118,8 @@ TEST(GemmInputRounding, EmulatedGemmIsThePlainProductOfRoundedInputs) {
                         exact += static_cast<double>(a(i, k)) * b(k, j);
                         magnitude += std::abs(static_cast<double>(a(i, k)) * b(k, j));
                     }
-                    EXPECT_LE(std::abs(C[static_cast<std::size_t>(i) * c.N + j] - exact), c.K * std::ldexp(1.0, -24) * magnitude)
+                    EXPECT_LE(std::abs(C[static_cast<std::size_t>(i) * c.N + j] - exact),
+                              c.K * std::ldexp(1.0, -24) * magnitude)
                         << "mode " << static_cast<int>(mode) << " M" << c.M << " N" << c.N << " K" << c.K;
                 }
         }
@@ -164,7 +173,8 @@ TEST(MixedPrecisionCpuBackend, DiffersFromFloatByItsRoundoffAndRepeats) {
     const double as_float = relative_distance(gradient_of(Precision::Float));
     const std::vector<double> tf32 = gradient_of(Precision::Tf32), bf16 = gradient_of(Precision::Bf16);
     const double as_tf32 = relative_distance(tf32), as_bf16 = relative_distance(bf16);
-    std::printf("  gradient's relative distance to double: float %.2e, tf32 %.2e, bf16 %.2e\n", as_float, as_tf32, as_bf16);
+    std::printf("  gradient's relative distance to double: float %.2e, tf32 %.2e, bf16 %.2e\n", as_float, as_tf32,
+                as_bf16);
     EXPECT_LT(as_float, 1e-5);
     EXPECT_GT(as_tf32, 1e-5);
     EXPECT_LT(as_tf32, 4.0 * std::ldexp(1.0, -11));

@@ -37,8 +37,10 @@ std::string mixed_shape_name(const MixedShape& s) {
 // seed's shape (which in float takes the fused pass, in the mixed precisions the general one), and
 // a wide one.
 const MixedShape kMixedShapes[] = {
-    {37, {20, 7, 4}, Activation::Sigmoid, Output::Sigmoid},   {300, {30, 33, 11}, Activation::Tanh, Output::Softmax},
-    {129, {13, 9, 6, 5}, Activation::Relu, Output::Softmax},  {500, {400, 25, 10}, Activation::Sigmoid, Output::Sigmoid},
+    {37, {20, 7, 4}, Activation::Sigmoid, Output::Sigmoid},
+    {300, {30, 33, 11}, Activation::Tanh, Output::Softmax},
+    {129, {13, 9, 6, 5}, Activation::Relu, Output::Softmax},
+    {500, {400, 25, 10}, Activation::Sigmoid, Output::Sigmoid},
     {2000, {784, 256, 10}, Activation::Relu, Output::Softmax},
 };
 
@@ -47,8 +49,9 @@ class CudaMixedPrecision : public ::testing::TestWithParam<std::tuple<MixedShape
 TEST_P(CudaMixedPrecision, MatchesTheCpuEmulation) {
     SKIP_WITHOUT_GPU();
     const auto& [shape, precision] = GetParam();
-    const Layout layout = make_layout(shape.sizes.front(), std::vector<int>(shape.sizes.begin() + 1, shape.sizes.end() - 1),
-                                      shape.sizes.back(), shape.hidden, shape.output);
+    const Layout layout =
+        make_layout(shape.sizes.front(), std::vector<int>(shape.sizes.begin() + 1, shape.sizes.end() - 1),
+                    shape.sizes.back(), shape.hidden, shape.output);
     const Dataset data = random_dataset(shape.m, layout.inputs(), layout.classes(), 17);
     const Parameters theta = random_parameters(layout, 3);
     const double lambda = 0.7;

@@ -28,9 +28,18 @@ struct MixedShape {
 };
 
 std::string mixed_shape_name(const MixedShape& s) {
-    std::string name = "m" + std::to_string(s.m);
-    for (int size : s.sizes) name += "_" + std::to_string(size);
-    return name + "_" + to_string(s.hidden) + "_" + to_string(s.output);
+    // Appended piece by piece: GCC 12's -Wrestrict misfires on long chains of std::string +.
+    std::string name = "m";
+    name += std::to_string(s.m);
+    for (int size : s.sizes) {
+        name += '_';
+        name += std::to_string(size);
+    }
+    name += "_";
+    name += to_string(s.hidden);
+    name += "_";
+    name += to_string(s.output);
+    return name;
 }
 
 // Odd sizes (no multiple of 8: the tensor-core kernels' unaligned cases), two hidden layers, the
@@ -95,9 +104,9 @@ TEST_P(CudaMixedPrecision, MatchesTheCpuEmulation) {
 INSTANTIATE_TEST_SUITE_P(Shapes, CudaMixedPrecision,
                          ::testing::Combine(::testing::ValuesIn(kMixedShapes),
                                             ::testing::Values(Precision::Tf32, Precision::Bf16)),
-                         [](const auto& info) {
-                             return std::string(to_string(std::get<1>(info.param))) + "_" +
-                                    mixed_shape_name(std::get<0>(info.param));
+                         [](const auto& param_info) {
+                             return std::string(to_string(std::get<1>(param_info.param))) + "_" +
+                                    mixed_shape_name(std::get<0>(param_info.param));
                          });
 
 // 200 of the seed's gradient-descent iterations on digits20 (the graph-replayed loop): tf32 and

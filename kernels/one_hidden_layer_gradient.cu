@@ -92,7 +92,8 @@ struct SharedLayout {
 // the register tile, so that every loop over hidden units is unrolled at compile time.
 template <class T, int HP>
 __global__ void __launch_bounds__(kThreads) one_hidden_layer_gradient_kernel(
-    int m, int tile_rows, int n, int H, int K, const T* __restrict__ a0, const T* __restrict__ Y, const T* __restrict__ theta,
+    int m, int tile_rows, int n, int H, int K, const T* __restrict__ a0, const T* __restrict__ Y,
+    const T* __restrict__ theta,
     T* __restrict__ partials, double* __restrict__ cost_partials) {
     using V = Vector16<T>;
     using Vec = typename V::type;
@@ -364,8 +365,8 @@ void sum_gradient_partials(int count, int blocks, const T* partials, T inverse_m
                            cudaStream_t stream) {
     if (count <= 0) return;
     const int grid = (count + 31) / 32;
-    sum_gradient_partials_kernel<T><<<grid, kSumGroups * 32, 0, stream>>>(count, blocks, partials, inverse_m, grad, alpha,
-                                                                   theta);
+    sum_gradient_partials_kernel<T>
+        <<<grid, kSumGroups * 32, 0, stream>>>(count, blocks, partials, inverse_m, grad, alpha, theta);
     CUDA_CHECK(cudaGetLastError());
 }
 

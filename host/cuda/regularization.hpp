@@ -2,7 +2,7 @@
 // The regularisation of J and its gradient, on a side branch of each iteration beside the forward
 // pass (DESIGN.md: lambda/(2m) sum Theta_l[:, 1:]^2 in J, (lambda/m) [0, Theta_l[:, 1:]] in the
 // gradient):
-//   stream:  fork ── [the pass's forward and output kernels] ── cost terms ── (wait regularized) backward ── (wait join)
+//   stream:  fork ─ [forward, output kernels] ─ cost terms ─ (wait regularized) backward ─ (wait join)
 //   side:    regularized_gradient_init ─ regularized ─ (wait cost terms) regularized_cost ─ join
 // regularized_gradient_init writes grad = (lambda/m) mask .* Theta and the squares' partial sums;
 // the gradient GEMMs (or the fused sum) then add the data term to grad with beta = 1.

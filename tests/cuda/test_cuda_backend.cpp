@@ -149,8 +149,9 @@ TEST_P(CudaFusedPath, AgreesWithTheGeneralPathAndTheReference) {
     for (const Activation f : {Activation::Tanh, Activation::Relu})
         EXPECT_FALSE(takes_fused_path(*make_cuda_backend(precision, make_layout(400, {25}, 10, f),
                                                          CudaOptions{OneHiddenLayerPath::Fused})));
-    EXPECT_FALSE(takes_fused_path(*make_cuda_backend(
-        precision, make_layout(400, {25}, 10, Activation::Sigmoid, Output::Softmax), CudaOptions{OneHiddenLayerPath::Fused})));
+    EXPECT_FALSE(takes_fused_path(*make_cuda_backend(precision,
+                                                     make_layout(400, {25}, 10, Activation::Sigmoid, Output::Softmax),
+                                                     CudaOptions{OneHiddenLayerPath::Fused})));
 
     // The worst of J and every gradient entry against the reference, as a share of the tolerance.
     const auto ratio_to_reference = [&](Backend& backend) {

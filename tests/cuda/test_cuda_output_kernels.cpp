@@ -53,7 +53,8 @@ TYPED_TEST(CudaKernels, SigmoidOutputDeltaCostGivesDeltaAndCostSum) {
         ASSERT_TRUE(std::isfinite(sum));
         const std::string size = std::to_string(m) + "x" + std::to_string(K);
         this->expect_close(got_d, expected_d, "sigmoid_output_delta_cost d " + size);
-        this->expect_close(std::vector<double>{sum}, std::vector<double>{expected_sum}, "sigmoid_output_delta_cost sum " + size);
+        this->expect_close(std::vector<double>{sum}, std::vector<double>{expected_sum},
+                           "sigmoid_output_delta_cost sum " + size);
 
         // Deterministic: the same inputs give the same bits.
         DeviceBuffer<double> again(static_cast<std::size_t>(partial_count));
@@ -159,7 +160,8 @@ TYPED_TEST(CudaKernels, OutputSoftmax) {
         std::vector<double> expected(count);
         std::vector<double> row(static_cast<std::size_t>(K));
         for (int r = 0; r < m; ++r) {
-            for (int k = 0; k < K; ++k) row[static_cast<std::size_t>(k)] = double(z[static_cast<std::size_t>(r) * K + k]);
+            for (int k = 0; k < K; ++k)
+                row[static_cast<std::size_t>(k)] = double(z[static_cast<std::size_t>(r) * K + k]);
             const std::vector<double> p = cpu_softmax(row.data(), K);
             std::copy(p.begin(), p.end(), expected.begin() + static_cast<std::ptrdiff_t>(r) * K);
         }

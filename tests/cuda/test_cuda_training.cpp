@@ -257,7 +257,8 @@ TEST(CudaBackend, MiniBatchRejectsRowsOutsideTheTrainingSet) {
         EXPECT_THROW(backend->cost_and_gradient_on(std::vector<int>{}, 1.0, &gradient), InputError);
         // Still usable afterwards, and the edge rows are fine.
         const std::vector<int> rows{0, 19, 19};
-        const double expected = reference::cost_and_gradient(random_parameters(layout, 3), gathered(data, rows), 1.0, nullptr);
+        const double expected =
+            reference::cost_and_gradient(random_parameters(layout, 3), gathered(data, rows), 1.0, nullptr);
         EXPECT_LE(worst_error_ratio(std::vector<double>{backend->cost_and_gradient_on(rows, 1.0, &gradient)},
                                     std::vector<double>{expected}, tolerance_for(precision)),
                   1.0);

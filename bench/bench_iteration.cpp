@@ -2,10 +2,12 @@
 // recipe: alpha 0.8, lambda 1) per timed step, on every implementation we have:
 //
 //   reference/seed/double   the CPU reference (plain double loops, one example at a time)
-//   cpu/<config>/<float|double>   the CPU backend (OpenBLAS GEMMs + loops)
-//   gpu/<config>/<float|double>   the CUDA backend (registered only when gpu_info() finds a GPU),
-//                                 default options; gpu/seed/<precision>/fused and .../general
-//                                 force each path for the seed's one-hidden-layer network
+//   cpu/<config>/<precision>   the CPU backend (OpenBLAS GEMMs + loops); precision float, double,
+//                                 or tf32 / bf16 (the mixed precisions, emulated: gemm_inputs.hpp)
+//   gpu/<config>/<precision>   the CUDA backend (registered only when gpu_info() finds a GPU),
+//                                 default options (tf32 / bf16 on tensor cores);
+//                                 gpu/seed/<float|double>/fused and .../general force each path
+//                                 for the seed's one-hidden-layer network
 //   gpu/cublas/<shape>/<float|double>   cuBLAS alone on the large configuration's GEMM shapes and
 //                                 a square product: the ceiling for gpu/large (bench_cublas.cpp)
 //
@@ -16,6 +18,8 @@
 //          otherwise synthetic random data with a fixed seed; the label of each result says
 //          which. On the CPU this is ~0.2 TFLOP per iteration, so the CPU large benchmarks are
 //          registered only with --large (or DIGITNET_BENCH_LARGE=1); on a GPU they always are.
+//   wide   the same data, 784 -> 4096 -> 4096 -> 10: ~7 TFLOP per iteration, GPU only (float, tf32,
+//          bf16: the tensor cores' showcase, issue 16).
 //
 // Every result carries FLOP=...G/s (GFLOP/s: the GEMM FLOPs of the layout, formula below, over the
 // real time) and min_bytes=...G/s (the iteration's minimum memory traffic over its time), and the
@@ -126,34 +130,50 @@ const Config& seed_config() {
     return config;
 }
 
+// The large configurations' data: Fashion-MNIST's training set, or a synthetic stand-in.
+Config large_data() {
+    Config c;
+    // Debian's dataset-fashion-mnist: an IDX folder, read by the project's own loader.
+    const std::string dir = "/usr/share/datasets/fashion-mnist";
+    const std::string images = dir + "/train-images-idx3-ubyte.gz";
+    std::error_code ec;
+    if (std::filesystem::exists(images, ec)) {
+        c.data = load_data(dir).train;
+        c.source = "Fashion-MNIST train set";
+    } else {
+        // Synthetic stand-in of the same shape: pixels uniform in [0, 1), labels uniform 0..9.
+        constexpr std::uint64_t kDataSeed = 20261124;
+        std::mt19937_64 generator(kDataSeed);
+        std::uniform_real_distribution<double> pixel(0.0, 1.0);
+        std::uniform_int_distribution<int> label(0, 9);
+        c.data.X = Matrix<double>(60000, 784);
+        for (double& v : c.data.X.data) v = pixel(generator);
+        c.data.labels.resize(60000);
+        for (int& k : c.data.labels) k = label(generator);
+        c.data.classes = 10;
+        c.data.label_base = 0;
+        c.data.image = ImageShape{28, 28, false};
+        c.data.source = "synthetic";
+        c.source = "SYNTHETIC random data (seed " + std::to_string(kDataSeed) + "; " + dir + " not found)";
+    }
+    return c;
+}
+
 const Config& large_config() {
     static const Config config = [] {
-        Config c;
+        Config c = large_data();
         c.name = "large";
-        // Debian's dataset-fashion-mnist: an IDX folder, read by the project's own loader.
-        const std::string dir = "/usr/share/datasets/fashion-mnist";
-        const std::string images = dir + "/train-images-idx3-ubyte.gz";
-        std::error_code ec;
-        if (std::filesystem::exists(images, ec)) {
-            c.data = load_data(dir).train;
-            c.source = "Fashion-MNIST train set";
-        } else {
-            // Synthetic stand-in of the same shape: pixels uniform in [0, 1), labels uniform 0..9.
-            constexpr std::uint64_t kDataSeed = 20261124;
-            std::mt19937_64 generator(kDataSeed);
-            std::uniform_real_distribution<double> pixel(0.0, 1.0);
-            std::uniform_int_distribution<int> label(0, 9);
-            c.data.X = Matrix<double>(60000, 784);
-            for (double& v : c.data.X.data) v = pixel(generator);
-            c.data.labels.resize(60000);
-            for (int& k : c.data.labels) k = label(generator);
-            c.data.classes = 10;
-            c.data.label_base = 0;
-            c.data.image = ImageShape{28, 28, false};
-            c.data.source = "synthetic";
-            c.source = "SYNTHETIC random data (seed " + std::to_string(kDataSeed) + "; " + dir + " not found)";
-        }
         c.layout = make_layout(c.data.features(), {1024}, 10);
+        return c;
+    }();
+    return config;
+}
+
+const Config& wide_config() {
+    static const Config config = [] {
+        Config c = large_data();
+        c.name = "wide";
+        c.layout = make_layout(c.data.features(), {4096, 4096}, 10);
         return c;
     }();
     return config;
@@ -279,6 +299,7 @@ int main(int argc, char** argv) {
     benchmark::AddCustomContext("minimum bytes formula", "(m s0 + 2 P) * sizeof(T) + 4 m (X, parameters in and out, int32 labels)");
     add_floor_context("seed", seed.layout, seed.data.examples());
     add_floor_context("large", make_layout(784, {1024}, 10), 60000);
+    add_floor_context("wide", make_layout(784, {4096, 4096}, 10), 60000);
     benchmark::AddCustomContext("BLAS", blas_name());
     benchmark::AddCustomContext("GPU", gpu ? gpu->name + " (sm_" + std::to_string(gpu->compute_major) +
                                                  std::to_string(gpu->compute_minor) + ")"
@@ -292,7 +313,8 @@ int main(int argc, char** argv) {
         ->Iterations(3)
         ->UseRealTime()
         ->Unit(kMillisecond);
-    for (Precision p : {Precision::Float, Precision::Double})
+    constexpr Precision kAll[] = {Precision::Float, Precision::Double, Precision::Tf32, Precision::Bf16};
+    for (Precision p : kAll)
         benchmark::RegisterBenchmark((std::string("cpu/seed/") + to_string(p)).c_str(), cpu_iteration, std::cref(seed), p)
             ->MinTime(1.0)
             ->UseRealTime()
@@ -301,7 +323,7 @@ int main(int argc, char** argv) {
         const Config& large = large_config();
         benchmark::AddCustomContext("large data", large.source);
         if (large_on_cpu)
-            for (Precision p : {Precision::Float, Precision::Double})
+            for (Precision p : kAll)
                 benchmark::RegisterBenchmark((std::string("cpu/large/") + to_string(p)).c_str(), cpu_iteration,
                                              std::cref(large), p)
                     ->Iterations(2)
@@ -318,12 +340,29 @@ int main(int argc, char** argv) {
                         ->UseManualTime()
                         ->Iterations(50)
                         ->Unit(kMicrosecond);
+            }
+        if (gpu) {
+            for (Precision p : {Precision::Tf32, Precision::Bf16})
+                benchmark::RegisterBenchmark((std::string("gpu/seed/") + to_string(p)).c_str(), gpu_iterations,
+                                             std::cref(seed), p, 800, CudaOptions{})
+                    ->UseManualTime()
+                    ->Iterations(50)
+                    ->Unit(kMicrosecond);
+            for (Precision p : kAll)
                 benchmark::RegisterBenchmark((std::string("gpu/large/") + to_string(p)).c_str(), gpu_iterations,
                                              std::cref(large), p, 20, CudaOptions{})
                     ->UseManualTime()
                     ->Iterations(10)
                     ->Unit(kMillisecond);
-            }
+            // ~7 TFLOP an iteration: chunks of 5, 5 chunks (float ~1 s a chunk on an H100).
+            const Config& wide = wide_config();
+            for (Precision p : {Precision::Float, Precision::Tf32, Precision::Bf16})
+                benchmark::RegisterBenchmark((std::string("gpu/wide/") + to_string(p)).c_str(), gpu_iterations,
+                                             std::cref(wide), p, 5, CudaOptions{})
+                    ->UseManualTime()
+                    ->Iterations(5)
+                    ->Unit(kMillisecond);
+        }
     }
 #ifdef DIGITNET_HAVE_CUDA
     if (gpu) bench::register_cublas_benchmarks();

@@ -6,6 +6,7 @@
 #     run(command="bash scripts/gpu_check.sh", carry=[".gpu"])
 #     run(command="bash scripts/gpu_check.sh tests bench", carry=[".gpu"])     (only some steps)
 #     run(command="bash scripts/gpu_check.sh setup && . .gpu/env.sh && build-gpu/digitnet info", carry=[".gpu"])
+#     run(command="bash scripts/gpu_check.sh precision", carry=[".gpu"])       (issue 16, < 5 minutes)
 #
 # Steps (default: all, in this order; each under its own time limit, so that the whole call ends
 # well inside the tool's 10 minutes):
@@ -16,12 +17,20 @@
 #              error ratios; their timings are not measurements), then the rest of the suite in parallel.
 #   sanitizer  compute-sanitizer memcheck, racecheck and initcheck on the kernel tests and on
 #              backend tests of both paths (skipped when compute-sanitizer is not there).
-#   bench      digitnet_bench (GPU and CPU rows).
+#   bench      digitnet_bench (GPU and CPU rows; the large mixed-precision and wide rows are the
+#              precision step's).
 #   profile    Nsight Compute: the device time of each kernel of a few iterations, on the fused and
 #              the general path.
 #   peers      scripts/bench_peers (numpy, PyTorch eager and graphed, digitnet) when it is there.
+#   precision  issue 16 (not in the default list: its own call): the tf32/bf16 GPU tests against the
+#              CPU emulation and the conformance suite's CUDA tf32/bf16 cases; digitnet_bench's
+#              large and wide rows in every precision and the cuBLAS ceilings; bench_peers
+#              --large-only (PyTorch fp32/"high" TF32/autocast bf16, eager and graphed). Its log:
+#              precision.log.
+#   precision_compile  the same peers with torch.compile too (optional, a call of its own).
 # Files under $OUT (the tool brings back at most 8): summary.txt, setup.log, tests.log,
-# sanitizer.log, bench.log, profile.log, peers.log and the peers JSON that bench_peers writes itself.
+# sanitizer.log, bench.log, profile.log, peers.log (or precision.log) and the peers JSON that
+# bench_peers writes itself.
 # The exit status is that of the first step that failed (0 when all passed).
 # shellcheck disable=SC2317  # the steps are called indirectly, through `--step NAME`
 set -uo pipefail
@@ -150,7 +159,27 @@ sanitizer() {
 }
 
 bench() {
-  "$BUILD_DIR/bench/digitnet_bench"
+  "$BUILD_DIR/bench/digitnet_bench" --benchmark_filter='-^gpu/(wide/|large/(tf32|bf16))'
+}
+
+# Issue 16 in one call: correctness first (a failure there makes the timings moot), then timings.
+precision() {
+  local rc=0 start=$SECONDS
+  echo "== tf32/bf16: the GPU against the CPU emulation, and the CUDA cases of the conformance suite"
+  "$BUILD_DIR/tests/digitnet_tests_gpu" --gtest_filter='*MixedPrecision*' || rc=1
+  "$BUILD_DIR/tests/digitnet_tests_conformance" --gtest_filter='*cuda_general_tf32*:*cuda_general_bf16*' \
+    | grep -E 'worst|FAILED|PASSED|SKIPPED' || rc=1
+  echo "== digitnet_bench: large (784-1024-10) and wide (784-4096-4096-10), every precision; cuBLAS alone"
+  "$BUILD_DIR/bench/digitnet_bench" --benchmark_filter='^gpu/(large|wide)/|^gpu/cublas' || rc=1
+  echo "== bench_peers --large-only: PyTorch fp32/tf32/bf16 against digitnet on the same GPU"
+  PYTHONUNBUFFERED=1 scripts/bench_peers --large-only --digitnet "$BUILD_DIR/digitnet" || rc=1
+  echo "precision step: $((SECONDS - start)) s"
+  return "$rc"
+}
+
+# The same peers with torch.compile as well (six compilations: minutes); a call of its own.
+precision_compile() {
+  PYTHONUNBUFFERED=1 scripts/bench_peers --large-only --compile --digitnet "$BUILD_DIR/digitnet"
 }
 
 # Per-kernel device times of a few training iterations on each path (Nsight Compute, one metric),
@@ -203,11 +232,11 @@ if [ "${1:-}" = "--step" ]; then
 fi
 
 # Time limits (seconds), chosen so that setup + all steps stay under the tool's 600 per call.
-declare -A LIMIT=([setup]=60 [tests]=180 [sanitizer]=150 [bench]=70 [profile]=60 [peers]=90)
+declare -A LIMIT=([setup]=60 [tests]=180 [sanitizer]=150 [bench]=70 [profile]=60 [peers]=90 [precision]=230 [precision_compile]=500)
 STEPS=("$@")
 [ ${#STEPS[@]} -eq 0 ] && STEPS=(tests sanitizer bench profile peers)
 for step in "${STEPS[@]}"; do
-  [ -n "${LIMIT[$step]:-}" ] || { echo "gpu_check: unknown step $step (steps: setup tests sanitizer bench profile peers)"; exit 2; }
+  [ -n "${LIMIT[$step]:-}" ] || { echo "gpu_check: unknown step $step (steps: setup tests sanitizer bench profile peers precision precision_compile)"; exit 2; }
 done
 : >"$SUMMARY"
 note "gpu_check on $(hostname), $(date -u +%Y-%m-%dT%H:%M:%SZ): setup ${STEPS[*]}"
@@ -216,7 +245,7 @@ for step in "${STEPS[@]}"; do
   [ "$step" = setup ] || run_step "$step" "${LIMIT[$step]}"
 done
 # The ends of the logs, for the tool's output tail.
-for log in tests sanitizer bench profile peers; do
+for log in tests sanitizer bench profile peers precision precision_compile; do
   [ -f "$OUT/$log.log" ] || continue
   echo "===== $log.log (end)"
   tail -n 25 "$OUT/$log.log"

@@ -114,7 +114,8 @@ int run_predict(const PredictOptions& o) {
 int run_gradcheck(const GradcheckOptions& o) {
     if (!(o.lambda >= 0) || !std::isfinite(o.lambda)) throw InputError("--lambda must be zero or positive, got " + std::to_string(o.lambda));
     if (o.compute.precision_given && o.compute.precision != Precision::Double)
-        throw InputError("--precision float: the gradient check runs in double precision only");
+        throw InputError(std::string("--precision ") + to_string(o.compute.precision) +
+                         ": the gradient check checks double precision only (central differences need its accuracy)");
     if (o.examples < 1) throw InputError("--examples must be at least 1");
 
     struct Check {
@@ -169,10 +170,11 @@ int run_gradcheck(const GradcheckOptions& o) {
     const bool passed = worst < 1e-9;
     if (o.json) {
         print_json(json{{"relative_difference", worst}, {"passed", passed}, {"lambda", o.lambda}, {"epsilon", 1e-4},
-                        {"device", device_name}, {"checks", results}});
+                        {"precision", "double"}, {"device", device_name}, {"checks", results}});
     } else {
-        std::printf("%s: worst relative difference %.3e (must be under 1e-9; lambda %g, epsilon 1e-4, %s)\n",
-                    passed ? "PASSED" : "FAILED", worst, o.lambda, device_name.c_str());
+        std::printf(
+            "%s: worst relative difference %.3e (must be under 1e-9; lambda %g, epsilon 1e-4, double precision, %s)\n",
+            passed ? "PASSED" : "FAILED", worst, o.lambda, device_name.c_str());
     }
     return passed ? 0 : 1;
 }

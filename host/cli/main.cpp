@@ -19,7 +19,14 @@ void add_json_flag(CLI::App* command, bool& json) {
     command->add_flag("--json", json, "Print one JSON object on stdout instead of text");
 }
 
-void add_compute_options(CLI::App* command, cli::ComputeOptions& compute) {
+// The precisions' help, for the commands that compute with a backend.
+constexpr const char* kPrecisionHelp =
+    "Arithmetic precision: float or double, or a mixed precision as on tensor cores: tf32 (GEMM inputs "
+    "rounded to TF32, FP32 accumulation, FP32 everywhere else) or bf16 (GEMM inputs in BF16, FP32 "
+    "accumulation, FP32 master weights, activations, cost and update); on the CPU the mixed precisions "
+    "are emulated. Models are saved in double whatever the precision";
+
+void add_compute_options(CLI::App* command, cli::ComputeOptions& compute, const char* precision_help = kPrecisionHelp) {
     command
         ->add_option_function<std::string>(
             "--device",
@@ -31,12 +38,12 @@ void add_compute_options(CLI::App* command, cli::ComputeOptions& compute) {
         ->add_option_function<std::string>(
             "--precision",
             [&compute](const std::string& p) {
-                compute.precision = p == "double" ? Precision::Double : Precision::Float;
+                compute.precision = parse_precision(p);
                 compute.precision_given = true;
             },
-            "Arithmetic precision: float or double")
-        ->check(CLI::IsMember({"float", "double"}))
-        ->option_text("float|double (default float)");
+            precision_help)
+        ->check(CLI::IsMember({"float", "double", "tf32", "bf16"}))
+        ->option_text("float|double|tf32|bf16 (default float)");
 }
 
 }  // namespace
@@ -127,7 +134,11 @@ int main(int argc, char** argv) {
     gradcheck_cmd->add_option("--data", gradcheck.data, "Data file for the second check; default: data/digits20.mat");
     gradcheck_cmd->add_option("--examples", gradcheck.examples, "Examples in the random subset")->capture_default_str();
     gradcheck_cmd->add_option("--seed", gradcheck.seed, "Seed of the subset and weights")->capture_default_str();
-    add_compute_options(gradcheck_cmd, gradcheck.compute);
+    add_compute_options(gradcheck_cmd, gradcheck.compute,
+                        "Checks double only: central differences need double's precision, so any other value is "
+                        "refused (float, tf32 and bf16 are checked against the double reference by the tests' "
+                        "tolerances instead)");
+    gradcheck_cmd->get_option("--precision")->option_text("double (the only one checked)");
     add_json_flag(gradcheck_cmd, gradcheck.json);
 
     cli::ShowOptions show;

@@ -10,6 +10,13 @@
 // gradient, and the partial sums are added in slice order. On 2 cores this ran ~15% faster than
 // letting OpenBLAS split each GEMM, it parallelises the element-wise work too, and since the
 // slices and the order of the sums are fixed, the result is the same bit for bit on every run.
+//
+// Mixed precisions (tf32, bf16: gemm_inputs.hpp). The backend computes in float and every GEMM
+// reads rounded copies of its inputs: the weights (gemm_theta_, rounded once per pass), the inputs
+// A_0^T (rounded once, when the slices are made: they are only ever GEMM inputs), the hidden
+// activations (a rounded copy beside the FP32 ones, which the activation derivative reads) and the
+// deltas (rounded in place once computed: from then on they are only GEMM inputs). The cost, the
+// activations, the gradient sums and the update stay FP32, the master weights too.
 #include "digitnet/cpu/cpu_backend.hpp"
 
 #include <cblas.h>
@@ -20,6 +27,7 @@
 #include <type_traits>
 
 #include "cpu_elementwise.hpp"
+#include "gemm_inputs.hpp"
 #include "digitnet/errors.hpp"
 
 namespace digitnet {
@@ -42,6 +50,9 @@ struct Slice {
     int m = 0;                                // examples in this slice
     int inputs = 0;                           // input rows of A_0^T below the bias row (see CpuBackend)
     std::vector<std::vector<T>> activations;  // [l]: A_l^T, (s_l + 1) x m, row 0 ones; l = 0..L-1
+    // Mixed precisions only: [l] is A_l^T rounded for the GEMMs, l = 1..L-1 ([0] stays empty: A_0^T
+    // itself is stored rounded).
+    std::vector<std::vector<T>> gemm_activations;
     std::vector<T> z_out;                     // z_L^T, K x m
     // Training only:
     std::vector<T> one_hot;                   // Y^T, K x m
@@ -50,9 +61,10 @@ struct Slice {
     double cost_sum = 0.0;                    // sum over the slice of the output cost terms
 
     // input(i, k) is input row k of the slice's example i (k < inputs); label(i) its class, when
-    // training.
+    // training. mode says how the GEMM inputs are rounded (always Exact in double).
     template <class Input, class Label>
-    Slice(const Layout& layout, int m_, int inputs_, Input input, Label label, bool training)
+    Slice(const Layout& layout, int m_, int inputs_, Input input, Label label, bool training,
+          [[maybe_unused]] cpu::GemmInputs mode)
         : m(m_), inputs(inputs_), activations(static_cast<std::size_t>(layout.layers())) {
         for (int l = 0; l < layout.layers(); ++l) {
             auto& a = activations[static_cast<std::size_t>(l)];
@@ -62,6 +74,13 @@ struct Slice {
         T* a0 = activations[0].data();
         for (int i = 0; i < m; ++i)
             for (int k = 0; k < inputs; ++k) a0[static_cast<std::size_t>(k + 1) * m + i] = input(i, k);
+        if constexpr (std::is_same_v<T, float>) {
+            if (mode != cpu::GemmInputs::Exact) {
+                cpu::copy_rounded(mode, a0, a0, activations[0].size());
+                gemm_activations.resize(activations.size());
+                for (std::size_t l = 1; l < activations.size(); ++l) gemm_activations[l] = activations[l];
+            }
+        }
         const std::size_t outputs = static_cast<std::size_t>(layout.classes()) * m;
         z_out.assign(outputs, T(0));
         if (!training) return;
@@ -101,7 +120,8 @@ int thread_count() { return std::max(1, omp_get_max_threads()); }
 // Cuts m examples into at most `threads` slices of nearly equal size. input(i, k) and label(i)
 // give input row k (of `inputs`) and the class of example i (0..m-1).
 template <class T, class Input, class Label>
-std::vector<Slice<T>> make_slices(const Layout& layout, int m, int inputs, Input input, Label label, bool training) {
+std::vector<Slice<T>> make_slices(const Layout& layout, int m, int inputs, Input input, Label label, bool training,
+                                  cpu::GemmInputs mode) {
     const int count = std::max(1, std::min(thread_count(), m));
     std::vector<Slice<T>> slices;
     slices.reserve(static_cast<std::size_t>(count));
@@ -109,7 +129,7 @@ std::vector<Slice<T>> make_slices(const Layout& layout, int m, int inputs, Input
         const int begin = static_cast<int>(static_cast<long long>(m) * s / count);
         const int end = static_cast<int>(static_cast<long long>(m) * (s + 1) / count);
         slices.emplace_back(layout, end - begin, inputs, [&](int i, int k) { return input(begin + i, k); },
-                            [&](int i) { return label(begin + i); }, training);
+                            [&](int i) { return label(begin + i); }, training, mode);
     }
     return slices;
 }
@@ -117,11 +137,13 @@ std::vector<Slice<T>> make_slices(const Layout& layout, int m, int inputs, Input
 template <class T>
 class CpuBackend final : public Backend, public GradientDescentLoop {
 public:
-    CpuBackend(Precision precision, const Layout& layout) : precision_(precision), layout_(layout) {
+    CpuBackend(Precision precision, const Layout& layout)
+        : precision_(precision), mode_(cpu::gemm_inputs_for(precision)), layout_(layout) {
         // The threads are ours (one slice each); a GEMM runs on the thread that calls it.
         openblas_set_num_threads(1);
         theta_.assign(layout.parameter_count(), T(0));
         gradient_.assign(layout.parameter_count(), T(0));
+        if (mixed()) gemm_theta_.assign(layout.parameter_count(), T(0));
     }
 
     void set_training_set(const Dataset& train) override {
@@ -142,14 +164,16 @@ public:
         slices_ = make_slices<T>(
             layout_, m_, static_cast<int>(active_.size()),
             [&](int i, int k) { return static_cast<T>(train.X(i, active_[static_cast<std::size_t>(k)])); },
-            [&](int i) { return train.labels[static_cast<std::size_t>(i)]; }, true);
+            [&](int i) { return train.labels[static_cast<std::size_t>(i)]; }, true, mode_);
         owner_.clear();
         for (const Slice<T>& slice : slices_) {
             for (int i = 0; i < slice.m; ++i) owner_.push_back({static_cast<int>(&slice - slices_.data()), i});
         }
     }
 
-    std::string device_name() const override { return "cpu (" + blas_name() + ")"; }
+    std::string device_name() const override {
+        return "cpu (" + blas_name() + (mixed() ? "; " + cpu::describe_gemm_inputs(mode_) : std::string()) + ")";
+    }
     Device device() const override { return Device::Cpu; }
     Precision precision() const override { return precision_; }
     const Layout& layout() const override { return layout_; }
@@ -205,7 +229,7 @@ public:
             layout_, static_cast<int>(rows.size()), static_cast<int>(active_.size()),
             [&](int i, int j) { return slices_[static_cast<std::size_t>(located(i).slice)].input(located(i).index, j); },
             [&](int i) { return slices_[static_cast<std::size_t>(located(i).slice)].label(located(i).index, layout_.classes()); },
-            true);
+            true, mode_);
         const double cost = compute(batch, static_cast<int>(rows.size()), lambda, gradient != nullptr);
         if (gradient) {
             *gradient = Parameters(layout_);
@@ -222,7 +246,9 @@ public:
         Matrix<double> h(X.rows, K);
         if (X.rows == 0) return h;
         std::vector<Slice<T>> slices = make_slices<T>(
-            layout_, X.rows, X.cols, [&](int i, int j) { return static_cast<T>(X(i, j)); }, [](int) { return 0; }, false);
+            layout_, X.rows, X.cols, [&](int i, int j) { return static_cast<T>(X(i, j)); }, [](int) { return 0; },
+            false, mode_);
+        round_weights();
         const int count = static_cast<int>(slices.size());
 #pragma omp parallel for schedule(static, 1) num_threads(count)
         for (int s = 0; s < count; ++s) {
@@ -244,12 +270,46 @@ public:
     }
 
 private:
+    bool mixed() const { return mode_ != cpu::GemmInputs::Exact; }
+
+    // The master weights (what the cost's regularisation and the update read), and the weights the
+    // GEMMs read: the same, or their rounded copy in the mixed precisions.
     const T* theta(int l) const { return theta_.data() + layout_.theta_offset(l); }
+    const T* gemm_theta(int l) const { return (mixed() ? gemm_theta_ : theta_).data() + layout_.theta_offset(l); }
+
+    // Before each pass: the GEMMs' copy of the weights, in the mixed precisions.
+    void round_weights() {
+        if constexpr (std::is_same_v<T, float>)
+            if (mixed()) cpu::copy_rounded(mode_, theta_.data(), gemm_theta_.data(), theta_.size());
+    }
+
+    // C = op(A) op(B) (alpha 1, beta 0), A and B GEMM inputs as this precision stores them.
+    void matmul(CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE trans_b, int M, int N, int K, const T* A, int lda, const T* B,
+                int ldb, T* C, int ldc) const {
+        if constexpr (std::is_same_v<T, float>) {
+            if (mixed()) {
+                cpu::gemm_rounded(mode_, trans_a, trans_b, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
+                return;
+            }
+        }
+        gemm<T>(trans_a, trans_b, M, N, K, T(1), A, lda, B, ldb, T(0), C, ldc);
+    }
+
+    // A_l^T as the GEMMs read it.
+    const T* gemm_activation(const Slice<T>& slice, int l) const {
+        return (l > 0 && mixed() ? slice.gemm_activations : slice.activations)[static_cast<std::size_t>(l)].data();
+    }
+
+    // Rounds a GEMM input in place, in the mixed precisions.
+    void round_in_place([[maybe_unused]] T* values, [[maybe_unused]] std::size_t n) const {
+        if constexpr (std::is_same_v<T, float>)
+            if (mixed()) cpu::copy_rounded(mode_, values, values, n);
+    }
 
     // Theta_l as a slice's passes see it, and its row length: for l = 1 on the training examples,
     // only the columns of the active features (theta1_active_, gathered by compute()).
     const T* theta_for(const Slice<T>& slice, int l) const {
-        return l == 1 && slice.inputs != layout_.inputs() ? theta1_active_.data() : theta(l);
+        return l == 1 && slice.inputs != layout_.inputs() ? theta1_active_.data() : gemm_theta(l);
     }
     int cols_for(const Slice<T>& slice, int l) const { return l == 1 ? slice.inputs + 1 : layout_.theta_cols(l); }
 
@@ -259,10 +319,18 @@ private:
         const int L = layout_.layers(), m = slice.m;
         for (int l = 1; l <= L; ++l) {
             const int rows = layout_.theta_rows(l), cols = cols_for(slice, l);
-            const T* below = slice.activations[static_cast<std::size_t>(l - 1)].data();
+            const T* below = gemm_activation(slice, l - 1);
             T* z = l < L ? slice.activations[static_cast<std::size_t>(l)].data() + m : slice.z_out.data();
-            gemm<T>(CblasNoTrans, CblasNoTrans, rows, m, cols, T(1), theta_for(slice, l), cols, below, m, T(0), z, m);
-            if (l < L) cpu::activate_in_place(layout_.hidden, z, static_cast<std::size_t>(rows) * m);
+            matmul(CblasNoTrans, CblasNoTrans, rows, m, cols, theta_for(slice, l), cols, below, m, z, m);
+            if (l == L) break;
+            cpu::activate_in_place(layout_.hidden, z, static_cast<std::size_t>(rows) * m);
+            if constexpr (std::is_same_v<T, float>) {
+                if (mixed()) {
+                    // Rows 1..: the bias row of ones is exact already.
+                    const std::size_t units = static_cast<std::size_t>(rows) * m;
+                    cpu::copy_rounded(mode_, z, slice.gemm_activations[static_cast<std::size_t>(l)].data() + m, units);
+                }
+            }
         }
     }
 
@@ -276,31 +344,36 @@ private:
                                                               layout_.classes(), static_cast<std::size_t>(m))
                              : cpu::output_delta_cost(slice.z_out.data(), slice.one_hot.data(), delta_out, slice.z_out.size());
         if (!want_gradient) return;
+        round_in_place(delta_out, slice.z_out.size());
         for (int l = L; l >= 1; --l) {
             const int rows = layout_.theta_rows(l), cols = cols_for(slice, l);
             const T* delta = slice.deltas[static_cast<std::size_t>(l)].data();
-            const T* below = slice.activations[static_cast<std::size_t>(l - 1)].data();
+            const T* below = gemm_activation(slice, l - 1);
             // d_l^T A_(l-1): d^T is stored (s_l x m) and A_(l-1)^T ((s_(l-1)+1) x m), so the
             // product is d^T (A^T)^T, B transposed; (s_l x (s_(l-1)+1)), Theta_l's shape.
             T* gradient = slice.gradient.data() + layout_.theta_offset(l);
-            gemm<T>(CblasNoTrans, CblasTrans, rows, cols, m, T(1), delta, m, below, m, T(0), gradient, cols);
+            matmul(CblasNoTrans, CblasTrans, rows, cols, m, delta, m, below, m, gradient, cols);
             if (l == 1) break;
             // d_(l-1)^T (s_(l-1) x m) = Theta_l[:,1:]^T (s_(l-1) x s_l) d_l^T (s_l x m), then times
             // f'(a) of the layer below. Theta_l[:,1:] starts one element in, with row stride cols.
             const int below_units = layout_.sizes[l - 1];
             T* delta_below = slice.deltas[static_cast<std::size_t>(l - 1)].data();
-            gemm<T>(CblasTrans, CblasNoTrans, below_units, m, rows, T(1), theta(l) + 1, cols, delta, m, T(0), delta_below, m);
-            cpu::multiply_activation_derivative(layout_.hidden, delta_below, below + m,
+            matmul(CblasTrans, CblasNoTrans, below_units, m, rows, gemm_theta(l) + 1, cols, delta, m, delta_below, m);
+            // f'(a) from the FP32 activations, not the GEMMs' rounded copy.
+            const T* a_below = slice.activations[static_cast<std::size_t>(l - 1)].data();
+            cpu::multiply_activation_derivative(layout_.hidden, delta_below, a_below + m,
                                                 static_cast<std::size_t>(below_units) * m);
+            round_in_place(delta_below, static_cast<std::size_t>(below_units) * m);
         }
     }
 
     // J over the examples in `slices` (m of them); fills gradient_ when asked.
     double compute(std::vector<Slice<T>>& slices, int examples, double lambda, bool want_gradient) {
+        round_weights();
         const int active = static_cast<int>(active_.size()), full_cols = layout_.theta_cols(1);
         for (int r = 0; r < layout_.theta_rows(1); ++r) {
             T* row = theta1_active_.data() + static_cast<std::size_t>(r) * (active + 1);
-            const T* full = theta(1) + static_cast<std::size_t>(r) * full_cols;
+            const T* full = gemm_theta(1) + static_cast<std::size_t>(r) * full_cols;
             row[0] = full[0];
             for (int k = 0; k < active; ++k) row[k + 1] = full[active_[static_cast<std::size_t>(k)] + 1];
         }
@@ -350,6 +423,7 @@ private:
     }
 
     Precision precision_;
+    cpu::GemmInputs mode_;  // Exact, or the mixed precision's rounding of the GEMM inputs
     Layout layout_;
     int m_ = 0;  // 0 until a training set is attached
     std::vector<Slice<T>> slices_;
@@ -360,6 +434,7 @@ private:
     std::vector<int> active_;      // the features not 0 in every training example, ascending
     std::vector<T> theta1_active_;  // Theta_1's bias column and active features' columns
     std::vector<T> theta_;     // flat, as Parameters
+    std::vector<T> gemm_theta_;  // mixed precisions: theta_ rounded for the GEMMs, per pass
     std::vector<T> gradient_;  // flat, as Parameters
 };
 

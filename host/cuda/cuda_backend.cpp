@@ -39,13 +39,13 @@ using cuda::PinnedBuffer;
 template <class T>
 class CudaBackend final : public Backend {
 public:
-    CudaBackend(const cuda::UsableDevice& device, const Layout& layout, const CudaOptions& options);
+    // precision: Float or Double as T, or (T = float) Tf32 or Bf16.
+    CudaBackend(const cuda::UsableDevice& device, const Layout& layout, const CudaOptions& options,
+                Precision precision);
 
     std::string device_name() const override { return name_; }
     Device device() const override { return Device::Gpu; }
-    Precision precision() const override {
-        return std::is_same_v<T, float> ? Precision::Float : Precision::Double;
-    }
+    Precision precision() const override { return network_.precision(); }
     const Layout& layout() const override { return layout_; }
 
     void set_training_set(const Dataset& train) override;
@@ -86,12 +86,13 @@ private:
 };
 
 template <class T>
-CudaBackend<T>::CudaBackend(const cuda::UsableDevice& device, const Layout& layout, const CudaOptions& options)
+CudaBackend<T>::CudaBackend(const cuda::UsableDevice& device, const Layout& layout, const CudaOptions& options,
+                            Precision precision)
     : layout_(layout),
       name_("gpu (" + device.info.name + ", sm_" + std::to_string(device.info.compute_major) +
             std::to_string(device.info.compute_minor) + ")"),
       context_(device.ordinal),
-      network_(layout_, context_),
+      network_(layout_, context_, precision),
       regularization_(network_),
       pass_(cuda::make_gradient_pass(network_, regularization_, options.one_hidden_layer)),
       probe_cost_(1, "the cost"),
@@ -104,6 +105,9 @@ CudaBackend<T>::CudaBackend(const cuda::UsableDevice& device, const Layout& layo
               pass_->enqueue(training_set().all(), {steps.lambda, true, history, iteration, steps.alpha});
           }) {
     if (pass_->fused()) name_.insert(name_.size() - 1, ", fused");
+    if (precision == Precision::Tf32) name_.insert(name_.size() - 1, ", tf32 tensor cores (FP32 accumulation)");
+    if (precision == Precision::Bf16)
+        name_.insert(name_.size() - 1, ", bf16 tensor cores (BF16 GEMM inputs, FP32 accumulation)");
     CUDA_CHECK(cudaStreamSynchronize(context_.stream()));
 }
 
@@ -118,7 +122,8 @@ void CudaBackend<T>::set_training_set(const Dataset& train) {
     context_.use_device();
     loop_.forget_graphs();
     examples_.reset();
-    examples_ = std::make_unique<cuda::DeviceExamples<T>>(layout_, train, context_.stream());
+    examples_ = std::make_unique<cuda::DeviceExamples<T>>(layout_, train, context_.stream(),
+                                                          precision() == Precision::Bf16);
     probe_iteration_.fill_zero(context_.stream());
     pass_->enqueue(examples_->all(), {0.0, true, probe_cost_.data(), probe_iteration_.data(), 0.0});
     CUDA_CHECK(cudaStreamSynchronize(context_.stream()));
@@ -198,7 +203,8 @@ Matrix<double> CudaBackend<T>::output(const Matrix<double>& X) {
     Matrix<double> h(X.rows, K);
     if (X.rows == 0) return h;
     context_.use_device();
-    cuda::Activations<T> activations = cuda::make_activations<T>(layout_, X.rows);
+    cuda::Activations<T> activations =
+        cuda::make_activations<T>(layout_, X.rows, precision() == Precision::Bf16);
     cuda::upload_inputs(X, activations, context_.stream());
     cuda::enqueue_forward(network_, activations);
     cuda::enqueue_output(network_, activations);
@@ -217,8 +223,9 @@ std::unique_ptr<Backend> make_cuda_backend(Precision precision, const Layout& la
         throw UnavailableError(
             "--device gpu: no usable CUDA GPU (the driver reports no device, or none that answers); "
             "HINT: use --device cpu, or --device auto to fall back to the CPU");
-    if (precision == Precision::Float) return std::make_unique<CudaBackend<float>>(*device, layout, options);
-    return std::make_unique<CudaBackend<double>>(*device, layout, options);
+    if (precision == Precision::Double)
+        return std::make_unique<CudaBackend<double>>(*device, layout, options, precision);
+    return std::make_unique<CudaBackend<float>>(*device, layout, options, precision);
 }
 
 }  // namespace digitnet

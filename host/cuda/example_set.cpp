@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <type_traits>
 
 #include "cuda_check.hpp"
 #include "digitnet/errors.hpp"
@@ -13,6 +14,7 @@
 #include "prepend_bias.cuh"
 #include "sigmoid_output_delta_cost.cuh"
 #include "softmax_output_delta_cost.cuh"
+#include "to_bfloat16.cuh"
 
 namespace digitnet::cuda {
 
@@ -21,15 +23,20 @@ namespace {
 // The buffers of an ExampleSet for `capacity` examples (act.m = capacity until a batch sets it);
 // with_rows adds room for `capacity` row indices after 1/m. Nothing is uploaded here.
 template <class T>
-ExampleSet<T> make_example_set(const Layout& layout, int capacity, bool with_rows) {
+ExampleSet<T> make_example_set(const Layout& layout, int capacity, bool with_rows, bool bf16) {
     const int L = layout.layers();
     const auto examples = static_cast<std::size_t>(capacity);
     ExampleSet<T> set;
     set.capacity = capacity;
-    set.act = make_activations<T>(layout, capacity);
+    set.act = make_activations<T>(layout, capacity, bf16);
     set.Y = DeviceBuffer<T>(examples * layout.classes(), "the one-hot labels Y");
     set.delta.resize(static_cast<std::size_t>(L) + 1);
     for (int l = 1; l <= L; ++l) set.delta[l] = DeviceBuffer<T>(examples * layout.sizes[l], "a layer's deltas");
+    if (bf16) {
+        set.delta_bf16.resize(static_cast<std::size_t>(L) + 1);
+        for (int l = 1; l <= L; ++l)
+            set.delta_bf16[l] = DeviceBuffer<std::uint16_t>(examples * layout.sizes[l], "a layer's BF16 deltas");
+    }
     set.header = DeviceBuffer<std::byte>(ExampleSet<T>::kScalarBytes + (with_rows ? examples * sizeof(int) : 0),
                                          "1/m and the row indices");
     set.cost_partials =
@@ -40,7 +47,7 @@ ExampleSet<T> make_example_set(const Layout& layout, int capacity, bool with_row
 }  // namespace
 
 template <class T>
-Activations<T> make_activations(const Layout& layout, int m) {
+Activations<T> make_activations(const Layout& layout, int m, bool bf16) {
     const int L = layout.layers();
     Activations<T> activations;
     activations.m = m;
@@ -48,7 +55,22 @@ Activations<T> make_activations(const Layout& layout, int m) {
     for (int l = 0; l < L; ++l)
         activations.a.emplace_back(static_cast<std::size_t>(m) * (layout.sizes[l] + 1), "a layer's activations");
     activations.z_out = DeviceBuffer<T>(static_cast<std::size_t>(m) * layout.classes(), "the output layer");
+    if (bf16) {
+        activations.a_bf16.reserve(static_cast<std::size_t>(L));
+        for (int l = 0; l < L; ++l)
+            activations.a_bf16.emplace_back(static_cast<std::size_t>(m) * (layout.sizes[l] + 1),
+                                            "a layer's BF16 activations");
+    }
     return activations;
+}
+
+template <class T>
+void enqueue_bf16_copy(const Layout& layout, Activations<T>& activations, int l, cudaStream_t stream) {
+    if constexpr (std::is_same_v<T, float>) {
+        if (activations.a_bf16.empty()) return;
+        kernels::to_bfloat16(activations.m * (layout.sizes[l] + 1), activations.a[l].data(),
+                             activations.a_bf16[l].data(), stream);
+    }
 }
 
 template <class T>
@@ -56,7 +78,16 @@ void upload_inputs(const Matrix<double>& X, Activations<T>& activations, cudaStr
     DeviceBuffer<double> staging(X.size(), "the uploaded X");
     staging.upload(X.data.data(), X.size(), stream);
     kernels::prepend_bias(X.rows, X.cols, staging.data(), activations.a[0].data(), stream);
+    if constexpr (std::is_same_v<T, float>)
+        if (!activations.a_bf16.empty())
+            kernels::to_bfloat16(X.rows * (X.cols + 1), activations.a[0].data(), activations.a_bf16[0].data(), stream);
     CUDA_CHECK(cudaStreamSynchronize(stream));  // before `staging` is freed
+}
+
+template <class T>
+void ExampleSet<T>::enqueue_delta_bf16_copy(int l, int units, cudaStream_t stream) {
+    if constexpr (std::is_same_v<T, float>)
+        if (!delta_bf16.empty()) kernels::to_bfloat16(m() * units, delta[l].data(), delta_bf16[l].data(), stream);
 }
 
 int output_cost_partials(const Layout& layout, int m) {
@@ -65,8 +96,8 @@ int output_cost_partials(const Layout& layout, int m) {
 }
 
 template <class T>
-DeviceExamples<T>::DeviceExamples(const Layout& layout, const Dataset& train, cudaStream_t stream)
-    : layout_(layout), stream_(stream) {
+DeviceExamples<T>::DeviceExamples(const Layout& layout, const Dataset& train, cudaStream_t stream, bool bf16)
+    : layout_(layout), stream_(stream), bf16_(bf16) {
     const int L = layout_.layers();
     const int m = train.examples();
     for (int l = 0; l <= L; ++l) widest_row_ = std::max(widest_row_, layout_.sizes[l] + (l < L ? 1 : 0));
@@ -75,7 +106,7 @@ DeviceExamples<T>::DeviceExamples(const Layout& layout, const Dataset& train, cu
         static_cast<std::size_t>(kernels::kMaxLinearElements) / static_cast<std::size_t>(widest_row_))
         throw InputError((train.source.empty() ? std::string("the training set") : train.source) + ": " +
                          std::to_string(m) + " examples are too many for the GPU backend");
-    train_ = make_example_set<T>(layout_, m, false);
+    train_ = make_example_set<T>(layout_, m, false, bf16_);
     upload_inputs(train.X, train_.act, stream_);
     DeviceBuffer<int> labels(static_cast<std::size_t>(m), "the labels");
     labels.upload(train.labels.data(), train.labels.size(), stream_);
@@ -95,7 +126,7 @@ void DeviceExamples<T>::reserve_batch(int m) {
     if (m <= batch_.capacity) return;
     batch_ = ExampleSet<T>{};
     batch_staging_ = PinnedBuffer<std::byte>{};
-    batch_ = make_example_set<T>(layout_, m, true);
+    batch_ = make_example_set<T>(layout_, m, true, bf16_);
     batch_staging_ = PinnedBuffer<std::byte>(ExampleSet<T>::kScalarBytes + static_cast<std::size_t>(m) * sizeof(int));
 }
 
@@ -126,13 +157,21 @@ ExampleSet<T>& DeviceExamples<T>::gather(std::span<const int> rows) {
     kernels::gather_rows(m, layout_.inputs() + 1, batch_.rows(), train_.act.a[0].data(), batch_.act.a[0].data(),
                          stream_);
     kernels::gather_rows(m, layout_.classes(), batch_.rows(), train_.Y.data(), batch_.Y.data(), stream_);
+    if constexpr (std::is_same_v<T, float>)
+        if (bf16_)
+            kernels::to_bfloat16(m * (layout_.inputs() + 1), batch_.act.a[0].data(), batch_.act.a_bf16[0].data(),
+                                 stream_);
     return batch_;
 }
 
 template struct Activations<float>;
 template struct Activations<double>;
-template Activations<float> make_activations<float>(const Layout&, int);
-template Activations<double> make_activations<double>(const Layout&, int);
+template Activations<float> make_activations<float>(const Layout&, int, bool);
+template Activations<double> make_activations<double>(const Layout&, int, bool);
+template void enqueue_bf16_copy<float>(const Layout&, Activations<float>&, int, cudaStream_t);
+template void enqueue_bf16_copy<double>(const Layout&, Activations<double>&, int, cudaStream_t);
+template struct ExampleSet<float>;
+template struct ExampleSet<double>;
 template void upload_inputs<float>(const Matrix<double>&, Activations<float>&, cudaStream_t);
 template void upload_inputs<double>(const Matrix<double>&, Activations<double>&, cudaStream_t);
 template class DeviceExamples<float>;

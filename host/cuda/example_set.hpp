@@ -16,9 +16,11 @@
 #include <cuda_runtime_api.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <vector>
 
+#include "cublas_gemm.hpp"
 #include "device_buffer.hpp"
 #include "digitnet/model/dataset.hpp"
 #include "digitnet/model/layout.hpp"
@@ -26,19 +28,31 @@
 
 namespace digitnet::cuda {
 
-// The activations of one forward pass over m examples: a[0] = A0 .. a[L-1], and z_L.
+// The activations of one forward pass over m examples: a[0] = A0 .. a[L-1], and z_L. In
+// --precision bf16 also a_bf16[l], the BF16 copy of a[l] that the GEMMs read (the activation
+// derivative reads the FP32 a[l]).
 template <class T>
 struct Activations {
     int m = 0;
     std::vector<DeviceBuffer<T>> a;
     DeviceBuffer<T> z_out;
+    std::vector<DeviceBuffer<std::uint16_t>> a_bf16;  // bf16 only, else empty
+
+    GemmInput<T> input(int l) const {
+        return {a[l].data(), a_bf16.empty() ? nullptr : a_bf16[l].data()};
+    }
 };
 
+// bf16: with the BF16 copies.
 template <class T>
-Activations<T> make_activations(const Layout& layout, int m);
+Activations<T> make_activations(const Layout& layout, int m, bool bf16 = false);
 
-// X (m, s0) in double on the host -> a[0] = A0 = [1, X] (m, s0+1) in T on the device. Waits for
-// the stream (the staging buffer is freed on return).
+// In bf16 (activations.a_bf16 not empty): a_bf16[l] from the first m rows of a[l], queued.
+template <class T>
+void enqueue_bf16_copy(const Layout& layout, Activations<T>& activations, int l, cudaStream_t stream);
+
+// X (m, s0) in double on the host -> a[0] = A0 = [1, X] (m, s0+1) in T on the device (and its BF16
+// copy in bf16). Waits for the stream (the staging buffer is freed on return).
 template <class T>
 void upload_inputs(const Matrix<double>& X, Activations<T>& activations, cudaStream_t stream);
 
@@ -55,6 +69,7 @@ struct ExampleSet {
     Activations<T> act;  // act.m = m, the examples in use (<= capacity)
     DeviceBuffer<T> Y;
     std::vector<DeviceBuffer<T>> delta;  // delta[l], l = 1..L (delta[0] unused)
+    std::vector<DeviceBuffer<std::uint16_t>> delta_bf16;  // bf16 only: delta[l]'s BF16 copy
     DeviceBuffer<std::byte> header;
     DeviceBuffer<double> cost_partials;  // output_cost_partials(layout, capacity)
 
@@ -62,14 +77,20 @@ struct ExampleSet {
     int m() const { return act.m; }
     const T* inverse_m() const { return reinterpret_cast<const T*>(header.data()); }
     int* rows() { return reinterpret_cast<int*>(header.data() + kScalarBytes); }
+    GemmInput<T> delta_input(int l) const {
+        return {delta[l].data(), delta_bf16.empty() ? nullptr : delta_bf16[l].data()};
+    }
+    // In bf16: delta_bf16[l] from delta[l] (its first m rows of `units`), queued; nothing otherwise.
+    void enqueue_delta_bf16_copy(int l, int units, cudaStream_t stream);
 };
 
 template <class T>
 class DeviceExamples {
 public:
     // Uploads the training set (already checked with check_fits): A0 = [1, X] and the one-hot Y,
-    // built on the device, and 1/m. Waits for the stream.
-    DeviceExamples(const Layout& layout, const Dataset& train, cudaStream_t stream);
+    // built on the device, and 1/m. Waits for the stream. bf16: the sets carry BF16 copies of
+    // their GEMM inputs.
+    DeviceExamples(const Layout& layout, const Dataset& train, cudaStream_t stream, bool bf16 = false);
 
     int examples() const { return train_.m(); }
     ExampleSet<T>& all() { return train_; }
@@ -85,6 +106,7 @@ private:
 
     Layout layout_;
     cudaStream_t stream_;
+    bool bf16_ = false;
     int widest_row_ = 0;  // the most elements one example has in any per-example buffer
     ExampleSet<T> train_;
     ExampleSet<T> batch_;                    // empty until the first gather

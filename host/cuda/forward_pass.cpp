@@ -18,8 +18,9 @@
 namespace digitnet::cuda {
 
 template <class T>
-void enqueue_forward(const DeviceNetwork<T>& network, Activations<T>& activations) {
+void enqueue_forward(DeviceNetwork<T>& network, Activations<T>& activations) {
     const Layout& layout = network.layout();
+    network.enqueue_gemm_weights();  // bf16: Theta's BF16 copy (it changes every iteration)
     const int L = layout.layers();
     const int m = activations.m;
     for (int l = 1; l <= L; ++l) {
@@ -36,10 +37,13 @@ void enqueue_forward(const DeviceNetwork<T>& network, Activations<T>& activation
         //       transb = N (K x N = s_(l-1)+1 x m), read as stored: X is never transposed.
         //   C = z_l^T (s_l x m). A hidden layer writes it into a_l[:, 1:] (ldc = s_l + 1, one element
         //       in), so activation_prepend_bias finishes a_l in place; the output layer into z_out (ldc = K).
-        CUBLAS_CHECK(gemm(network.cublas(), CUBLAS_OP_T, CUBLAS_OP_N, units, m, inputs, network.one(),
-                          network.theta(l), inputs, activations.a[l - 1].data(), inputs, network.zero(), C, ldc));
-        if (hidden)
-            kernels::activation_prepend_bias(layout.hidden, m, units, activations.a[l].data(), network.stream());
+        // In tf32 and bf16 on tensor cores (cublas_gemm.hpp), from a_(l-1)'s BF16 copy in bf16.
+        CUBLAS_CHECK(gemm(network.cublas(), network.precision(), CUBLAS_OP_T, CUBLAS_OP_N, units, m, inputs,
+                          network.one(), network.theta_input(l), inputs, activations.input(l - 1), inputs,
+                          network.zero(), C, ldc));
+        if (!hidden) break;
+        kernels::activation_prepend_bias(layout.hidden, m, units, activations.a[l].data(), network.stream());
+        enqueue_bf16_copy(layout, activations, l, network.stream());
     }
 }
 
@@ -53,8 +57,8 @@ void enqueue_output(const DeviceNetwork<T>& network, Activations<T>& activations
         kernels::output_sigmoid(activations.m * K, z, z, network.stream());
 }
 
-template void enqueue_forward<float>(const DeviceNetwork<float>&, Activations<float>&);
-template void enqueue_forward<double>(const DeviceNetwork<double>&, Activations<double>&);
+template void enqueue_forward<float>(DeviceNetwork<float>&, Activations<float>&);
+template void enqueue_forward<double>(DeviceNetwork<double>&, Activations<double>&);
 template void enqueue_output<float>(const DeviceNetwork<float>&, Activations<float>&);
 template void enqueue_output<double>(const DeviceNetwork<double>&, Activations<double>&);
 

@@ -9,9 +9,9 @@ namespace digitnet::cuda {
 
 // Over activations.m examples, on the network's stream:
 //   z_l = a_(l-1) Theta_l^T; a_l = [1, f(z_l)] for hidden l (f the layout's activation); z_L left
-//   in z_out.
+//   in z_out. In bf16, first Theta's BF16 copy, and each hidden a_l's after it (the GEMMs read them).
 template <class T>
-void enqueue_forward(const DeviceNetwork<T>& network, Activations<T>& activations);
+void enqueue_forward(DeviceNetwork<T>& network, Activations<T>& activations);
 
 // After enqueue_forward: z_out becomes h, the network's output, in place: sigmoid(z_L) elementwise
 // or softmax(z_L) row by row, by the layout's output.

@@ -26,6 +26,7 @@ void GeneralPass<T>::enqueue(ExampleSet<T>& set, const PassRequest& request) {
     regularization_.enqueue_gradient_term(request.lambda, m);
     enqueue_forward(network_, set.act);
     enqueue_output_delta_cost(set);
+    set.enqueue_delta_bf16_copy(network_.layout().layers(), network_.layout().classes(), network_.stream());
     // Only the partials of the m examples in use: a batch's buffer may be longer (its prefix is used).
     regularization_.enqueue_cost(set.cost_partials.data(), output_cost_partials(network_.layout(), m),
                                  request.lambda, m, request.history, request.iteration);
@@ -70,8 +71,9 @@ void GeneralPass<T>::enqueue_backward(ExampleSet<T>& set) {
         //   B = d_l, row-major (m x s_l), is d_l^T to cuBLAS (ldb = s_l): transb = T gives d_l (m x s_l).
         //   C = grad_l^T (M x N = s_(l-1)+1 x s_l, ldc = s_(l-1)+1), alpha = 1/m, beta = 1.
         // The sum runs over the m examples (K = m): cuBLAS may split it, deterministically.
-        CUBLAS_CHECK(gemm(network_.cublas(), CUBLAS_OP_N, CUBLAS_OP_T, inputs, units, m, set.inverse_m(),
-                          set.act.a[l - 1].data(), inputs, set.delta[l].data(), units, network_.one(),
+        // In tf32 and bf16 on tensor cores, FP32 accumulation into the FP32 gradient (cublas_gemm.hpp).
+        CUBLAS_CHECK(gemm(network_.cublas(), network_.precision(), CUBLAS_OP_N, CUBLAS_OP_T, inputs, units, m,
+                          set.inverse_m(), set.act.input(l - 1), inputs, set.delta_input(l), units, network_.one(),
                           network_.grad(l), inputs));
         if (l == 1) break;
         const int below = layout.sizes[l - 1];  // s_(l-1), the hidden layer the error goes back to
@@ -82,11 +84,13 @@ void GeneralPass<T>::enqueue_backward(ExampleSet<T>& set) {
         //       (s_(l-1) x s_l) with lda = s_(l-1)+1: transa = N, and no copy without the bias column.
         //   B = d_l, row-major (m x s_l), is d_l^T (s_l x m) to cuBLAS (ldb = s_l): transb = N.
         //   C = P^T (M x N = s_(l-1) x m, ldc = s_(l-1)), i.e. P row-major in set.delta[l-1].
-        CUBLAS_CHECK(gemm(network_.cublas(), CUBLAS_OP_N, CUBLAS_OP_N, below, m, units, network_.one(),
-                          network_.theta(l) + 1, inputs, set.delta[l].data(), units, network_.zero(),
-                          set.delta[l - 1].data(), below));
+        CUBLAS_CHECK(gemm(network_.cublas(), network_.precision(), CUBLAS_OP_N, CUBLAS_OP_N, below, m, units,
+                          network_.one(), network_.theta_input(l, 1), inputs, set.delta_input(l), units,
+                          network_.zero(), set.delta[l - 1].data(), below));
+        // f'(a) from the FP32 activations; then, in bf16, d_(l-1)'s copy for the GEMMs that read it.
         kernels::activation_gradient_delta(layout.hidden, m, below, set.act.a[l - 1].data(), set.delta[l - 1].data(),
                                            network_.stream());
+        set.enqueue_delta_bf16_copy(l - 1, below, network_.stream());
     }
 }
 

@@ -15,8 +15,10 @@ std::unique_ptr<GradientPass<T>> make_gradient_pass(DeviceNetwork<T>& network, R
     // Automatic: fused in float, general in double, the faster of the two for each on an H100
     // (bench/RESULTS.md; in double the fused kernel's FP64 arithmetic and its doubled shared memory
     // make it slower than cuBLAS).
-    const bool wanted = path == OneHiddenLayerPath::Fused ||
-                        (path == OneHiddenLayerPath::Automatic && std::is_same_v<T, float>);
+    // The mixed precisions (tf32, bf16) always take the general pass: the fused kernel is FP32.
+    const bool wanted = !is_mixed(network.precision()) &&
+                        (path == OneHiddenLayerPath::Fused ||
+                         (path == OneHiddenLayerPath::Automatic && std::is_same_v<T, float>));
     int device = 0;
     CUDA_CHECK(cudaGetDevice(&device));
     if (wanted && FusedPass<T>::supports(network.layout(), device))

@@ -6,7 +6,23 @@
 
 namespace digitnet {
 
-const char* to_string(Precision p) { return p == Precision::Double ? "double" : "float"; }
+const char* to_string(Precision p) {
+    switch (p) {
+        case Precision::Double: return "double";
+        case Precision::Tf32: return "tf32";
+        case Precision::Bf16: return "bf16";
+        case Precision::Float: break;
+    }
+    return "float";
+}
+
+Precision parse_precision(const std::string& name) {
+    for (Precision p : {Precision::Float, Precision::Double, Precision::Tf32, Precision::Bf16})
+        if (name == to_string(p)) return p;
+    throw InputError("unknown precision '" + name + "': expected float, double, tf32 or bf16");
+}
+
+bool is_mixed(Precision p) { return p == Precision::Tf32 || p == Precision::Bf16; }
 
 const char* to_string(Device d) {
     switch (d) {

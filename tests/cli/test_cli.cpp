@@ -84,6 +84,35 @@ TEST(Cli, TrainWithSeveralHiddenLayersAndDouble) {
     EXPECT_EQ(out["precision"], "double");
 }
 
+// The mixed precisions from the command line: they train, say so, and save the model in double.
+TEST(Cli, TrainInMixedPrecisionSavesADoubleModel) {
+    TempDir dir;
+    for (const std::string precision : {"tf32", "bf16"}) {
+        const std::string model = dir.file(precision + ".mat");
+        const auto r =
+            run_digitnet("train --device cpu --iters 3 --precision " + precision + " --json --save " + quote(model));
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        const json out = json::parse(r.out);
+        EXPECT_EQ(out["precision"], precision);
+        EXPECT_NE(out["device_name"].get<std::string>().find(precision + " GEMM inputs"), std::string::npos)
+            << out["device_name"];
+        mat_t* mat = Mat_Open(model.c_str(), MAT_ACC_RDONLY);
+        ASSERT_NE(mat, nullptr);
+        matvar_t* theta = Mat_VarRead(mat, "Theta1");
+        ASSERT_NE(theta, nullptr);
+        EXPECT_EQ(theta->class_type, MAT_C_DOUBLE);
+        EXPECT_EQ(theta->data_type, MAT_T_DOUBLE);
+        Mat_VarFree(theta);
+        Mat_Close(mat);
+    }
+    const auto refused = run_digitnet("gradcheck --device cpu --precision tf32");
+    EXPECT_EQ(refused.exit_code, 2);
+    EXPECT_NE(refused.err.find("--precision tf32: the gradient check checks double precision only"), std::string::npos)
+        << refused.err;
+    const auto unknown = run_digitnet("train --device cpu --precision fp16");
+    EXPECT_EQ(unknown.exit_code, 2);
+}
+
 TEST(Cli, CostMatchesTheSeedAndWritesTheGradient) {
     if (!testing::have_ex4weights()) GTEST_SKIP() << "no " << testing::ex4weights_path();
     TempDir dir;
@@ -130,6 +159,7 @@ TEST(Cli, GradcheckPasses) {
     EXPECT_LT(out["relative_difference"].get<double>(), 1e-9);
     EXPECT_GT(out["relative_difference"].get<double>(), 0.0);
     EXPECT_EQ(out["checks"].size(), 2u);
+    EXPECT_EQ(out["precision"], "double");
 }
 
 TEST(Cli, ShowWritesAPng) {

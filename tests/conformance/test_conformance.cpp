@@ -1,6 +1,6 @@
 // One conformance suite for every backend and path (in the style of ggml's test-backend-ops):
-// reference vs cpu float/double, cuda general float/double, cuda fused float/double, for every
-// hidden activation x output, on awkward shapes. Each case compares cost, gradient and outputs
+// reference vs cpu float/double/tf32/bf16, cuda general float/double/tf32/bf16, cuda fused
+// float/double, for every hidden activation x output, on awkward shapes. Each case compares cost, gradient and outputs
 // with the CPU reference under the tolerance table, and checks that every backend accepts and
 // refuses the same inputs. The CUDA cases skip (GTEST_SKIP) where no GPU is present.
 #include <gtest/gtest.h>
@@ -38,6 +38,15 @@ std::vector<BackendKind> backend_kinds() {
         // fallback): the results must be the same either way.
         kinds.push_back({"cuda_fused_" + suffix, p,
                          [p](const Layout& l) { return make_cuda_backend(p, l, {OneHiddenLayerPath::Fused}); }, true});
+    }
+    // The mixed precisions: emulated on the CPU, tensor cores on the general CUDA path (the fused
+    // seed kernel is FP32 only), each within its own row of the tolerance table.
+    for (Precision p : {Precision::Tf32, Precision::Bf16}) {
+        const std::string suffix = to_string(p);
+        kinds.push_back({"cpu_" + suffix, p, [p](const Layout& l) { return make_cpu_backend(p, l); }});
+        kinds.push_back({"cuda_general_" + suffix, p,
+                         [p](const Layout& l) { return make_cuda_backend(p, l, {OneHiddenLayerPath::General}); },
+                         true});
     }
     return kinds;
 }
@@ -90,7 +99,7 @@ TEST_P(Conformance, CostGradientAndOutputMatchTheReference) {
     const double cost = backend->cost_and_gradient(lambda, &gradient);
     const Matrix<double> h = backend->output(data.X);
 
-    const testing::Tolerance t = testing::tolerance_for(kind.precision);
+    const testing::Tolerance t = testing::tolerance_for(kind.precision, layout.hidden);
     const double cost_ratio = testing::worst_error_ratio(std::vector<double>{cost}, std::vector<double>{expected_cost}, t);
     const double gradient_ratio = testing::worst_error_ratio(gradient.values, expected_gradient.values, t);
     const double output_ratio = testing::worst_error_ratio(h.data, expected_h.data, t);

@@ -1,5 +1,6 @@
 // The CPU backend against the CPU reference: cost, every gradient entry and the output, in
-// double (1e-9 relative) and float (1e-4), on awkward sizes and several hidden layers.
+// double (1e-9 relative), float (1e-4) and the mixed precisions tf32 and bf16 (tests/tolerances.hpp),
+// on awkward sizes and several hidden layers.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -60,7 +61,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Combine(::testing::Values(Shape{1, 3, {5}, 3}, Shape{37, 13, {1}, 4}, Shape{101, 20, {7}, 10},
                                          Shape{250, 400, {25}, 10}, Shape{67, 9, {130}, 2}, Shape{45, 17, {7, 5}, 3},
                                          Shape{33, 11, {6, 1, 9}, 5}),
-                       ::testing::Values(Precision::Double, Precision::Float)),
+                       ::testing::Values(Precision::Double, Precision::Float, Precision::Tf32, Precision::Bf16)),
     [](const auto& test) { return shape_name(std::get<0>(test.param)) + "_" + to_string(std::get<1>(test.param)); });
 
 TEST(CpuBackend, GradientDescentMatchesStepByStepUpdates) {

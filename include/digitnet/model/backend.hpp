@@ -22,10 +22,19 @@
 
 namespace digitnet {
 
-enum class Precision { Float, Double };
+// How a backend computes (DESIGN.md, "Precisions"). Float and Double: everything in that type.
+// Tf32 and Bf16 are mixed precisions: the GEMMs' inputs (weights and activations or deltas) are
+// rounded to TF32 (8-bit exponent, 10-bit mantissa) or BF16 (8-bit exponent, 7-bit mantissa), the
+// GEMMs accumulate in FP32, and everything else (the FP32 master weights, the activations'
+// nonlinear steps, the cost, the update) is FP32: what tensor cores compute.
+enum class Precision { Float, Double, Tf32, Bf16 };
 enum class Device { Auto, Cpu, Gpu };
 
-const char* to_string(Precision p);  // "float" / "double"
+const char* to_string(Precision p);  // "float" / "double" / "tf32" / "bf16"
+// The inverse of to_string(Precision); InputError naming the accepted values otherwise.
+Precision parse_precision(const std::string& name);
+// True for the mixed precisions (tf32, bf16), whose GEMM inputs are rounded.
+bool is_mixed(Precision p);
 const char* to_string(Device d);     // "auto" / "cpu" / "gpu"
 
 // A run of the seed's full-batch gradient descent: for each iteration, J(Theta) and then

@@ -125,8 +125,16 @@ int run_train(const TrainOptions& o) {
             if (hidden != o.hidden)
                 throw InputError(o.init + ": its hidden layers (" + initial.layout.describe() + ") differ from --hidden");
         }
+        if (!o.activation.empty() && parse_activation(o.activation, "--activation") != initial.layout.hidden)
+            throw InputError(o.init + ": its hidden layers use " + to_string(initial.layout.hidden) + ", not --activation " +
+                             o.activation);
+        if (!o.output.empty() && parse_output(o.output, "--output") != initial.layout.output)
+            throw InputError(o.init + ": its output is " + std::string(to_string(initial.layout.output)) + ", not --output " +
+                             o.output);
     } else {
-        initial = random_parameters(make_layout(train.features(), o.hidden, train.classes), o.seed);
+        const Activation activation = o.activation.empty() ? Activation::Sigmoid : parse_activation(o.activation, "--activation");
+        const Output output = o.output.empty() ? Output::Sigmoid : parse_output(o.output, "--output");
+        initial = random_parameters(make_layout(train.features(), o.hidden, train.classes, activation, output), o.seed);
     }
 
     auto backend = backend_for(o.compute, o.compute.precision, initial.layout, train, o.json);
@@ -134,7 +142,8 @@ int run_train(const TrainOptions& o) {
 
     TrainingPlan plan;
     plan.optimizer = o.optimizer == "cg" ? Optimizer::ConjugateGradient : o.optimizer == "adam" ? Optimizer::Adam : Optimizer::GradientDescent;
-    plan.gradient_descent = {o.iterations, o.alpha, o.lambda};
+    plan.lambda = o.lambda;
+    plan.gradient_descent = {o.iterations, o.alpha};
     plan.adam.epochs = o.epochs;
     plan.adam.batch = o.batch;
     plan.adam.learning_rate = o.learning_rate;
@@ -196,6 +205,8 @@ int run_train(const TrainOptions& o) {
                  {"device_name", backend->device_name()},
                  {"precision", to_string(backend->precision())},
                  {"layout", initial.layout.describe()},
+                 {"activation", to_string(initial.layout.hidden)},
+                 {"output", to_string(initial.layout.output)},
                  {"examples", train.examples()},
                  {"data", data_path}};
         if (test_accuracy) out["test_accuracy"] = *test_accuracy;

@@ -23,6 +23,8 @@ struct TrainOptions {
     std::string data;  // empty: the embedded data/digits20.mat
     std::vector<int> hidden{25};
     bool hidden_given = false;
+    std::string activation;        // sigmoid | tanh | relu; empty: sigmoid, or --init's
+    std::string output;            // sigmoid | softmax; empty: sigmoid, or --init's
     std::string optimizer = "gd";  // gd | cg | adam
     int iterations = 800;          // gd: steps; cg: line searches
     double alpha = 0.8;

@@ -51,6 +51,13 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--hidden", train.hidden, "Hidden layer sizes, comma-separated (default 25)")
         ->delimiter(',')
         ->each([&train](const std::string&) { train.hidden_given = true; });
+    train_cmd->add_option("--activation", train.activation,
+                          "Hidden layers' activation: sigmoid (the seed's, default), tanh or relu")
+        ->check(CLI::IsMember({"sigmoid", "tanh", "relu"}));
+    train_cmd->add_option("--output", train.output,
+                          "Output layer and loss: sigmoid (per-class cross-entropy, the seed's, default) or softmax "
+                          "(multinomial cross-entropy)")
+        ->check(CLI::IsMember({"sigmoid", "softmax"}));
     train_cmd->add_option("--optimizer", train.optimizer,
                           "gd: the seed's full-batch gradient descent; cg: conjugate gradient with Wolfe line "
                           "searches; adam: mini-batch Adam")

@@ -207,6 +207,17 @@ Parameters load_weights(const std::string& path) {
     }
     Layout layout;
     layout.sizes = sizes;
+    // digitnet_activation: [hidden, output] as the codes of activation.hpp (0 sigmoid, 1 tanh,
+    // 2 relu; 0 sigmoid, 1 softmax). Files without it (ex4weights.mat, older models) are the seed's
+    // sigmoid network.
+    const Matrix<double> codes = read_matrix(mat.get(), path, "digitnet_activation");
+    if (codes.size() != 0) {
+        const auto code = [](double v, int most) { return std::isfinite(v) && v == std::floor(v) && v >= 0 && v <= most; };
+        if (codes.size() != 2 || !code(codes.data[0], 2) || !code(codes.data[1], 1))
+            throw InputError(path + ": digitnet_activation must be [hidden 0..2, output 0..1] (sigmoid/tanh/relu, sigmoid/softmax)");
+        layout.hidden = static_cast<Activation>(static_cast<int>(codes.data[0]));
+        layout.output = static_cast<Output>(static_cast<int>(codes.data[1]));
+    }
     Parameters p(layout);
     for (int l = 1; l <= layout.layers(); ++l) {
         const auto& t = thetas[static_cast<std::size_t>(l - 1)];
@@ -277,6 +288,9 @@ void save_weights(const std::string& path, const Parameters& parameters, const s
             if (!var || Mat_VarWrite(mat.get(), var.get(), MAT_COMPRESSION_ZLIB) != 0)
                 throw InputError(path + ": cannot write " + name + " (disk full?)");
         }
+        if (suffix.empty() &&
+            !write_row(mat.get(), "digitnet_activation", {double(static_cast<int>(layout.hidden)), double(static_cast<int>(layout.output))}))
+            throw InputError(path + ": cannot write the model's digitnet_activation (disk full?)");
         if (!info) return;
         std::vector<double> sizes(layout.sizes.begin(), layout.sizes.end());
         const bool written = write_row(mat.get(), "digitnet_layout", sizes) &&

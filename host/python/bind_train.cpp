@@ -38,7 +38,8 @@ Optimizer optimizer_from(const std::string& text) {
 // Called by the training loop, without the GIL, after iterations (see the file's comment).
 class PythonProgress {
 public:
-    PythonProgress(py::object report, int every, std::atomic<bool>& stop) : report_(std::move(report)), every_(every), stop_(stop) {}
+    PythonProgress(py::object report, int every, std::atomic<bool>& stop)
+        : report_(std::move(report)), every_(every), next_report_(every), stop_(stop) {}
 
     void operator()(int done, double cost) {
         if (stop_.load()) return;
@@ -72,7 +73,7 @@ private:
 
     py::object report_;
     int every_;
-    int next_report_ = 0;
+    int next_report_;
     std::atomic<bool>& stop_;
     std::optional<py::error_already_set> error_;
 };

@@ -61,9 +61,8 @@ def main():
     sizes = [X.shape[1], 25, data.classes]
     initial = dn.random_initialization(sizes, seed=1)
     J, _ = dn.cost_and_gradient(initial, X, y, 1.0, label_base=data.label_base, device=args.device)
-    print(f"random initial weights {[t.shape for t in initial]}, in [-{np.abs(initial[0]).max():.4f}, "
-          f"{np.abs(initial[0]).max():.4f}] and [-{np.abs(initial[1]).max():.4f}, {np.abs(initial[1]).max():.4f}]; "
-          f"cost {J:.6f}")
+    epsilons = ", ".join(f"{np.sqrt(6) / np.sqrt(a + b):.4f}" for a, b in zip(sizes, sizes[1:]))
+    print(f"random initial weights {[t.shape for t in initial]}, uniform in [-e, e], e = {epsilons}; cost {J:.6f}")
 
     # nn_params, J_history = gradientDescent(initial_nn_params, X, y, 400, 25, 10, 0.8, 800, 1)
     model = dn.train(X, y, hidden=[25], iterations=args.iterations, alpha=0.8, lambda_=1.0, seed=1,

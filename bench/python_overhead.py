@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""What the Python module costs on top of the core (a benchmark, not a test). Prints a table:
+
+1. The seed recipe (800 iterations of gd, alpha 0.8, lambda 1, 400-25-10, float, the embedded
+   digits) trained by `digitnet train` and by digitnet.train, alternating, time per iteration:
+   the CLI's own timer (training loop only) and its whole process, and digitnet.train's whole
+   call (converting X, building the backend, training, the final cost, the result arrays).
+2. cost_and_gradient on a 100-example batch: time per call from Python, against the same
+   evaluation inside the core (one iteration of a gd run on the same 100 examples, which is the
+   cost, the gradient and the update, with no Python in between). The difference is the
+   per-call overhead: argument checks, numpy conversions, building a backend, attaching the data.
+
+    PYTHONPATH=build/python bench/python_overhead.py [--cli build/digitnet] [--repeats 5] [--device cpu]
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+import digitnet as dn
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+def cpu_name():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def per_call(function, calls):
+    start = time.perf_counter()
+    for _ in range(calls):
+        function()
+    return (time.perf_counter() - start) / calls
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cli", default=str(REPOSITORY / "build" / "digitnet"))
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--iterations", type=int, default=800)
+    parser.add_argument("--device", default="cpu", choices=["auto", "cpu", "gpu"])
+    parser.add_argument("--calls", type=int, default=2000)
+    args = parser.parse_args()
+
+    commit = subprocess.run(["git", "-C", str(REPOSITORY), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    print(f"# {time.strftime('%Y-%m-%d %H:%M %Z')}, commit {commit}, {cpu_name()}, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f}, digitnet {dn.__version__}, device {args.device}")
+
+    data = dn.load_data()
+    X, y = data.X, data.y
+    cli_loop, cli_process, python_call = [], [], []
+    for _ in range(args.repeats):
+        start = time.perf_counter()
+        out = json.loads(subprocess.run([args.cli, "train", "--iters", str(args.iterations), "--device", args.device,
+                                         "--json", "--quiet"], capture_output=True, text=True, check=True).stdout)
+        cli_process.append((time.perf_counter() - start) / args.iterations)
+        cli_loop.append(out["seconds"] / args.iterations)
+        start = time.perf_counter()
+        model = dn.train(X, y, iterations=args.iterations, device=args.device)
+        python_call.append((time.perf_counter() - start) / args.iterations)
+        assert model.final_cost == out["final_cost"], (model.final_cost, out["final_cost"])
+
+    def row(name, samples):
+        ms = [1e3 * s for s in samples]
+        print(f"| {name} | {statistics.median(ms):.3f} | {min(ms):.3f} | {max(ms):.3f} | "
+              f"{' '.join(f'{m:.3f}' for m in ms)} |")
+
+    print(f"\n## seed recipe, {args.iterations} iterations, {args.repeats} alternating runs: ms per iteration\n")
+    print("| what | median | min | max | all runs |\n| --- | --- | --- | --- | --- |")
+    row("digitnet train: its own timer (loop only)", cli_loop)
+    row("digitnet train: whole process (load, backend, loop, report)", cli_process)
+    row("digitnet.train: whole call (convert, backend, loop, final cost)", python_call)
+    print(f"\ndigitnet.train / CLI loop, medians: {statistics.median(python_call) / statistics.median(cli_loop):.3f}")
+
+    X100, y100 = X[::50], y[::50]
+    thetas = dn.random_initialization([400, 25, 10], seed=1)
+    call = lambda: dn.cost_and_gradient(thetas, X100, y100, 1.0, device=args.device)  # noqa: E731
+    call()
+    python_per_call = [per_call(call, args.calls) for _ in range(args.repeats)]
+    inside = []
+    for _ in range(args.repeats):
+        start = time.perf_counter()
+        dn.train(X100, y100, iterations=args.calls, device=args.device)
+        inside.append((time.perf_counter() - start) / args.calls)
+    print(f"\n## cost_and_gradient on {X100.shape[0]} examples: microseconds per call, {args.repeats} runs of {args.calls}\n")
+    print("| what | median | min | max |\n| --- | --- | --- | --- |")
+    for name, samples in (("digitnet.cost_and_gradient from Python", python_per_call),
+                          ("inside the core: one gd iteration on the same batch", inside)):
+        us = [1e6 * s for s in samples]
+        print(f"| {name} | {statistics.median(us):.1f} | {min(us):.1f} | {max(us):.1f} |")
+    print(f"\nper-call overhead (medians): {1e6 * (statistics.median(python_per_call) - statistics.median(inside)):.1f} us")
+
+
+if __name__ == "__main__":
+    main()

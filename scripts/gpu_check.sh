@@ -117,11 +117,11 @@ EOF
 }
 
 tests() {
-  echo "== GPU tests, one at a time"
-  ctest --test-dir "$BUILD_DIR" -R 'Cuda' -V --timeout 300
+  echo "== GPU tests (label gpu), one at a time"
+  ctest --test-dir "$BUILD_DIR" -L gpu -V --timeout 300
   local gpu=$?
-  echo "== the rest of the suite"
-  ctest --test-dir "$BUILD_DIR" -E 'Cuda' --output-on-failure -j8 --timeout 300
+  echo "== the conformance suite (every backend and path, CUDA included) and the rest of the suite"
+  ctest --test-dir "$BUILD_DIR" -LE gpu --output-on-failure -j8 --timeout 300
   local rest=$?
   [ "$gpu" -eq 0 ] && [ "$rest" -eq 0 ]
 }

@@ -9,22 +9,14 @@ namespace digitnet::reference {
 
 double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 
+// The formulas themselves live in activation.hpp, shared with the fast paths: what the reference
+// checks there is the layer arithmetic around them. activation_test checks the formulas.
 double activate(Activation f, double z) {
-    switch (f) {
-        case Activation::Tanh: return std::tanh(z);
-        case Activation::Relu: return std::max(z, 0.0);
-        case Activation::Sigmoid: break;
-    }
-    return sigmoid(z);
+    return with_activation(f, [z](auto F) { return digitnet::activate<decltype(F)::value>(z); });
 }
 
 double activation_derivative(Activation f, double a) {
-    switch (f) {
-        case Activation::Tanh: return 1.0 - a * a;
-        case Activation::Relu: return a > 0.0 ? 1.0 : 0.0;
-        case Activation::Sigmoid: break;
-    }
-    return a * (1.0 - a);
+    return with_activation(f, [a](auto F) { return digitnet::activation_derivative<decltype(F)::value>(a); });
 }
 
 std::vector<double> softmax(const std::vector<double>& z) {

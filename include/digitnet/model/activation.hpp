@@ -2,8 +2,9 @@
 // The activations of the hidden layers and the outputs with their losses (DESIGN.md,
 // "Hidden activations" and "Outputs"), written once for every place that computes them: the CPU
 // reference, the CPU backend's loops and the CUDA kernels (hence __host__ __device__ under nvcc).
-// Adding an activation means: a value in the enum, its function and derivative here, its name in
-// activation.cpp; the kernels and loops that take an Activation get it from here.
+// Adding an activation means: a value in the enum (and kActivationCount), its function and
+// derivative and its case in with_activation here, its name in activation.cpp; the reference, the
+// CPU loops and the kernels that take an Activation get it from here.
 #include <cmath>
 #include <string>
 #include <type_traits>
@@ -23,12 +24,16 @@ enum class Activation : int {
     Relu = 2,     // f = max(0, z), f' = [a > 0]
 };
 
+constexpr int kActivationCount = 3;  // the values above are 0 .. kActivationCount - 1
+
 // What the output layer computes, and the loss it is trained with. For both, the output delta is
 // d_L = h - Y, so backpropagation is the same from there on.
 enum class Output : int {
     Sigmoid = 0,  // h = sigmoid(z) per class, the seed's per-class cross-entropy
     Softmax = 1,  // h = softmax(z) over the classes, multinomial cross-entropy -log h_y
 };
+
+constexpr int kOutputCount = 2;
 
 // f(z) for activation F. exp overflows to inf for very negative z, and 1 / inf is 0: the
 // sigmoid's limit, never NaN.

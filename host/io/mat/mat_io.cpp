@@ -213,7 +213,7 @@ Parameters load_weights(const std::string& path) {
     const Matrix<double> codes = read_matrix(mat.get(), path, "digitnet_activation");
     if (codes.size() != 0) {
         const auto code = [](double v, int most) { return std::isfinite(v) && v == std::floor(v) && v >= 0 && v <= most; };
-        if (codes.size() != 2 || !code(codes.data[0], 2) || !code(codes.data[1], 1))
+        if (codes.size() != 2 || !code(codes.data[0], kActivationCount - 1) || !code(codes.data[1], kOutputCount - 1))
             throw InputError(path + ": digitnet_activation must be [hidden 0..2, output 0..1] (sigmoid/tanh/relu, sigmoid/softmax)");
         layout.hidden = static_cast<Activation>(static_cast<int>(codes.data[0]));
         layout.output = static_cast<Output>(static_cast<int>(codes.data[1]));

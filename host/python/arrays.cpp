@@ -37,9 +37,7 @@ py::array numeric_array(py::handle object, const char* name, const char* what) {
     return a;
 }
 
-bool contiguous(const py::array& a) {
-    return (a.flags() & (py::array::c_style | py::array::f_style)) != 0;
-}
+bool contiguous(const py::array& a) { return (a.flags() & (py::array::c_style | py::array::f_style)) != 0; }
 
 // float32 or float64 in the machine's byte order, C- or F-contiguous: read where it lies.
 bool readable_in_place(const py::array& a) {
@@ -53,12 +51,14 @@ void copy_checked(const py::array& a, Matrix<double>& out, const char* name) {
     const std::size_t rows = static_cast<std::size_t>(out.rows), cols = static_cast<std::size_t>(out.cols);
     for (std::size_t r = 0; r < rows; ++r) {
         double* row = out.row(static_cast<int>(r));
-        for (std::size_t c = 0; c < cols; ++c) row[c] = static_cast<double>(fortran ? data[c * rows + r] : data[r * cols + c]);
+        for (std::size_t c = 0; c < cols; ++c)
+            row[c] = static_cast<double>(fortran ? data[c * rows + r] : data[r * cols + c]);
     }
     for (std::size_t i = 0; i < out.data.size(); ++i) {
         if (!std::isfinite(out.data[i]))
             throw py::value_error(std::string(name) + ": " + (std::isnan(out.data[i]) ? "a NaN" : "an infinite value") +
-                                  " at row " + std::to_string(i / cols + 1) + ", column " + std::to_string(i % cols + 1));
+                                  " at row " + std::to_string(i / cols + 1) + ", column " +
+                                  std::to_string(i % cols + 1));
     }
 }
 
@@ -67,14 +67,18 @@ void copy_checked(const py::array& a, Matrix<double>& out, const char* name) {
 Matrix<double> matrix_from(py::handle object, const char* name) {
     py::array a = numeric_array(object, name, "a 2-D array of numbers");
     if (a.ndim() != 2)
-        throw py::value_error(std::string(name) + ": expected a 2-D array (examples x features), got shape " + shape_text(a) +
-                              (a.ndim() == 1 ? "; HINT: one example is x.reshape(1, -1)" : ""));
-    if (a.shape(0) == 0 || a.shape(1) == 0) throw py::value_error(std::string(name) + ": is empty (shape " + shape_text(a) + ")");
-    if (a.shape(0) > INT32_MAX || a.shape(1) > INT32_MAX) throw py::value_error(std::string(name) + ": too large, shape " + shape_text(a));
+        throw py::value_error(std::string(name) + ": expected a 2-D array (examples x features), got shape " +
+                              shape_text(a) + (a.ndim() == 1 ? "; HINT: one example is x.reshape(1, -1)" : ""));
+    if (a.shape(0) == 0 || a.shape(1) == 0)
+        throw py::value_error(std::string(name) + ": is empty (shape " + shape_text(a) + ")");
+    if (a.shape(0) > INT32_MAX || a.shape(1) > INT32_MAX)
+        throw py::value_error(std::string(name) + ": too large, shape " + shape_text(a));
     if (!readable_in_place(a)) a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(a);
     Matrix<double> out(static_cast<int>(a.shape(0)), static_cast<int>(a.shape(1)));
-    if (py::isinstance<py::array_t<float>>(a)) copy_checked<float>(a, out, name);
-    else copy_checked<double>(a, out, name);
+    if (py::isinstance<py::array_t<float>>(a))
+        copy_checked<float>(a, out, name);
+    else
+        copy_checked<double>(a, out, name);
     return out;
 }
 
@@ -87,7 +91,8 @@ std::uintptr_t input_buffer_address(py::handle object) {
 std::vector<int> labels_from(py::handle object, const char* name, int label_base, int& classes) {
     py::array a = numeric_array(object, name, "an array of whole-number labels");
     if (!(a.ndim() == 1 || (a.ndim() == 2 && a.shape(1) == 1)))
-        throw py::value_error(std::string(name) + ": expected labels of shape (m,) or (m, 1), got shape " + shape_text(a));
+        throw py::value_error(std::string(name) + ": expected labels of shape (m,) or (m, 1), got shape " +
+                              shape_text(a));
     auto values = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(a);
     const double* data = values.data();
     std::vector<int> labels(static_cast<std::size_t>(a.shape(0)));
@@ -96,7 +101,8 @@ std::vector<int> labels_from(py::handle object, const char* name, int label_base
         const double label = data[i];
         const std::string where = std::string(name) + ": label " + py::str(py::float_(label)).cast<std::string>() +
                                   " of example " + std::to_string(i + 1);
-        if (!std::isfinite(label) || label != std::floor(label)) throw py::value_error(where + " is not a whole number");
+        if (!std::isfinite(label) || label != std::floor(label))
+            throw py::value_error(where + " is not a whole number");
         if (label < label_base)
             throw py::value_error(where + " is below label_base " + std::to_string(label_base) +
                                   " (labels run from label_base: 1 for ex4 files, where 10 is the digit 0; "
@@ -146,8 +152,9 @@ Parameters parameters_from(py::handle thetas, const char* name, Activation hidde
             layout.sizes.push_back(theta.cols - 1);
         } else if (theta.cols != layout.sizes.back() + 1) {
             throw py::value_error(element + ": has " + std::to_string(theta.cols) + " columns but " + name + "[" +
-                                  std::to_string(l - 1) + "] has " + std::to_string(layout.sizes.back()) + " rows, so " +
-                                  std::to_string(layout.sizes.back() + 1) + " were expected (a bias column plus one per unit)");
+                                  std::to_string(l - 1) + "] has " + std::to_string(layout.sizes.back()) +
+                                  " rows, so " + std::to_string(layout.sizes.back() + 1) +
+                                  " were expected (a bias column plus one per unit)");
         }
         layout.sizes.push_back(theta.rows);
         matrices.push_back(std::move(theta));
@@ -168,11 +175,13 @@ py::array_t<double> owning_array(std::vector<double>&& values, std::vector<py::s
 
 py::list thetas_to_numpy(Parameters&& parameters) {
     const Layout layout = parameters.layout;
-    py::array_t<double> flat = owning_array(std::move(parameters.values), {static_cast<py::ssize_t>(layout.parameter_count())});
+    py::array_t<double> flat =
+        owning_array(std::move(parameters.values), {static_cast<py::ssize_t>(layout.parameter_count())});
     py::list thetas;
     for (int l = 1; l <= layout.layers(); ++l) {
         const py::ssize_t rows = layout.theta_rows(l), cols = layout.theta_cols(l);
-        thetas.append(py::array_t<double>({rows, cols}, {cols * py::ssize_t(sizeof(double)), py::ssize_t(sizeof(double))},
+        thetas.append(py::array_t<double>({rows, cols},
+                                          {cols * py::ssize_t(sizeof(double)), py::ssize_t(sizeof(double))},
                                           flat.data() + layout.theta_offset(l), flat));
     }
     return thetas;
@@ -188,8 +197,10 @@ py::array_t<std::int64_t> labels_to_numpy(const std::vector<int>& classes, int l
 py::dict info_to_dict(const ModelInfo& info) {
     py::dict out;
     out["label_base"] = info.label_base;
-    if (info.image.rows > 0) out["image"] = py::make_tuple(info.image.rows, info.image.cols, info.image.column_major ? "F" : "C");
-    else out["image"] = py::none();
+    if (info.image.rows > 0)
+        out["image"] = py::make_tuple(info.image.rows, info.image.cols, info.image.column_major ? "F" : "C");
+    else
+        out["image"] = py::none();
     out["background"] = info.background;
     out["ink"] = info.ink;
     return out;
@@ -211,8 +222,6 @@ Device device_from(const std::string& text) {
     return text == "cpu" ? Device::Cpu : text == "gpu" ? Device::Gpu : Device::Auto;
 }
 
-Precision precision_from(const std::string& text) {
-    return text == "double" ? Precision::Double : Precision::Float;
-}
+Precision precision_from(const std::string& text) { return text == "double" ? Precision::Double : Precision::Float; }
 
 }  // namespace digitnet::python

@@ -93,13 +93,14 @@ void bind_compute(py::module_& m) {
         "cost_and_gradient",
         [](py::handle thetas, py::handle X, py::handle y, double lambda, int label_base, const std::string& activation,
            const std::string& output, const std::string& device, const std::string& precision) {
-            const Parameters parameters =
-                parameters_from(thetas, "thetas", parse_activation(activation, "activation"), parse_output(output, "output"));
+            const Parameters parameters = parameters_from(thetas, "thetas", parse_activation(activation, "activation"),
+                                                          parse_output(output, "output"));
             Dataset data = dataset_from(X, y, label_base, parameters.layout.classes());
             if (data.features() != parameters.layout.inputs())
-                throw py::value_error("X: has " + std::to_string(data.features()) + " features per example but thetas[0] takes " +
-                                      std::to_string(parameters.layout.inputs()) + " inputs (it has " +
-                                      std::to_string(parameters.layout.inputs() + 1) + " columns, the first for the bias)");
+                throw py::value_error(
+                    "X: has " + std::to_string(data.features()) + " features per example but thetas[0] takes " +
+                    std::to_string(parameters.layout.inputs()) + " inputs (it has " +
+                    std::to_string(parameters.layout.inputs() + 1) + " columns, the first for the bias)");
             double cost = 0;
             Parameters gradient;
             {
@@ -115,13 +116,14 @@ void bind_compute(py::module_& m) {
 
     m.def(
         "output",
-        [](py::handle thetas, py::handle X, const std::string& activation, const std::string& output, const std::string& device,
-           const std::string& precision) {
-            const Parameters parameters =
-                parameters_from(thetas, "thetas", parse_activation(activation, "activation"), parse_output(output, "output"));
+        [](py::handle thetas, py::handle X, const std::string& activation, const std::string& output,
+           const std::string& device, const std::string& precision) {
+            const Parameters parameters = parameters_from(thetas, "thetas", parse_activation(activation, "activation"),
+                                                          parse_output(output, "output"));
             const Matrix<double> inputs = matrix_from(X, "X");
             if (inputs.cols != parameters.layout.inputs())
-                throw py::value_error("X: has " + std::to_string(inputs.cols) + " features per example but the model takes " +
+                throw py::value_error("X: has " + std::to_string(inputs.cols) +
+                                      " features per example but the model takes " +
                                       std::to_string(parameters.layout.inputs()));
             Matrix<double> h;
             {
@@ -133,15 +135,18 @@ void bind_compute(py::module_& m) {
             const py::ssize_t rows = h.rows, cols = h.cols;
             return owning_array(std::move(h.data), {rows, cols});
         },
-        py::arg("thetas"), py::arg("X"), py::arg("activation"), py::arg("output"), py::arg("device"), py::arg("precision"));
+        py::arg("thetas"), py::arg("X"), py::arg("activation"), py::arg("output"), py::arg("device"),
+        py::arg("precision"));
 
     m.def(
         "random_parameters",
-        [](const std::vector<int>& sizes, std::uint64_t seed, const std::string& activation, const std::string& output) {
+        [](const std::vector<int>& sizes, std::uint64_t seed, const std::string& activation,
+           const std::string& output) {
             if (sizes.size() < 2) throw py::value_error("layer_sizes: needs at least two sizes (inputs and classes)");
             const std::vector<int> hidden(sizes.begin() + 1, sizes.end() - 1);
-            const Layout layout = make_layout(sizes.front(), hidden, sizes.back(), parse_activation(activation, "activation"),
-                                              parse_output(output, "output"));
+            const Layout layout =
+                make_layout(sizes.front(), hidden, sizes.back(), parse_activation(activation, "activation"),
+                            parse_output(output, "output"));
             return thetas_to_numpy(random_parameters(layout, seed));
         },
         py::arg("sizes"), py::arg("seed"), py::arg("activation"), py::arg("output"));

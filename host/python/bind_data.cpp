@@ -19,8 +19,10 @@ py::dict dataset_to_dict(Dataset&& data) {
     out["X"] = owning_array(std::move(data.X.data), {rows, cols});
     out["classes"] = data.classes;
     out["label_base"] = data.label_base;
-    if (data.image.rows > 0) out["image"] = py::make_tuple(data.image.rows, data.image.cols, data.image.column_major ? "F" : "C");
-    else out["image"] = py::none();
+    if (data.image.rows > 0)
+        out["image"] = py::make_tuple(data.image.rows, data.image.cols, data.image.column_major ? "F" : "C");
+    else
+        out["image"] = py::none();
     out["source"] = data.source;
     return out;
 }
@@ -48,8 +50,8 @@ void bind_data(py::module_& m) {
         "save_model",
         [](const std::string& path, py::handle thetas, const std::string& activation, const std::string& output,
            const py::dict& info) {
-            const Parameters parameters =
-                parameters_from(thetas, "thetas", parse_activation(activation, "activation"), parse_output(output, "output"));
+            const Parameters parameters = parameters_from(thetas, "thetas", parse_activation(activation, "activation"),
+                                                          parse_output(output, "output"));
             const ModelInfo model_info = info_from_dict(info);
             py::gil_scoped_release release;
             save_weights(path, parameters, "", &model_info);

@@ -94,8 +94,8 @@ py::dict train(py::handle X, py::handle y, int label_base, py::object image, py:
             throw py::value_error("init: takes " + std::to_string(initial.layout.inputs()) + " inputs but X has " +
                                   std::to_string(data.features()) + " features");
         if (initial.layout.classes() < data.classes)
-            throw py::value_error("init: has " + std::to_string(initial.layout.classes()) + " outputs but y has labels up to " +
-                                  std::to_string(data.classes - 1 + label_base));
+            throw py::value_error("init: has " + std::to_string(initial.layout.classes()) +
+                                  " outputs but y has labels up to " + std::to_string(data.classes - 1 + label_base));
         data.classes = initial.layout.classes();
     } else {
         initial = random_parameters(make_layout(data.features(), a.hidden, data.classes, activation, output), a.seed);
@@ -134,8 +134,9 @@ py::dict train(py::handle X, py::handle y, int label_base, py::object image, py:
     progress.raise_pending();
     if (outcome.diverged_at) {
         const double bad = outcome.history[static_cast<std::size_t>(*outcome.diverged_at - 1)];
-        throw TrainingDiverged("training diverged: the cost became " + std::string(std::isnan(bad) ? "NaN" : "infinite") +
-                               " at iteration " + std::to_string(*outcome.diverged_at) + "; HINT: try a smaller alpha");
+        throw TrainingDiverged("training diverged: the cost became " +
+                               std::string(std::isnan(bad) ? "NaN" : "infinite") + " at iteration " +
+                               std::to_string(*outcome.diverged_at) + "; HINT: try a smaller alpha");
     }
     py::dict out;
     out["stopped"] = outcome.interrupted;  // only the callback stops a run without raising
@@ -155,18 +156,29 @@ void bind_train(py::module_& m) {
     m.def(
         "train",
         [](py::handle X, py::handle y, int label_base, py::object image, py::object init, std::vector<int> hidden,
-           std::string activation, std::string output, std::string optimizer, int iterations, double alpha, double lambda,
-           int epochs, int batch, double learning_rate, std::uint64_t seed, std::string device, std::string precision,
-           py::object report, int report_every) {
-            const TrainArguments arguments{std::move(hidden), std::move(activation), std::move(output), std::move(optimizer),
-                                           iterations, alpha, lambda, epochs, batch, learning_rate, seed,
-                                           std::move(device), std::move(precision)};
-            return train(X, y, label_base, std::move(image), std::move(init), arguments, std::move(report), report_every);
+           std::string activation, std::string output, std::string optimizer, int iterations, double alpha,
+           double lambda, int epochs, int batch, double learning_rate, std::uint64_t seed, std::string device,
+           std::string precision, py::object report, int report_every) {
+            const TrainArguments arguments{std::move(hidden),
+                                           std::move(activation),
+                                           std::move(output),
+                                           std::move(optimizer),
+                                           iterations,
+                                           alpha,
+                                           lambda,
+                                           epochs,
+                                           batch,
+                                           learning_rate,
+                                           seed,
+                                           std::move(device),
+                                           std::move(precision)};
+            return train(X, y, label_base, std::move(image), std::move(init), arguments, std::move(report),
+                         report_every);
         },
         py::arg("X"), py::arg("y"), py::arg("label_base"), py::arg("image"), py::arg("init"), py::arg("hidden"),
         py::arg("activation"), py::arg("output"), py::arg("optimizer"), py::arg("iterations"), py::arg("alpha"),
-        py::arg("lambda_"), py::arg("epochs"), py::arg("batch"), py::arg("learning_rate"), py::arg("seed"), py::arg("device"),
-        py::arg("precision"), py::arg("report"), py::arg("report_every"));
+        py::arg("lambda_"), py::arg("epochs"), py::arg("batch"), py::arg("learning_rate"), py::arg("seed"),
+        py::arg("device"), py::arg("precision"), py::arg("report"), py::arg("report_every"));
 }
 
 }  // namespace digitnet::python

@@ -67,7 +67,7 @@ public:
 
 private:
     void stop_with_python_error() {
-        error_.emplace();  // fetches the Python error set by the signal handler or the callback
+        error_.emplace();  // fetches the KeyboardInterrupt (or other error) the signal handler raised
         stop_.store(true);
     }
 

@@ -150,3 +150,16 @@ def test_gpu_request_without_gpu(small):
         cost(small, device="gpu")
     with pytest.raises(RuntimeError):  # UnavailableError is a RuntimeError
         dn.train(small[0], small[1], iterations=1, device="gpu")
+
+
+def test_init_must_agree_with_hidden_activation_output(small):
+    X, y, thetas = small
+    model = dn.Model(thetas, activation="tanh")
+    with pytest.raises(ValueError, match=r"^hidden: \[30\] differs from init's \[25\]"):
+        dn.train(X, y, init=model, hidden=[30], iterations=1, device="cpu")
+    with pytest.raises(ValueError, match=r"^activation: 'relu' differs from init's 'tanh'"):
+        dn.train(X, y, init=model, activation="relu", iterations=1, device="cpu")
+    with pytest.raises(TypeError, match=r"^init: expected a Model or a list"):
+        dn.train(X, y, init=np.zeros((25, 401)), iterations=1, device="cpu")
+    # A Model brings its activation along.
+    assert dn.train(X, y, init=model, iterations=1, device="cpu").activation == "tanh"

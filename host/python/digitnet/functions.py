@@ -33,24 +33,43 @@ def random_initialization(layer_sizes, seed=1, activation="sigmoid", output="sig
                                    _checks.choice(output, "output", _checks.OUTPUTS))
 
 
-def train(X, y, hidden=(25,), activation="sigmoid", output="sigmoid", optimizer="gd", iterations=800, alpha=0.8,
+def train(X, y, hidden=None, activation=None, output=None, optimizer="gd", iterations=800, alpha=0.8,
           lambda_=1.0, *, epochs=10, batch=128, learning_rate=1e-3, seed=1, init=None, device="auto",
           precision="float", label_base=1, image=None, callback=None, callback_every=1, progress=False):
     """Trains a network on X, y and returns it as a Model: the article's gradientDescent (and
     `digitnet train`, with the same defaults; the same seed gives the same weights).
 
     optimizer: "gd" (iterations steps of alpha), "cg" (iterations line searches) or "adam"
-    (epochs of mini-batches of batch, learning_rate). hidden: hidden layer sizes; init: start from
-    these thetas (or Model) instead of random ones. label_base: see cost_and_gradient. image:
+    (epochs of mini-batches of batch, learning_rate). hidden: hidden layer sizes (default [25]);
+    activation: "sigmoid" (default), "tanh" or "relu"; output: "sigmoid" (default) or "softmax".
+    init: start from these thetas (or Model: its activation and output too) instead of random
+    ones; hidden, activation and output given with it must agree with it. label_base: see cost_and_gradient. image:
     (rows, cols, "F" | "C"), recorded in saved models (default: square, column-major, as ex4).
     callback(iteration, cost) is called every callback_every iterations (on the GPU, every report
     of the device loop, a few hundred milliseconds apart); returning False stops the run, which then
     returns the model trained so far. progress=True draws a progress bar on stderr (tqdm's if
     installed). Ctrl-C raises KeyboardInterrupt within one iteration (one chunk on the GPU)."""
-    hidden = [_checks.integer(h, f"hidden[{i}]", 1) for i, h in enumerate(hidden)] \
-        if isinstance(hidden, (list, tuple)) else [_checks.integer(hidden, "hidden", 1)]
-    activation = _checks.choice(activation, "activation", _checks.ACTIVATIONS)
-    output = _checks.choice(output, "output", _checks.OUTPUTS)
+    if hidden is not None:
+        hidden = [_checks.integer(h, f"hidden[{i}]", 1) for i, h in enumerate(hidden)] \
+            if isinstance(hidden, (list, tuple)) else [_checks.integer(hidden, "hidden", 1)]
+    if activation is not None:
+        activation = _checks.choice(activation, "activation", _checks.ACTIVATIONS)
+    if output is not None:
+        output = _checks.choice(output, "output", _checks.OUTPUTS)
+    if init is not None:
+        if isinstance(init, Model):
+            own = {"hidden": init.layer_sizes[1:-1], "activation": init.activation, "output": init.output}
+            init, activation, output = init.thetas, init.activation, init.output
+        elif isinstance(init, (list, tuple)):  # the compiled module checks the arrays themselves
+            own = {"hidden": [len(theta) for theta in init[:-1]], "activation": activation, "output": output}
+        else:
+            raise TypeError(f"init: expected a Model or a list of arrays [Theta1, ..., ThetaL], got {type(init).__name__}")
+        for name, given in (("hidden", hidden), ("activation", activation), ("output", output)):
+            if given is not None and given != own[name]:
+                raise ValueError(f"{name}: {given!r} differs from init's {own[name]!r}")
+    hidden = [25] if hidden is None else hidden
+    activation = activation or "sigmoid"
+    output = output or "sigmoid"
     optimizer = _checks.choice(optimizer, "optimizer", _checks.OPTIMIZERS)
     iterations = _checks.integer(iterations, "iterations", 1)
     alpha = _checks.real(alpha, "alpha", positive=True)
@@ -58,8 +77,6 @@ def train(X, y, hidden=(25,), activation="sigmoid", output="sigmoid", optimizer=
     epochs = _checks.integer(epochs, "epochs", 1)
     batch = _checks.integer(batch, "batch", 1)
     learning_rate = _checks.real(learning_rate, "learning_rate", positive=True)
-    if isinstance(init, Model):
-        init = init.thetas
     if callback is not None and not callable(callback):
         raise TypeError(f"callback: expected a function callback(iteration, cost), got {type(callback).__name__}")
     callback_every = _checks.integer(callback_every, "callback_every", 1)

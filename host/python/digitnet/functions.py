@@ -1,5 +1,7 @@
 """The article's functions, on digitnet's backends: costFunction, randomInitialization,
 gradientDescent (and the other optimizers), and the command line's gradient check."""
+import numpy as np
+
 from . import _checks, _core
 from .model import Model
 from .data import default_data_path
@@ -59,14 +61,17 @@ def train(X, y, hidden=None, activation=None, output=None, optimizer="gd", itera
     if init is not None:
         if isinstance(init, Model):
             own = {"hidden": init.layer_sizes[1:-1], "activation": init.activation, "output": init.output}
-            init, activation, output = init.thetas, init.activation, init.output
         elif isinstance(init, (list, tuple)):  # the compiled module checks the arrays themselves
-            own = {"hidden": [len(theta) for theta in init[:-1]], "activation": activation, "output": output}
+            shapes = [np.shape(theta) for theta in init]
+            own_hidden = [shape[0] for shape in shapes[:-1]] if all(len(shape) == 2 for shape in shapes) else hidden
+            own = {"hidden": own_hidden, "activation": activation, "output": output}
         else:
             raise TypeError(f"init: expected a Model or a list of arrays [Theta1, ..., ThetaL], got {type(init).__name__}")
         for name, given in (("hidden", hidden), ("activation", activation), ("output", output)):
             if given is not None and given != own[name]:
                 raise ValueError(f"{name}: {given!r} differs from init's {own[name]!r}")
+        if isinstance(init, Model):
+            init, activation, output = init.thetas, init.activation, init.output
     hidden = [25] if hidden is None else hidden
     activation = activation or "sigmoid"
     output = output or "sigmoid"

@@ -3,12 +3,15 @@
 
 1. The seed recipe (800 iterations of gd, alpha 0.8, lambda 1, 400-25-10, float, the embedded
    digits) trained by `digitnet train` and by digitnet.train, alternating, time per iteration:
-   the CLI's own timer (training loop only) and its whole process, and digitnet.train's whole
-   call (converting X, building the backend, training, the final cost, the result arrays).
+   the CLI's own timer (training loop only) and its whole process; digitnet.train's training loop
+   (model.seconds, the same timer) and its whole call (converting X, building the backend,
+   training, the final cost, the result arrays).
 2. cost_and_gradient on a 100-example batch: time per call from Python, against the same
    evaluation inside the core (one iteration of a gd run on the same 100 examples, which is the
    cost, the gradient and the update, with no Python in between). The difference is the
-   per-call overhead: argument checks, numpy conversions, building a backend, attaching the data.
+   per-call cost of a one-off call: argument checks, numpy conversions, building a backend,
+   attaching the data. build/bench/digitnet_bench --benchmark_filter=call100 times the core's part
+   of that (a backend made and the batch attached per call) without Python.
 
     PYTHONPATH=build/python bench/python_overhead.py [--cli build/digitnet] [--repeats 5] [--device cpu]
 """
@@ -59,7 +62,7 @@ def main():
 
     data = dn.load_data()
     X, y = data.X, data.y
-    cli_loop, cli_process, python_call = [], [], []
+    cli_loop, cli_process, python_loop, python_call = [], [], [], []
     for _ in range(args.repeats):
         start = time.perf_counter()
         out = json.loads(subprocess.run([args.cli, "train", "--iters", str(args.iterations), "--device", args.device,
@@ -69,6 +72,7 @@ def main():
         start = time.perf_counter()
         model = dn.train(X, y, iterations=args.iterations, device=args.device)
         python_call.append((time.perf_counter() - start) / args.iterations)
+        python_loop.append(model.seconds / args.iterations)
         assert model.final_cost == out["final_cost"], (model.final_cost, out["final_cost"])
 
     def row(name, samples):
@@ -80,8 +84,10 @@ def main():
     print("| what | median | min | max | all runs |\n| --- | --- | --- | --- | --- |")
     row("digitnet train: its own timer (loop only)", cli_loop)
     row("digitnet train: whole process (load, backend, loop, report)", cli_process)
+    row("digitnet.train: its training loop (model.seconds)", python_loop)
     row("digitnet.train: whole call (convert, backend, loop, final cost)", python_call)
-    print(f"\ndigitnet.train / CLI loop, medians: {statistics.median(python_call) / statistics.median(cli_loop):.3f}")
+    print(f"\nmedians: digitnet.train loop / CLI loop {statistics.median(python_loop) / statistics.median(cli_loop):.3f}; "
+          f"digitnet.train whole call / CLI whole process {statistics.median(python_call) / statistics.median(cli_process):.3f}")
 
     X100, y100 = X[::50], y[::50]
     thetas = dn.random_initialization([400, 25, 10], seed=1)

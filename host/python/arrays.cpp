@@ -99,16 +99,17 @@ std::vector<int> labels_from(py::handle object, const char* name, int label_base
     int largest = 0;
     for (std::size_t i = 0; i < labels.size(); ++i) {
         const double label = data[i];
-        const std::string where = std::string(name) + ": label " + py::str(py::float_(label)).cast<std::string>() +
-                                  " of example " + std::to_string(i + 1);
-        if (!std::isfinite(label) || label != std::floor(label))
-            throw py::value_error(where + " is not a whole number");
-        if (label < label_base)
-            throw py::value_error(where + " is below label_base " + std::to_string(label_base) +
-                                  " (labels run from label_base: 1 for ex4 files, where 10 is the digit 0; "
-                                  "pass label_base=0 for labels 0..K-1)");
-        if (label - label_base >= kMaxClasses)
+        const bool whole = std::isfinite(label) && label == std::floor(label);
+        if (!whole || label < label_base || label - label_base >= kMaxClasses) {
+            const std::string where = std::string(name) + ": label " + py::str(py::float_(label)).cast<std::string>() +
+                                      " of example " + std::to_string(i + 1);
+            if (!whole) throw py::value_error(where + " is not a whole number");
+            if (label < label_base)
+                throw py::value_error(where + " is below label_base " + std::to_string(label_base) +
+                                      " (labels run from label_base: 1 for ex4 files, where 10 is the digit 0; "
+                                      "pass label_base=0 for labels 0..K-1)");
             throw py::value_error(where + " is too large (at most " + std::to_string(int(kMaxClasses)) + " classes)");
+        }
         labels[i] = static_cast<int>(label) - label_base;
         largest = std::max(largest, labels[i]);
     }

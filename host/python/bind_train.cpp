@@ -9,6 +9,7 @@
 #include <pybind11/stl.h>
 
 #include <atomic>
+#include <chrono>
 #include <optional>
 
 #include "arrays.hpp"
@@ -119,12 +120,15 @@ py::dict train(py::handle X, py::handle y, int label_base, py::object image, py:
     ModelInfo info;
     std::string device_name, note;
     double final_cost = 0;
+    double seconds = 0;  // the training loop alone, as the command line's `seconds`
     {
         py::gil_scoped_release release;
         auto backend = make_backend(device_from(a.device), precision_from(a.precision), initial.layout, data, &note);
         device_name = backend->device_name();
         backend->set_parameters(initial);
+        const auto start = std::chrono::steady_clock::now();
         outcome = run_training(*backend, plan);
+        seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (!outcome.diverged_at) {
             trained = backend->parameters();
             if (!outcome.interrupted) final_cost = backend->cost_and_gradient(a.lambda, nullptr);
@@ -144,6 +148,7 @@ py::dict train(py::handle X, py::handle y, int label_base, py::object image, py:
     const auto steps = static_cast<py::ssize_t>(outcome.history.size());
     out["history"] = owning_array(std::move(outcome.history), {steps});
     out["device"] = device_name;
+    out["seconds"] = seconds;
     out["note"] = note;
     out["info"] = info_to_dict(info);
     out["thetas"] = thetas_to_numpy(std::move(trained));

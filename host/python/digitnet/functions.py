@@ -117,6 +117,7 @@ def train(X, y, hidden=None, activation=None, output=None, optimizer="gd", itera
     model.history = result["history"]
     model.final_cost = result["final_cost"]
     model.device = result["device"]
+    model.seconds = result["seconds"]
     return model
 
 

@@ -11,7 +11,8 @@ class Model:
     label_base: class k is the label k + label_base (1: the ex4 convention, 10 for the digit 0).
     image, background, ink: what an input looked like (recorded in saved files, as the command
     line does, for `digitnet predict --image`). train() also sets history (J before each update
-    for gd), final_cost (J after training) and device (where it trained)."""
+    for gd), final_cost (J after training), device (where it trained) and seconds (the training
+    loop's time, as `digitnet train --json` reports it)."""
 
     def __init__(self, thetas, activation="sigmoid", output="sigmoid", label_base=1, image=None,
                  background=0.0, ink=1.0):
@@ -27,6 +28,7 @@ class Model:
         self.history = None
         self.final_cost = None
         self.device = None
+        self.seconds = None
         self.layer_sizes  # noqa: B018 (raises ValueError unless the shapes chain)
 
     @property
@@ -92,13 +94,15 @@ class Model:
     def __getstate__(self):
         return {"thetas": [np.array(theta) for theta in self.thetas], "activation": self.activation,
                 "output": self.output, "info": self._info(), "history": self.history,
-                "final_cost": self.final_cost, "device": self.device}
+                "final_cost": self.final_cost, "device": self.device,
+                "seconds": self.seconds}
 
     def __setstate__(self, state):
         info = state["info"]
         self.__init__(state["thetas"], state["activation"], state["output"], info["label_base"], info["image"],
                       info["background"], info["ink"])
         self.history, self.final_cost, self.device = state["history"], state["final_cost"], state["device"]
+        self.seconds = state.get("seconds")
 
     def __repr__(self):
         sizes = "-".join(str(s) for s in self.layer_sizes)

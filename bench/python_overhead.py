@@ -40,10 +40,12 @@ def cpu_name():
 
 
 def per_call(function, calls):
-    start = time.perf_counter()
+    """(wall, CPU) seconds per call. CPU time (this process, all threads) is the steadier measure
+    on a shared machine: with OMP_NUM_THREADS=1 it is the time the work itself took."""
+    wall, cpu = time.perf_counter(), time.process_time()
     for _ in range(calls):
         function()
-    return (time.perf_counter() - start) / calls
+    return (time.perf_counter() - wall) / calls, (time.process_time() - cpu) / calls
 
 
 def main():
@@ -53,15 +55,23 @@ def main():
     parser.add_argument("--iterations", type=int, default=800)
     parser.add_argument("--device", default="cpu", choices=["auto", "cpu", "gpu"])
     parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--parts", default="train,calls", help="which parts to run: train, calls or both")
     args = parser.parse_args()
 
     commit = subprocess.run(["git", "-C", str(REPOSITORY), "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
     print(f"# {time.strftime('%Y-%m-%d %H:%M %Z')}, commit {commit}, {cpu_name()}, {os.cpu_count()} cores, "
-          f"load average {os.getloadavg()[0]:.1f}, digitnet {dn.__version__}, device {args.device}")
+          f"load average {os.getloadavg()[0]:.1f}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, digitnet {dn.__version__}, device {args.device}")
 
     data = dn.load_data()
     X, y = data.X, data.y
+    if "train" in args.parts:
+        train_part(args, X, y)
+    if "calls" in args.parts:
+        calls_part(args, X, y)
+
+
+def train_part(args, X, y):
     cli_loop, cli_process, python_loop, python_call = [], [], [], []
     for _ in range(args.repeats):
         start = time.perf_counter()
@@ -89,23 +99,27 @@ def main():
     print(f"\nmedians: digitnet.train loop / CLI loop {statistics.median(python_loop) / statistics.median(cli_loop):.3f}; "
           f"digitnet.train whole call / CLI whole process {statistics.median(python_call) / statistics.median(cli_process):.3f}")
 
+
+
+def calls_part(args, X, y):
     X100, y100 = X[::50], y[::50]
     thetas = dn.random_initialization([400, 25, 10], seed=1)
     call = lambda: dn.cost_and_gradient(thetas, X100, y100, 1.0, device=args.device)  # noqa: E731
     call()
     python_per_call = [per_call(call, args.calls) for _ in range(args.repeats)]
-    inside = []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        dn.train(X100, y100, iterations=args.calls, device=args.device)
-        inside.append((time.perf_counter() - start) / args.calls)
+    inside = [per_call(lambda: dn.train(X100, y100, iterations=args.calls, device=args.device), 1)
+              for _ in range(args.repeats)]
+    inside = [(wall / args.calls, cpu / args.calls) for wall, cpu in inside]
     print(f"\n## cost_and_gradient on {X100.shape[0]} examples: microseconds per call, {args.repeats} runs of {args.calls}\n")
-    print("| what | median | min | max |\n| --- | --- | --- | --- |")
+    print("| what | wall median | wall min | CPU median | CPU min |\n| --- | --- | --- | --- | --- |")
     for name, samples in (("digitnet.cost_and_gradient from Python", python_per_call),
                           ("inside the core: one gd iteration on the same batch", inside)):
-        us = [1e6 * s for s in samples]
-        print(f"| {name} | {statistics.median(us):.1f} | {min(us):.1f} | {max(us):.1f} |")
-    print(f"\nper-call overhead (medians): {1e6 * (statistics.median(python_per_call) - statistics.median(inside)):.1f} us")
+        wall = [1e6 * w for w, _ in samples]
+        cpu = [1e6 * c for _, c in samples]
+        print(f"| {name} | {statistics.median(wall):.1f} | {min(wall):.1f} | {statistics.median(cpu):.1f} | {min(cpu):.1f} |")
+    for i, what in ((0, "wall"), (1, "CPU")):
+        difference = statistics.median(s[i] for s in python_per_call) - statistics.median(s[i] for s in inside)
+        print(f"per-call overhead over the in-core iteration ({what}, medians): {1e6 * difference:.1f} us")
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ def main():
         for lambda_ in (0.0, 1.0):
             J, _ = dn.cost_and_gradient(weights.thetas, X, y, lambda_, label_base=data.label_base, device=args.device)
             print(f"Cost at parameters (lambda {lambda_:g}, {X.shape[0]} examples): {J:.6f}"
-                  f"    # digitnet cost --model {args.weights} --lambda {lambda_:g}")
+                  f"    # digitnet cost --model {os.path.relpath(args.weights)} --lambda {lambda_:g}")
     else:
         print(f"(no {args.weights}: the cost at given weights is skipped)")
 

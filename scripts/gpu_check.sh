@@ -12,8 +12,8 @@
 #   setup      unpack .gpu/bundle.tar.xz; make the absolute paths baked in at build time (source
 #              folder, build folder, ../shared) point at this copy; find the libraries; write
 #              .gpu/env.sh. Always runs first.
-#   tests      ctest: the GPU tests (-R Cuda) one at a time and verbose (they print their worst
-#              error ratios and timings), then the rest of the suite in parallel.
+#   tests      ctest: the GPU tests (-L gpu) four at a time and verbose (they print their worst
+#              error ratios; their timings are not measurements), then the rest of the suite in parallel.
 #   sanitizer  compute-sanitizer memcheck, racecheck and initcheck on the kernel tests and on
 #              backend tests of both paths (skipped when compute-sanitizer is not there).
 #   bench      digitnet_bench (GPU and CPU rows).
@@ -117,8 +117,11 @@ EOF
 }
 
 tests() {
-  echo "== GPU tests (label gpu), one at a time"
-  ctest --test-dir "$BUILD_DIR" -L gpu -V --timeout 300
+  # Four at a time (each test is a process that starts its own CUDA context, which costs more than
+  # most tests take; they share the GPU without changing a result: every sum has a fixed order).
+  # -V prefixes each line with its test's number; the out-of-memory test still runs alone.
+  echo "== GPU tests (label gpu), four at a time"
+  ctest --test-dir "$BUILD_DIR" -L gpu -V -j4 --timeout 300
   local gpu=$?
   echo "== the conformance suite (every backend and path, CUDA included) and the rest of the suite"
   ctest --test-dir "$BUILD_DIR" -LE gpu --output-on-failure -j8 --timeout 300

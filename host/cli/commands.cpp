@@ -15,75 +15,24 @@
 #include "digitnet/io/atomic_file.hpp"
 #include "digitnet/cpu/cpu_backend.hpp"
 #include "digitnet/cuda/cuda_backend.hpp"
+#include "digitnet/distributed/mpi_session.hpp"
 #include "digitnet/io/data_loader.hpp"
 #include "digitnet/errors.hpp"
 #include "digitnet/model/gradient_check.hpp"
 #include "digitnet/io/mat_io.hpp"
 #include "digitnet/io/png_image.hpp"
 #include "digitnet/train/trainer.hpp"
-#include "interrupt.hpp"
+#include "command_support.hpp"
 #include "report.hpp"
 
 namespace digitnet::cli {
 
-using json = nlohmann::json;
-
 namespace {
-
-void print_json(const json& object) { std::cout << object.dump() << std::endl; }
-
-void print_note(const std::string& note, bool json_output) {
-    if (note.empty()) return;
-    // With --json, stdout holds only the JSON object; the note goes to stderr either way.
-    (void)json_output;
-    std::cerr << "digitnet: " << note << '\n';
-}
-
-std::unique_ptr<Backend> backend_for(const ComputeOptions& compute, Precision precision, const Layout& layout,
-                                     const Dataset& data, bool json_output) {
-    std::string note;
-    auto backend = make_backend(compute.device, precision, layout, data, &note);
-    print_note(note, json_output);
-    return backend;
-}
-
-// The network's output size must cover every label of the data.
-void check_model_fits(const Parameters& model, const std::string& model_path, const Dataset& data) {
-    const Layout& layout = model.layout;
-    if (layout.inputs() != data.features())
-        throw InputError(model_path + ": the model takes " + std::to_string(layout.inputs()) + " inputs but " +
-                         data.source + " has " + std::to_string(data.features()) + " features per example");
-    if (layout.classes() < data.classes)
-        throw InputError(model_path + ": the model has " + std::to_string(layout.classes()) + " outputs but " +
-                         data.source + " has labels up to " + std::to_string(data.classes - 1 + data.label_base));
-}
-
-// Plain text, written atomically.
-void write_text_file(const std::string& path, const std::string& text) {
-    write_atomically(path, [&](const std::string& temporary) {
-        std::ofstream out(temporary);
-        out << text;
-        out.flush();
-        if (!out) throw InputError(path + ": cannot write (disk full?)");
-    });
-}
 
 std::vector<int> file_labels(const Dataset& data, int classes) {
     std::vector<int> labels;
     for (int k = 0; k < classes; ++k) labels.push_back(k + data.label_base);
     return labels;
-}
-
-std::string format_number(double value) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%g", value);
-    return text;
-}
-
-std::string percent(double fraction) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.2f%%", fraction * 100.0);
-    return text;
 }
 
 }  // namespace
@@ -94,143 +43,6 @@ std::string data_path_or_default(const std::string& given) {
     std::error_code ec;
     if (std::filesystem::exists(local, ec)) return local;
     return std::string(DIGITNET_SOURCE_DIR) + "/data/digits20.mat";
-}
-
-int run_train(const TrainOptions& o) {
-    if (!(o.alpha > 0) || !std::isfinite(o.alpha)) throw InputError("--alpha must be a positive number, got " + std::to_string(o.alpha));
-    if (!(o.lambda >= 0) || !std::isfinite(o.lambda)) throw InputError("--lambda must be zero or positive, got " + std::to_string(o.lambda));
-    if (o.iterations < 1) throw InputError("--iters must be at least 1, got " + std::to_string(o.iterations));
-    if (o.epochs < 1) throw InputError("--epochs must be at least 1, got " + std::to_string(o.epochs));
-    if (o.batch < 1) throw InputError("--batch must be at least 1, got " + std::to_string(o.batch));
-    if (!(o.learning_rate > 0) || !std::isfinite(o.learning_rate))
-        throw InputError("--lr must be a positive number, got " + format_number(o.learning_rate));
-    for (int h : o.hidden)
-        if (h < 1) throw InputError("--hidden: every hidden layer needs at least 1 unit, got " + std::to_string(h));
-    check_writable(o.save, "--save");
-    check_writable(o.history, "--history");
-    if (o.checkpoint_every < 0) throw InputError("--checkpoint-every must be zero (off) or positive");
-    if (o.checkpoint_every > 0 && o.save.empty()) throw InputError("--checkpoint-every needs --save, the file the checkpoints go to");
-
-    const std::string data_path = data_path_or_default(o.data);
-    DataFile file = load_data(data_path);
-    if (!o.test_data.empty()) file.test = load_test_data(o.test_data, file.train);
-    const Dataset& train = file.train;
-
-    Parameters initial;
-    if (!o.init.empty()) {
-        initial = load_weights(o.init);
-        check_model_fits(initial, o.init, train);
-        if (o.hidden_given) {
-            const std::vector<int> hidden(initial.layout.sizes.begin() + 1, initial.layout.sizes.end() - 1);
-            if (hidden != o.hidden)
-                throw InputError(o.init + ": its hidden layers (" + initial.layout.describe() + ") differ from --hidden");
-        }
-        if (!o.activation.empty() && parse_activation(o.activation, "--activation") != initial.layout.hidden)
-            throw InputError(o.init + ": its hidden layers use " + to_string(initial.layout.hidden) + ", not --activation " +
-                             o.activation);
-        if (!o.output.empty() && parse_output(o.output, "--output") != initial.layout.output)
-            throw InputError(o.init + ": its output is " + std::string(to_string(initial.layout.output)) + ", not --output " +
-                             o.output);
-    } else {
-        const Activation activation = o.activation.empty() ? Activation::Sigmoid : parse_activation(o.activation, "--activation");
-        const Output output = o.output.empty() ? Output::Sigmoid : parse_output(o.output, "--output");
-        initial = random_parameters(make_layout(train.features(), o.hidden, train.classes, activation, output), o.seed);
-    }
-
-    auto backend = backend_for(o.compute, o.compute.precision, initial.layout, train, o.json);
-    backend->set_parameters(initial);
-
-    TrainingPlan plan;
-    plan.optimizer = o.optimizer == "cg" ? Optimizer::ConjugateGradient : o.optimizer == "adam" ? Optimizer::Adam : Optimizer::GradientDescent;
-    plan.lambda = o.lambda;
-    plan.gradient_descent = {o.iterations, o.alpha};
-    plan.adam.epochs = o.epochs;
-    plan.adam.batch = o.batch;
-    plan.adam.learning_rate = o.learning_rate;
-    plan.adam.seed = o.seed;
-    const int batch = std::min(o.batch, train.examples());
-    const int steps = plan.optimizer == Optimizer::Adam ? o.epochs * ((train.examples() + batch - 1) / batch) : o.iterations;
-    ProgressBar bar(steps, !o.quiet && !o.json);
-    plan.on_progress = [&bar](int done, double cost) { bar.update(done, cost); };
-    plan.interrupt = &install_interrupt_handler();
-    plan.checkpoint_every = o.checkpoint_every;
-    // Model files record what the inputs looked like, so `predict --image` can convert a picture.
-    const ModelInfo info = model_info_for(train);
-    plan.on_checkpoint = [&o, &info](const Parameters& parameters, int) { save_weights(o.save, parameters, "", &info); };
-
-    const auto start = std::chrono::steady_clock::now();
-    const TrainingOutcome outcome = run_training(*backend, plan);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    bar.finish();
-    const std::vector<double>& history = outcome.history;
-
-    if (outcome.diverged_at) {
-        // Nothing is saved: the weights are no longer numbers, and an existing model stays as it was.
-        throw TrainingDiverged("training diverged: the cost became " +
-                               std::string(std::isnan(history[static_cast<std::size_t>(*outcome.diverged_at - 1)]) ? "NaN" : "infinite") +
-                               " at iteration " + std::to_string(*outcome.diverged_at) + " (alpha " + format_number(o.alpha) +
-                               "); HINT: try a smaller --alpha" + (o.save.empty() ? "" : "; " + o.save + " was not written"));
-    }
-    if (outcome.interrupted) {
-        if (!o.save.empty()) save_weights(o.save, backend->parameters(), "", &info);
-        std::fprintf(stderr, "digitnet: interrupted after %zu of %d iterations%s\n", history.size(), steps,
-                     o.save.empty() ? "; nothing saved (no --save)" : ("; model saved to " + o.save).c_str());
-        return kExitInterrupted;
-    }
-
-    const double final_cost = backend->cost_and_gradient(o.lambda, nullptr);
-    const double train_accuracy = accuracy(predict_classes(backend->output(train.X)), train.labels);
-    std::optional<double> test_accuracy;
-    if (file.test) test_accuracy = accuracy(predict_classes(backend->output(file.test->X)), file.test->labels);
-
-    const Parameters trained = backend->parameters();
-    if (!o.save.empty()) save_weights(o.save, trained, "", &info);
-    if (!o.history.empty()) {
-        std::string csv = "iteration,cost\n";
-        for (std::size_t i = 0; i < history.size(); ++i) {
-            char line[64];
-            std::snprintf(line, sizeof line, "%zu,%.10g\n", i + 1, history[i]);
-            csv += line;
-        }
-        write_text_file(o.history, csv);
-    }
-
-    if (o.json) {
-        json out{{"final_cost", final_cost},
-                 {"train_accuracy", train_accuracy},
-                 {"iterations", history.size()},
-                 {"optimizer", to_string(plan.optimizer)},
-                 {"seconds", seconds},
-                 {"device", to_string(backend->device())},
-                 {"device_name", backend->device_name()},
-                 {"precision", to_string(backend->precision())},
-                 {"layout", initial.layout.describe()},
-                 {"activation", to_string(initial.layout.hidden)},
-                 {"output", to_string(initial.layout.output)},
-                 {"examples", train.examples()},
-                 {"data", data_path}};
-        if (test_accuracy) out["test_accuracy"] = *test_accuracy;
-        if (!o.test_data.empty()) out["test_data"] = o.test_data;
-        if (!o.save.empty()) out["model"] = o.save;
-        print_json(out);
-    } else {
-        std::printf("trained %s on %s (%d examples), %s, %s\n", initial.layout.describe().c_str(), data_path.c_str(),
-                    train.examples(), backend->device_name().c_str(), to_string(backend->precision()));
-        if (plan.optimizer == Optimizer::Adam)
-            std::printf("  optimizer       adam: %zu steps (%d epochs of batches of %d, lr %g, lambda %g)\n", history.size(),
-                        o.epochs, batch, o.learning_rate, o.lambda);
-        else if (plan.optimizer == Optimizer::ConjugateGradient)
-            std::printf("  optimizer       cg: %zu line searches (lambda %g)\n", history.size(), o.lambda);
-        else
-            std::printf("  iterations      %zu (alpha %g, lambda %g)\n", history.size(), o.alpha, o.lambda);
-        std::printf("  final cost      %.6f\n", final_cost);
-        std::printf("  train accuracy  %s\n", percent(train_accuracy).c_str());
-        if (test_accuracy) std::printf("  test accuracy   %s (%d held-out examples)\n", percent(*test_accuracy).c_str(), file.test->examples());
-        std::printf("  time            %.3f s (%.3f ms per iteration)\n", seconds,
-                    history.empty() ? 0.0 : seconds * 1e3 / double(history.size()));
-        if (!o.save.empty()) std::printf("  model saved to  %s\n", o.save.c_str());
-    }
-    return 0;
 }
 
 int run_cost(const CostOptions& o) {
@@ -400,7 +212,8 @@ int run_info(const InfoOptions& o) {
                     {"free_bytes", gpu->free_memory}};
     if (o.json) {
         print_json(json{{"version", DIGITNET_VERSION}, {"cuda_compiled", cuda_compiled_in()}, {"gpu", gpu_json},
-                        {"blas", blas_name()}});
+                        {"blas", blas_name()}, {"mpi", mpi_compiled_in() ? json(mpi_library_version()) : json(nullptr)},
+                        {"nccl", nccl_compiled_in() ? json(nccl_version()) : json(nullptr)}});
         return 0;
     }
     std::printf("digitnet %s\n", DIGITNET_VERSION);
@@ -412,6 +225,13 @@ int run_info(const InfoOptions& o) {
     else
         std::printf("  GPU           none found%s\n", cuda_compiled_in() ? "" : " (not looked for)");
     std::printf("  BLAS          %s\n", blas_name().c_str());
+    const std::string mpi = mpi_compiled_in()
+                                ? "compiled in (" + mpi_library_version() + "): mpirun -np N digitnet train ..."
+                                : "not compiled in (no MPI at build time): one process";
+    const std::string nccl = nccl_compiled_in() ? "compiled in (" + nccl_version() + "): GPUs sum gradients over NCCL"
+                                                : "not compiled in (needs CUDA and NCCL at build time)";
+    std::printf("  MPI           %s\n", mpi.c_str());
+    std::printf("  NCCL          %s\n", nccl.c_str());
     return 0;
 }
 

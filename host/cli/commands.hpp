@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "digitnet/distributed/communicator.hpp"
 #include "digitnet/model/backend.hpp"
 
 namespace digitnet::cli {
@@ -39,7 +40,8 @@ struct TrainOptions {
     bool json = false;
     ComputeOptions compute;
 };
-int run_train(const TrainOptions& options);
+// With several processes (mpirun), each trains on its rows and rank 0 alone writes and prints.
+int run_train(const TrainOptions& options, Communicator& processes);
 
 struct CostOptions {
     std::string model, data, gradient_out;

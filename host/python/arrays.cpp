@@ -223,6 +223,7 @@ Device device_from(const std::string& text) {
     return text == "cpu" ? Device::Cpu : text == "gpu" ? Device::Gpu : Device::Auto;
 }
 
-Precision precision_from(const std::string& text) { return text == "double" ? Precision::Double : Precision::Float; }
+// The names are checked on the Python side (_checks.py) first, with the same choices as --precision.
+Precision precision_from(const std::string& text) { return parse_precision(text); }
 
 }  // namespace digitnet::python

@@ -5,7 +5,7 @@ Arrays are checked by the compiled module (digitnet._core), which also converts 
 import operator
 
 DEVICES = ("auto", "cpu", "gpu")
-PRECISIONS = ("float", "double")
+PRECISIONS = ("float", "double", "tf32", "bf16")
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 OUTPUTS = ("sigmoid", "softmax")
 OPTIMIZERS = ("gd", "cg", "adam")

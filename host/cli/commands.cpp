@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "digitnet/io/atomic_file.hpp"
+#include "digitnet/io/safe_output.hpp"
 #include "digitnet/cpu/cpu_backend.hpp"
 #include "digitnet/cuda/cuda_backend.hpp"
 #include "digitnet/io/data_loader.hpp"
@@ -23,6 +23,7 @@
 #include "digitnet/train/trainer.hpp"
 #include "interrupt.hpp"
 #include "report.hpp"
+#include "safety.hpp"
 
 namespace digitnet::cli {
 
@@ -32,18 +33,25 @@ namespace {
 
 void print_json(const json& object) { std::cout << object.dump() << std::endl; }
 
-void print_note(const std::string& note, bool json_output) {
-    if (note.empty()) return;
-    // With --json, stdout holds only the JSON object; the note goes to stderr either way.
-    (void)json_output;
+// Notes go to stderr (with --json, stdout holds only the JSON object), and not at all with --quiet.
+void print_note(const std::string& note, bool quiet) {
+    if (note.empty() || quiet) return;
     std::cerr << "digitnet: " << note << '\n';
 }
 
+// The backend, after checking the machine (and the GPU, where it would be used) has the memory
+// for it: refused with the numbers before any allocation otherwise.
 std::unique_ptr<Backend> backend_for(const ComputeOptions& compute, Precision precision, const Layout& layout,
-                                     const Dataset& data, bool json_output) {
+                                     const Dataset& data, bool quiet = false) {
     std::string note;
-    auto backend = make_backend(compute.device, precision, layout, data, &note);
-    print_note(note, json_output);
+    ComputeOptions checked = compute;
+    checked.precision = precision;
+    const Device device = check_memory_for(layout, data.examples(), checked, &note);
+    print_note(note, quiet);
+    note.clear();
+    set_step("setting up the " + std::string(device == Device::Cpu ? "CPU" : "compute") + " backend");
+    auto backend = make_backend(device, precision, layout, data, &note);
+    print_note(note, quiet);
     return backend;
 }
 
@@ -58,14 +66,18 @@ void check_model_fits(const Parameters& model, const std::string& model_path, co
                          data.source + " has labels up to " + std::to_string(data.classes - 1 + data.label_base));
 }
 
-// Plain text, written atomically.
-void write_text_file(const std::string& path, const std::string& text) {
-    write_atomically(path, [&](const std::string& temporary) {
-        std::ofstream out(temporary);
-        out << text;
-        out.flush();
-        if (!out) throw InputError(path + ": cannot write (disk full?)");
-    });
+// Plain text, every write checked (safe_output.hpp).
+void write_text_file(const std::string& path, const std::string& text) { write_output_file(path, text); }
+
+// A model records how its outputs map to labels (model_info.hpp); data of the other convention
+// would be scored against the wrong outputs (label 10 is the digit 0 in one, label 0 in the other).
+void check_label_convention(int model_label_base, const std::string& model_path, const Dataset& data) {
+    if (model_label_base == data.label_base) return;
+    auto convention = [](int base) {
+        return base == 1 ? std::string("labels 1..K (the ex4 .mat convention, 10 for the digit 0)") : std::string("labels that are the digits 0..9");
+    };
+    throw InputError(model_path + ": the model was trained on " + convention(model_label_base) + " but " + data.source + " has " +
+                     convention(data.label_base) + "; its accuracy there would be meaningless. HINT: use data of the model's convention");
 }
 
 std::vector<int> file_labels(const Dataset& data, int classes) {
@@ -106,12 +118,16 @@ int run_train(const TrainOptions& o) {
         throw InputError("--lr must be a positive number, got " + format_number(o.learning_rate));
     for (int h : o.hidden)
         if (h < 1) throw InputError("--hidden: every hidden layer needs at least 1 unit, got " + std::to_string(h));
-    check_writable(o.save, "--save");
-    check_writable(o.history, "--history");
+    check_optimizer_options(o.optimizer, o.given);
+    check_output_path(o.save, "--save");
+    check_output_path(o.history, "--history");
     if (o.checkpoint_every < 0) throw InputError("--checkpoint-every must be zero (off) or positive");
     if (o.checkpoint_every > 0 && o.save.empty()) throw InputError("--checkpoint-every needs --save, the file the checkpoints go to");
 
     const std::string data_path = data_path_or_default(o.data);
+    check_outputs_are_not_inputs({{"--save", o.save}, {"--history", o.history}},
+                                 {{"--data", data_path}, {"--test-data", o.test_data}, {"--init", o.init}});
+    set_step("loading the data set " + data_path);
     DataFile file = load_data(data_path);
     if (!o.test_data.empty()) file.test = load_test_data(o.test_data, file.train);
     const Dataset& train = file.train;
@@ -126,10 +142,13 @@ int run_train(const TrainOptions& o) {
                 throw InputError(o.init + ": its hidden layers (" + initial.layout.describe() + ") differ from --hidden");
         }
     } else {
-        initial = random_parameters(make_layout(train.features(), o.hidden, train.classes), o.seed);
+        const Layout layout = make_layout(train.features(), o.hidden, train.classes);
+        check_memory_for(layout, train.examples(), o.compute, nullptr);  // before the weights take their share
+        set_step("making the network " + layout.describe());
+        initial = random_parameters(layout, o.seed);
     }
 
-    auto backend = backend_for(o.compute, o.compute.precision, initial.layout, train, o.json);
+    auto backend = backend_for(o.compute, o.compute.precision, initial.layout, train, o.quiet);
     backend->set_parameters(initial);
 
     TrainingPlan plan;
@@ -149,6 +168,7 @@ int run_train(const TrainOptions& o) {
     const ModelInfo info = model_info_for(train);
     plan.on_checkpoint = [&o, &info](const Parameters& parameters, int) { save_weights(o.save, parameters, "", &info); };
 
+    set_step("training");
     const auto start = std::chrono::steady_clock::now();
     const TrainingOutcome outcome = run_training(*backend, plan);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -157,34 +177,33 @@ int run_train(const TrainOptions& o) {
 
     if (outcome.diverged_at) {
         // Nothing is saved: the weights are no longer numbers, and an existing model stays as it was.
-        throw TrainingDiverged("training diverged: the cost became " +
-                               std::string(std::isnan(history[static_cast<std::size_t>(*outcome.diverged_at - 1)]) ? "NaN" : "infinite") +
-                               " at iteration " + std::to_string(*outcome.diverged_at) + " (alpha " + format_number(o.alpha) +
-                               "); HINT: try a smaller --alpha" + (o.save.empty() ? "" : "; " + o.save + " was not written"));
-    }
-    if (outcome.interrupted) {
-        if (!o.save.empty()) save_weights(o.save, backend->parameters(), "", &info);
-        std::fprintf(stderr, "digitnet: interrupted after %zu of %d iterations%s\n", history.size(), steps,
-                     o.save.empty() ? "; nothing saved (no --save)" : ("; model saved to " + o.save).c_str());
-        return kExitInterrupted;
+        const auto at = static_cast<std::size_t>(*outcome.diverged_at - 1);
+        throw TrainingDiverged(divergence_message(o, train.examples(), *outcome.diverged_at, history[at], history.front()));
     }
 
+    set_step("evaluating the trained network");
     const double final_cost = backend->cost_and_gradient(o.lambda, nullptr);
     const double train_accuracy = accuracy(predict_classes(backend->output(train.X)), train.labels);
     std::optional<double> test_accuracy;
     if (file.test) test_accuracy = accuracy(predict_classes(backend->output(file.test->X)), file.test->labels);
 
+    // An interrupted run keeps what it did: the model and the history so far, and its summary.
+    set_step("saving the model");
     const Parameters trained = backend->parameters();
     if (!o.save.empty()) save_weights(o.save, trained, "", &info);
     if (!o.history.empty()) {
+        // Row i: the cost after i updates (row 0 the starting weights, the last row the final cost).
         std::string csv = "iteration,cost\n";
-        for (std::size_t i = 0; i < history.size(); ++i) {
+        for (std::size_t i = 0; i <= history.size(); ++i) {
             char line[64];
-            std::snprintf(line, sizeof line, "%zu,%.10g\n", i + 1, history[i]);
+            std::snprintf(line, sizeof line, "%zu,%.10g\n", i, i < history.size() ? history[i] : final_cost);
             csv += line;
         }
         write_text_file(o.history, csv);
     }
+    if (outcome.interrupted)
+        std::fprintf(stderr, "digitnet: interrupted after %zu of %d iterations%s\n", history.size(), steps,
+                     o.save.empty() ? "; nothing saved (no --save)" : ("; model saved to " + o.save).c_str());
 
     if (o.json) {
         json out{{"final_cost", final_cost},
@@ -197,19 +216,24 @@ int run_train(const TrainOptions& o) {
                  {"precision", to_string(backend->precision())},
                  {"layout", initial.layout.describe()},
                  {"examples", train.examples()},
-                 {"data", data_path}};
+                 {"data", data_path},
+                 {"interrupted", outcome.interrupted}};
         if (test_accuracy) out["test_accuracy"] = *test_accuracy;
         if (!o.test_data.empty()) out["test_data"] = o.test_data;
         if (!o.save.empty()) out["model"] = o.save;
+        if (!o.history.empty()) out["history"] = o.history;
         print_json(out);
     } else {
-        std::printf("trained %s on %s (%d examples), %s, %s\n", initial.layout.describe().c_str(), data_path.c_str(),
-                    train.examples(), backend->device_name().c_str(), to_string(backend->precision()));
+        std::printf("%s %s on %s (%d examples), %s, %s\n", outcome.interrupted ? "interrupted: partly trained" : "trained",
+                    initial.layout.describe().c_str(), data_path.c_str(), train.examples(), backend->device_name().c_str(),
+                    to_string(backend->precision()));
         if (plan.optimizer == Optimizer::Adam)
-            std::printf("  optimizer       adam: %zu steps (%d epochs of batches of %d, lr %g, lambda %g)\n", history.size(),
-                        o.epochs, batch, o.learning_rate, o.lambda);
+            std::printf("  optimizer       adam: %s (%s of batches of %d, lr %g, lambda %g)\n",
+                        count_of(long(history.size()), "step", "steps").c_str(), count_of(o.epochs, "epoch", "epochs").c_str(),
+                        batch, o.learning_rate, o.lambda);
         else if (plan.optimizer == Optimizer::ConjugateGradient)
-            std::printf("  optimizer       cg: %zu line searches (lambda %g)\n", history.size(), o.lambda);
+            std::printf("  optimizer       cg: %s (lambda %g)\n", count_of(long(history.size()), "line search", "line searches").c_str(),
+                        o.lambda);
         else
             std::printf("  iterations      %zu (alpha %g, lambda %g)\n", history.size(), o.alpha, o.lambda);
         std::printf("  final cost      %.6f\n", final_cost);
@@ -219,18 +243,20 @@ int run_train(const TrainOptions& o) {
                     history.empty() ? 0.0 : seconds * 1e3 / double(history.size()));
         if (!o.save.empty()) std::printf("  model saved to  %s\n", o.save.c_str());
     }
-    return 0;
+    std::fflush(stdout);
+    return outcome.interrupted ? kExitInterrupted : 0;
 }
 
 int run_cost(const CostOptions& o) {
     if (!(o.lambda >= 0) || !std::isfinite(o.lambda)) throw InputError("--lambda must be zero or positive, got " + std::to_string(o.lambda));
-    check_writable(o.gradient_out, "--grad");
-    const Parameters model = load_weights(o.model);
+    check_output_path(o.gradient_out, "--grad");
     const std::string data_path = data_path_or_default(o.data);
+    check_outputs_are_not_inputs({{"--grad", o.gradient_out}}, {{"--model", o.model}, {"--data", data_path}});
+    const Parameters model = load_weights(o.model);
     const DataFile file = load_data(data_path);
     check_model_fits(model, o.model, file.train);
 
-    auto backend = backend_for(o.compute, o.compute.precision, model.layout, file.train, o.json);
+    auto backend = backend_for(o.compute, o.compute.precision, model.layout, file.train);
     backend->set_parameters(model);
     Parameters gradient;
     const double cost = backend->cost_and_gradient(o.lambda, o.gradient_out.empty() ? nullptr : &gradient);
@@ -266,8 +292,9 @@ int run_predict(const PredictOptions& o) {
                          "HINT: give one with --test-data");
     const Dataset& data = o.set == "test" ? *file.test : file.train;
     check_model_fits(model, o.model, data);
+    check_label_convention(load_model_info(o.model, model.layout.inputs()).label_base, o.model, data);
 
-    auto backend = backend_for(o.compute, o.compute.precision, model.layout, data, o.json);
+    auto backend = backend_for(o.compute, o.compute.precision, model.layout, data);
     backend->set_parameters(model);
     const std::vector<int> predicted = predict_classes(backend->output(data.X));
     const int classes = model.layout.classes();
@@ -320,14 +347,14 @@ int run_gradcheck(const GradcheckOptions& o) {
         subset.labels.push_back(file.train.labels[static_cast<std::size_t>(source)]);
     }
     const Layout layout = make_layout(subset.features(), {25}, subset.classes);
-    checks.push_back({std::to_string(count) + " random examples of " + data_path + ", network " + layout.describe(),
+    checks.push_back({count_of(count, "random example", "random examples") + " of " + data_path + ", network " + layout.describe(),
                       subset, random_parameters(layout, o.seed)});
 
     json results = json::array();
     double worst = 0.0;
     std::string device_name;
     for (const Check& check : checks) {
-        auto backend = backend_for(o.compute, Precision::Double, check.at.layout, check.data, o.json);
+        auto backend = backend_for(o.compute, Precision::Double, check.at.layout, check.data);
         device_name = backend->device_name();
         auto cost = [&](const Parameters& p) {
             backend->set_parameters(p);
@@ -355,7 +382,9 @@ int run_gradcheck(const GradcheckOptions& o) {
 }
 
 int run_show(const ShowOptions& o) {
-    check_writable(o.out, "--out");
+    check_png_name(o.out, "--out");
+    check_output_path(o.out, "--out");
+    check_outputs_are_not_inputs({{"--out", o.out}}, {{"--data", data_path_or_default(o.data)}, {"--model", o.model}});
     if (o.count < 1) throw InputError("--count must be at least 1");
     GrayImage image;
     std::string what;
@@ -369,7 +398,7 @@ int run_show(const ShowOptions& o) {
         const std::string data_path = data_path_or_default(o.data);
         const DataFile file = load_data(data_path);
         image = random_digits(file.train, o.count, o.seed);
-        what = std::to_string(std::min(o.count, file.train.examples())) + " random examples of " + data_path;
+        what = count_of(std::min(o.count, file.train.examples()), "random example", "random examples") + " of " + data_path;
     }
     write_png(o.out, image);
     if (o.json)

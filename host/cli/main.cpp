@@ -4,9 +4,12 @@
 
 #include <cstdio>
 #include <exception>
+#include <new>
 
 #include "commands.hpp"
 #include "digitnet/errors.hpp"
+#include "option_parsing.hpp"
+#include "safety.hpp"
 
 namespace {
 
@@ -48,9 +51,7 @@ int main(int argc, char** argv) {
     auto* train_cmd = app.add_subcommand("train", "Train a network: the seed's gradient descent by default, or conjugate gradient or Adam");
     train_cmd->add_option("--data", train.data, "Data: .mat (X, y), IDX file or MNIST-style folder, or CSV (told apart by content); default: the embedded data/digits20.mat");
     train_cmd->add_option("--test-data", train.test_data, "Report the test accuracy on this file's examples (any --data format)");
-    train_cmd->add_option("--hidden", train.hidden, "Hidden layer sizes, comma-separated (default 25)")
-        ->delimiter(',')
-        ->each([&train](const std::string&) { train.hidden_given = true; });
+    cli::add_hidden_option(train_cmd, train.hidden, train.hidden_given);
     train_cmd->add_option("--optimizer", train.optimizer,
                           "gd: the seed's full-batch gradient descent; cg: conjugate gradient with Wolfe line "
                           "searches; adam: mini-batch Adam")
@@ -63,7 +64,7 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--batch", train.batch, "Mini-batch size (adam)")->capture_default_str();
     train_cmd->add_option("--lr", train.learning_rate, "Learning rate of adam")->capture_default_str();
     train_cmd->add_option("--lambda", train.lambda, "Regularisation strength")->capture_default_str();
-    train_cmd->add_option("--seed", train.seed, "Seed of the random initial weights")->capture_default_str();
+    cli::add_seed_option(train_cmd, train.seed, "Seed of the random initial weights");
     train_cmd->add_option("--init", train.init, "Start from these weights (.mat with Theta1..ThetaL) instead of random ones");
     train_cmd->add_option("--save", train.save, "Save the trained model here (.mat, Theta1..ThetaL)");
     train_cmd->add_option("--history", train.history, "Write the cost of every iteration here (CSV)");
@@ -98,7 +99,7 @@ int main(int argc, char** argv) {
     gradcheck_cmd->add_option("--lambda", gradcheck.lambda, "Regularisation strength")->capture_default_str();
     gradcheck_cmd->add_option("--data", gradcheck.data, "Data file for the second check; default: data/digits20.mat");
     gradcheck_cmd->add_option("--examples", gradcheck.examples, "Examples in the random subset")->capture_default_str();
-    gradcheck_cmd->add_option("--seed", gradcheck.seed, "Seed of the subset and weights")->capture_default_str();
+    cli::add_seed_option(gradcheck_cmd, gradcheck.seed, "Seed of the subset and weights");
     add_compute_options(gradcheck_cmd, gradcheck.compute);
     add_json_flag(gradcheck_cmd, gradcheck.json);
 
@@ -108,7 +109,7 @@ int main(int argc, char** argv) {
     show_cmd->add_option("--data", show.data, "Data file; default: the embedded data/digits20.mat");
     show_cmd->add_option("--model", show.model, "Draw the first layer's hidden units of this model instead");
     show_cmd->add_option("--count", show.count, "How many digits")->capture_default_str();
-    show_cmd->add_option("--seed", show.seed, "Seed of the random choice")->capture_default_str();
+    cli::add_seed_option(show_cmd, show.seed, "Seed of the random choice");
     add_json_flag(show_cmd, show.json);
 
     cli::InfoOptions info;
@@ -128,6 +129,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (!predict.test_data.empty() && predict_cmd->count("--set") == 0) predict.set = "test";
+    train.given = cli::given_options(train_cmd, {"--alpha", "--iters", "--lr", "--epochs", "--batch"});
 
     try {
         if (*train_cmd) return cli::run_train(train);
@@ -141,6 +143,11 @@ int main(int argc, char** argv) {
         return 2;
     } catch (const UnavailableError& e) {
         std::fprintf(stderr, "digitnet: error: %s\n", e.what());
+        return 2;
+    } catch (const std::bad_alloc&) {
+        // The commands estimate what they need before allocating (safety.hpp); this is what slips past.
+        std::fprintf(stderr, "digitnet: error: out of memory while %s; HINT: use fewer or smaller hidden layers (--hidden), "
+                             "fewer examples, or --precision float\n", cli::current_step().c_str());
         return 2;
     } catch (const TrainingDiverged& e) {
         std::fprintf(stderr, "digitnet: error: %s\n", e.what());

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "digitnet/errors.hpp"
+#include "digitnet/io/system_memory.hpp"
 #include "gz_reader.hpp"
 
 namespace digitnet {
@@ -177,6 +178,9 @@ Dataset load_idx_pair(const std::string& images_path, const std::string& labels_
                              " bytes in all) but the file has " + std::to_string(size) + " bytes");
     }
     const std::string what = std::to_string(count) + " images of " + std::to_string(rows) + " x " + std::to_string(cols);
+    // A small .gz can expand to gigabytes: the bytes and their doubles must fit before we read.
+    check_memory_available(double(pixel_bytes) * (1.0 + sizeof(double)), images_path + ": " + what,
+                           "use fewer examples (a subset of the file)");
     const std::vector<std::uint8_t> pixels = read_data(images, pixel_bytes, what);
 
     // Labels: count unsigned bytes.

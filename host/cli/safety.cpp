@@ -91,7 +91,8 @@ std::string divergence_message(const TrainOptions& o, int examples, int iteratio
     std::string hint;
     // Gradient descent shrinks each weight by alpha * lambda / m per step: past 2 the decay
     // itself overshoots and grows the weights, whatever the data.
-    if (o.optimizer == "gd" && o.lambda * o.alpha / std::max(examples, 1) >= 1.0)
+    // Which of the two to lower: the one further above its usual value (lambda 1, alpha 0.8).
+    if (o.optimizer == "gd" && o.lambda * o.alpha / std::max(examples, 1) >= 1.0 && o.lambda / 1.0 > o.alpha / 0.8)
         hint = "try a smaller --lambda (" + number(o.lambda) + " makes the weight decay itself diverge)";
     else if (o.optimizer == "adam")
         hint = "try a smaller --lr (" + number(o.learning_rate) + ")";

@@ -178,8 +178,9 @@ Dataset load_idx_pair(const std::string& images_path, const std::string& labels_
                              " bytes in all) but the file has " + std::to_string(size) + " bytes");
     }
     const std::string what = std::to_string(count) + " images of " + std::to_string(rows) + " x " + std::to_string(cols);
-    // A small .gz can expand to gigabytes: the bytes and their doubles must fit before we read.
-    check_memory_available(double(pixel_bytes) * (1.0 + sizeof(double)), images_path + ": " + what,
+    // A small .gz can expand to gigabytes: the bytes (up to three times, while the buffer grows)
+    // and their doubles must fit before we read.
+    check_memory_available(double(pixel_bytes) * (3.0 + sizeof(double)), images_path + ": " + what,
                            "use fewer examples (a subset of the file)");
     const std::vector<std::uint8_t> pixels = read_data(images, pixel_bytes, what);
 

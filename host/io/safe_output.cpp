@@ -186,16 +186,18 @@ void check_output_path(const std::string& path, const std::string& what) {
 
 namespace {
 
-// The files an input stands for: itself, the files of a folder, an IDX file's neighbours.
+bool is_idx_name(const fs::path& path) { return path.filename().string().find("-idx") != std::string::npos; }
+
+// The files an input stands for: itself, and the IDX files of an IDX folder or beside an IDX file
+// (its labels or images), which are all a reader may open.
 std::vector<fs::path> files_of_input(const std::string& path) {
     std::vector<fs::path> files{fs::path(path)};
     std::error_code ec;
     const bool folder = fs::is_directory(path, ec);
-    const bool idx = !folder && fs::path(path).filename().string().find("-idx") != std::string::npos;
-    if (!folder && !idx) return files;
+    if (!folder && !is_idx_name(path)) return files;
     const fs::path where = folder ? fs::path(path) : folder_of(fs::path(path));
     for (fs::directory_iterator it(where, ec), end; !ec && it != end; it.increment(ec))
-        if (folder || it->path().filename().string().find("-idx") != std::string::npos) files.push_back(it->path());
+        if (is_idx_name(it->path())) files.push_back(it->path());
     return files;
 }
 
@@ -259,7 +261,7 @@ void write_output_file(const std::string& path, std::string_view bytes) {
     if (injected_failure() || ::rename(temporary.c_str(), target.c_str()) != 0) fail("cannot move the written file into place");
     // The rename is durable only once the folder is: without this a crash could bring back the old file.
     Descriptor directory(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (directory.get() >= 0 && !sync(directory.get()) && errno != EINVAL)
+    if (directory.get() >= 0 && ::fsync(directory.get()) != 0 && errno != EINVAL)
         throw OutputError(path + ": written, but its folder cannot be flushed to disk (" + reason(errno) + ")");
 }
 

@@ -37,8 +37,8 @@ void check_outputs_are_not_inputs(const std::vector<NamedPath>& outputs, const s
 // can never be written, such as a directory or a read-only file).
 void write_output_file(const std::string& path, std::string_view bytes);
 
-// For tests only: make the `nth` following system call of write_output_file (each write, fsync,
-// close, rename or folder fsync, counted from 1) fail with `error_number`; 0 turns it off.
+// For tests only: make the `nth` following system call of write_output_file (each write, the
+// fsync, the close, the rename; counted from 1) fail with `error_number`; 0 turns it off.
 void fail_output_call_for_testing(int nth, int error_number);
 
 }  // namespace digitnet

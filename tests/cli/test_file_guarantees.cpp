@@ -343,12 +343,17 @@ TEST(BeforeTheWork, AnUnwritableOutputIsFoundBeforeTraining) {
     ASSERT_EQ(::chmod(dir.path().c_str(), 0777), 0);
     ASSERT_EQ(::chmod((dir.path() / "locked").c_str(), 0555), 0);
     const std::string long_name = dir.file(std::string(300, 'm') + ".mat");
-    for (const std::string& output : {dir.file("missing/m.mat"), long_name, dir.path().string(), dir.file("locked/m.mat")}) {
+    const std::vector<std::pair<std::string, std::string>> outputs{{dir.file("missing/m.mat"), "does not exist"},
+                                                                   {long_name, "characters long"},
+                                                                   {dir.path().string(), "directory"},
+                                                                   {dir.file("locked/m.mat"), "cannot create a file"}};
+    for (const auto& [output, reason] : outputs) {
         for (const std::string option : {"--save", "--history"}) {
             const auto start = std::chrono::steady_clock::now();
             // A million iterations: an error found after training would take minutes.
             const auto r = run_in_child(dir, testing::as_ordinary_user(), "train --device cpu --iters 1000000 " + option + " " + quote(output));
             EXPECT_EQ(r.exit_code, 2) << output << "\n" << r.err;
+            EXPECT_TRUE(has(r.err, option) && has(r.err, reason)) << r.err;
             EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20)) << output;
         }
     }

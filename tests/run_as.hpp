@@ -10,8 +10,23 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace digitnet::testing {
+
+// AddressSanitizer reserves terabytes of address space and allocates through its own allocator:
+// memory limits (RLIMIT_AS, RLIMIT_DATA) stop a sanitized program before digitnet's own checks run.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kAddressSanitizer = true;
+#else
+inline constexpr bool kAddressSanitizer = false;
+#endif
+#else
+inline constexpr bool kAddressSanitizer = false;
+#endif
 
 // The uid of an ordinary user ("nobody") when the tests run as root.
 inline constexpr uid_t kNobody = 65534;
@@ -40,12 +55,19 @@ inline std::function<bool()> with_limit(int resource, rlim_t bytes) {
 }
 
 // Becomes `nobody` in the child (only possible as root; as an ordinary user, stays who it is).
-inline std::function<bool()> as_ordinary_user() {
-    return [] {
-        if (::geteuid() != 0) return true;
-        return ::setgroups(0, nullptr) == 0 && ::setgid(kNobody) == 0 && ::setuid(kNobody) == 0;
+// Gives up (the child exits 125: callers skip) when that user cannot read `needed`, such as a
+// checkout in a folder only root may enter.
+inline std::function<bool()> as_ordinary_user(std::vector<std::string> needed = {}) {
+    return [needed] {
+        if (::geteuid() == 0 && (::setgroups(0, nullptr) != 0 || ::setgid(kNobody) != 0 || ::setuid(kNobody) != 0)) return false;
+        for (const std::string& path : needed)
+            if (::access(path.c_str(), R_OK) != 0) return false;
+        return true;
     };
 }
+
+// The exit code of a child that gave up in its preparation.
+inline constexpr int kChildGaveUp = 125;
 
 // sh -c command in the child; its exit code.
 inline int shell(const std::string& command) {

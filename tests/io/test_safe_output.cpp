@@ -87,7 +87,7 @@ TEST(SafeOutput, AReadOnlyFileIsRefusedForAnOrdinaryUser) {
             return 0;
         }
     });
-    ASSERT_NE(code, 125) << "could not become an ordinary user";
+    if (code == testing::kChildGaveUp) GTEST_SKIP() << "cannot become an ordinary user here";
     EXPECT_EQ(code, 0);
     EXPECT_EQ(testing::read_file(path), "precious");
     EXPECT_EQ(stat_of(path).st_mode & 07777, 0444u);
@@ -235,7 +235,7 @@ TEST(SafeOutput, UnwritablePathsAreFoundBeforeAnyWork) {
             return 0;
         }
     });
-    ASSERT_NE(code, 125);
+    if (code == testing::kChildGaveUp) GTEST_SKIP() << "cannot become an ordinary user here";
     EXPECT_EQ(code, 0);
 }
 

@@ -238,7 +238,10 @@ void write_output_file(const std::string& path, std::string_view bytes) {
         throw InputError(path + ": the file is read-only for you (mode " + mode_text(existing.st_mode) + "); it was not replaced");
 
     const fs::path folder = folder_of(target);
-    const auto [temporary, raw_fd] = create_temporary(folder, exists ? (existing.st_mode & 07777) : 0666);
+    // Not a structured binding: the lambda below captures it (clang before C++20's P1091).
+    const std::pair<fs::path, int> created = create_temporary(folder, exists ? (existing.st_mode & 07777) : 0666);
+    const fs::path temporary = created.first;
+    const int raw_fd = created.second;
     if (raw_fd < 0) throw OutputError(path + ": cannot create a file in " + folder.string() + " (" + reason(errno) + ")");
     Descriptor fd(raw_fd);
     auto fail = [&](const std::string& what) {

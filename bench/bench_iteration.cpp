@@ -196,15 +196,17 @@ void reference_iteration(benchmark::State& state, const Config& config) {
     report(state, config, sizeof(double), cost);
 }
 
-// The CPU backend: one gradient_descent() call of one iteration per timed step (it computes J,
-// the gradient and the update, as in training).
+// The CPU backend: one run of its gradient-descent loop of one iteration per timed step (it
+// computes J, the gradient and the update, as in training).
 void cpu_iteration(benchmark::State& state, const Config& config, Precision precision) {
-    auto backend = make_cpu_backend(precision, config.layout, config.data);
+    auto backend = make_cpu_backend(precision, config.layout);
+    backend->set_training_set(config.data);
     backend->set_parameters(random_parameters(config.layout, kWeightSeed));
-    const GradientDescentOptions one{1, kAlpha, kLambda};
-    backend->gradient_descent(one, {});  // warm-up: first touch of the buffers, BLAS threads
+    GradientDescentLoop& loop = *backend->gradient_descent_loop();
+    const GradientDescentSteps one{1, kAlpha, kLambda};
+    loop.run(one, {});  // warm-up: first touch of the buffers, BLAS threads
     double cost = 0.0;
-    for (auto _ : state) cost = backend->gradient_descent(one, {}).back();
+    for (auto _ : state) cost = loop.run(one, {}).back();
     report(state, config, precision == Precision::Double ? sizeof(double) : sizeof(float), cost);
 }
 
@@ -215,20 +217,22 @@ void gpu_iterations(benchmark::State& state, const Config& config, Precision pre
                     CudaOptions cuda_options) {
     std::unique_ptr<Backend> backend;
     try {
-        backend = make_cuda_backend(precision, config.layout, config.data, cuda_options);
+        backend = make_cuda_backend(precision, config.layout, cuda_options);
+        backend->set_training_set(config.data);
     } catch (const std::exception& e) {
         state.SkipWithError(e.what());
         return;
     }
     const Parameters initial = random_parameters(config.layout, kWeightSeed);
-    const GradientDescentOptions options{chunk, kAlpha, kLambda};
+    const GradientDescentSteps options{chunk, kAlpha, kLambda};
+    GradientDescentLoop& loop = *backend->gradient_descent_loop();
     backend->set_parameters(initial);
-    backend->gradient_descent(options, {});  // warm-up: allocation, cuBLAS setup, graph capture
+    loop.run(options, {});  // warm-up: allocation, cuBLAS setup, graph capture
     double cost = 0.0;
     for (auto _ : state) {
         backend->set_parameters(initial);
         const auto start = std::chrono::steady_clock::now();
-        const std::vector<double> history = backend->gradient_descent(options, {});  // synchronises at its end
+        const std::vector<double> history = loop.run(options, {});  // synchronises at its end
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         state.SetIterationTime(seconds / double(chunk));
         cost = history.empty() ? NAN : history.back();

@@ -83,6 +83,7 @@ struct SharedLayout {
 //   a1 = [1, sigmoid(z1)]
 //   z2 = a1 Theta2^T, h = sigmoid(z2), d2 = h - y,
 //   cost term = max(z2,0) - y z2 + log1p(exp(-|z2|))   (softplus form; in double)
+//   (sigmoid, its derivative and the cost term from activation.hpp)
 //   d1 = (d2 Theta2[:, 1:]) .* a1[:, 1:] (1 - a1[:, 1:])
 //   grad2 share += d2^T a1          one thread per entry, rows in order
 //   grad1 share += d1^T a0          one thread per column k of a0, all H hidden units in registers
@@ -91,7 +92,8 @@ struct SharedLayout {
 // the register tile, so that every loop over hidden units is unrolled at compile time.
 template <class T, int HP>
 __global__ void __launch_bounds__(kThreads) one_hidden_layer_gradient_kernel(
-    int m, int tile_rows, int n, int H, int K, const T* __restrict__ a0, const T* __restrict__ Y, const T* __restrict__ theta,
+    int m, int tile_rows, int n, int H, int K, const T* __restrict__ a0, const T* __restrict__ Y,
+    const T* __restrict__ theta,
     T* __restrict__ partials, double* __restrict__ cost_partials) {
     using V = Vector16<T>;
     using Vec = typename V::type;
@@ -175,7 +177,7 @@ __global__ void __launch_bounds__(kThreads) one_hidden_layer_gradient_kernel(
                 T z = T(0);
 #pragma unroll
                 for (int w = 0; w < kWarps; ++w) z += s_red[(w * HP + j1 - 1) * 32 + r];
-                value = sigmoid(z);
+                value = activate<Activation::Sigmoid>(z);
             }
             s_a1[r * H1 + j1] = value;
         }
@@ -191,8 +193,8 @@ __global__ void __launch_bounds__(kThreads) one_hidden_layer_gradient_kernel(
                 T z = T(0);
                 for (int j1 = 0; j1 < H1; ++j1) z += s_theta2[c * H1 + j1] * s_a1[r * H1 + j1];
                 const T y = Y[std::size_t(row0 + r) * K + c];
-                d = sigmoid(z) - y;
-                term = static_cast<double>(output_cost_term(z, y));
+                d = activate<Activation::Sigmoid>(z) - y;
+                term = static_cast<double>(sigmoid_cost_term(z, y));
             }
             s_d2[i] = d;
             s_cost[i] = term;
@@ -216,7 +218,7 @@ __global__ void __launch_bounds__(kThreads) one_hidden_layer_gradient_kernel(
                 T sum = T(0);
                 for (int c = 0; c < K; ++c) sum += s_d2[r * K + c] * s_theta2[c * H1 + j + 1];
                 const T a = s_a1[r * H1 + j + 1];
-                d = sum * a * (T(1) - a);
+                d = sum * activation_derivative<Activation::Sigmoid>(a);
             }
             s_d1[i] = d;
         }
@@ -363,8 +365,8 @@ void sum_gradient_partials(int count, int blocks, const T* partials, T inverse_m
                            cudaStream_t stream) {
     if (count <= 0) return;
     const int grid = (count + 31) / 32;
-    sum_gradient_partials_kernel<T><<<grid, kSumGroups * 32, 0, stream>>>(count, blocks, partials, inverse_m, grad, alpha,
-                                                                   theta);
+    sum_gradient_partials_kernel<T>
+        <<<grid, kSumGroups * 32, 0, stream>>>(count, blocks, partials, inverse_m, grad, alpha, theta);
     CUDA_CHECK(cudaGetLastError());
 }
 

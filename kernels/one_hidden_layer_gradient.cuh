@@ -1,6 +1,8 @@
 #pragma once
 // The whole cost-and-gradient pass of a network with one small hidden layer (the seed's
 // 400-25-10) in one kernel, plus the kernel that sums its per-block gradients and takes the step.
+// Sigmoid hidden units and sigmoid outputs only (the seed's); host/cuda/fused_pass.cpp says which
+// layouts it takes, and every other one goes through the general path.
 //
 // Why: on the seed's shapes every cuBLAS GEMM is thin (25 or 10 columns) and the per-iteration
 // chain of 9 dependent launches costs far more than the 208 MFLOP it computes. Here each block

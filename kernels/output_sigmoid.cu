@@ -12,7 +12,7 @@ template <class T>
 __global__ void output_sigmoid_kernel(int count, const T* z, T* h) {
     const int i = linear_index();
     if (i >= count) return;
-    h[i] = sigmoid(z[i]);
+    h[i] = activate<Activation::Sigmoid>(z[i]);
 }
 
 // ---- launchers ----

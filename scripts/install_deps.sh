@@ -16,6 +16,7 @@ packages=(
   libpng-dev zlib1g-dev # PNG pictures, .gz data files
   python3 python3-numpy python3-scipy python3-matplotlib  # scripts/: data recipe, peers, plots
   dataset-fashion-mnist # the larger real data set (IDX files)
+  openmpi-bin libopenmpi-dev        # several processes (mpirun): host/distributed, tests label mpi
   clang libclang-rt-dev libomp-dev  # scripts/ci_sanitizers.sh: ASan/UBSan runtimes, libFuzzer, OpenMP for clang
 )
 

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -13,10 +14,25 @@
 #include <utility>
 #include <vector>
 
+#include "digitnet/cpu/cpu_backend.hpp"
+#include "digitnet/model/backend.hpp"
 #include "digitnet/model/dataset.hpp"
 #include "digitnet/model/matrix.hpp"
 
 namespace digitnet::testing {
+
+// A CPU backend for `layout` with `train` attached.
+inline std::unique_ptr<Backend> training_cpu_backend(Precision precision, const Layout& layout, const Dataset& train) {
+    std::unique_ptr<Backend> backend = make_cpu_backend(precision, layout);
+    backend->set_training_set(train);
+    return backend;
+}
+
+// The backend's own gradient-descent loop, which every backend here offers.
+inline std::vector<double> gradient_descent(Backend& backend, const GradientDescentSteps& steps,
+                                            const TrainingObserver& observer = {}) {
+    return backend.gradient_descent_loop()->run(steps, observer);
+}
 
 inline std::string digits20_path() { return std::string(DIGITNET_SOURCE_DIR) + "/data/digits20.mat"; }
 

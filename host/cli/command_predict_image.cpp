@@ -25,19 +25,16 @@ int run_predict_image(const PredictOptions& o) {
         throw InputError(o.model + ": the model's " + std::to_string(model.layout.inputs()) +
                          " inputs are not a square image and the file records no image shape");
 
-    Dataset example;
-    example.X = Matrix<double>(1, model.layout.inputs());
+    Matrix<double> X(1, model.layout.inputs());
     const std::vector<double> input = image_to_input(picture, info);
-    std::copy(input.begin(), input.end(), example.X.row(0));
-    example.labels = {0};
-    example.classes = model.layout.classes();
-    example.source = o.image;
+    std::copy(input.begin(), input.end(), X.row(0));
 
+    // A backend for the layout alone: predicting needs no training set.
     std::string note;
-    auto backend = make_backend(o.compute.device, o.compute.precision, model.layout, example, &note);
+    auto backend = make_backend(o.compute.device, o.compute.precision, model.layout, &note);
     if (!note.empty()) std::fprintf(stderr, "digitnet: %s\n", note.c_str());
     backend->set_parameters(model);
-    const Matrix<double> h = backend->output(example.X);
+    const Matrix<double> h = backend->output(X);
 
     // The outputs are K independent sigmoids; shares of their sum read as class probabilities.
     const int K = h.cols;

@@ -15,59 +15,20 @@
 #include "digitnet/io/safe_output.hpp"
 #include "digitnet/cpu/cpu_backend.hpp"
 #include "digitnet/cuda/cuda_backend.hpp"
+#include "digitnet/distributed/mpi_session.hpp"
 #include "digitnet/io/data_loader.hpp"
 #include "digitnet/errors.hpp"
 #include "digitnet/model/gradient_check.hpp"
 #include "digitnet/io/mat_io.hpp"
 #include "digitnet/io/png_image.hpp"
 #include "digitnet/train/trainer.hpp"
-#include "interrupt.hpp"
+#include "command_support.hpp"
 #include "report.hpp"
 #include "safety.hpp"
 
 namespace digitnet::cli {
 
-using json = nlohmann::json;
-
 namespace {
-
-void print_json(const json& object) { std::cout << object.dump() << std::endl; }
-
-// Notes go to stderr (with --json, stdout holds only the JSON object), and not at all with --quiet.
-void print_note(const std::string& note, bool quiet) {
-    if (note.empty() || quiet) return;
-    std::cerr << "digitnet: " << note << '\n';
-}
-
-// The backend, after checking the machine (and the GPU, where it would be used) has the memory
-// for it: refused with the numbers before any allocation otherwise.
-std::unique_ptr<Backend> backend_for(const ComputeOptions& compute, Precision precision, const Layout& layout,
-                                     const Dataset& data, bool quiet = false) {
-    std::string note;
-    ComputeOptions checked = compute;
-    checked.precision = precision;
-    const Device device = check_memory_for(layout, data.examples(), checked, &note);
-    print_note(note, quiet);
-    note.clear();
-    set_step("setting up the " + std::string(device == Device::Cpu ? "CPU" : "compute") + " backend");
-    auto backend = make_backend(device, precision, layout, data, &note);
-    print_note(note, quiet);
-    return backend;
-}
-
-// The network's output size must cover every label of the data.
-void check_model_fits(const Parameters& model, const std::string& model_path, const Dataset& data) {
-    const Layout& layout = model.layout;
-    if (layout.inputs() != data.features())
-        throw InputError(model_path + ": the model takes " + std::to_string(layout.inputs()) + " inputs but " +
-                         data.source + " has " + std::to_string(data.features()) + " features per example");
-    if (layout.classes() < data.classes)
-        throw InputError(model_path + ": the model has " + std::to_string(layout.classes()) + " outputs but " +
-                         data.source + " has labels up to " + std::to_string(data.classes - 1 + data.label_base));
-}
-
-// Plain text, every write checked (safe_output.hpp).
-void write_text_file(const std::string& path, const std::string& text) { write_output_file(path, text); }
 
 // A model records how its outputs map to labels (model_info.hpp); data of the other convention
 // would be scored against the wrong outputs (label 10 is the digit 0 in one, label 0 in the other).
@@ -86,18 +47,6 @@ std::vector<int> file_labels(const Dataset& data, int classes) {
     return labels;
 }
 
-std::string format_number(double value) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%g", value);
-    return text;
-}
-
-std::string percent(double fraction) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.2f%%", fraction * 100.0);
-    return text;
-}
-
 }  // namespace
 
 std::string data_path_or_default(const std::string& given) {
@@ -106,145 +55,6 @@ std::string data_path_or_default(const std::string& given) {
     std::error_code ec;
     if (std::filesystem::exists(local, ec)) return local;
     return std::string(DIGITNET_SOURCE_DIR) + "/data/digits20.mat";
-}
-
-int run_train(const TrainOptions& o) {
-    if (!(o.alpha > 0) || !std::isfinite(o.alpha)) throw InputError("--alpha must be a positive number, got " + std::to_string(o.alpha));
-    if (!(o.lambda >= 0) || !std::isfinite(o.lambda)) throw InputError("--lambda must be zero or positive, got " + std::to_string(o.lambda));
-    if (o.iterations < 1) throw InputError("--iters must be at least 1, got " + std::to_string(o.iterations));
-    if (o.epochs < 1) throw InputError("--epochs must be at least 1, got " + std::to_string(o.epochs));
-    if (o.batch < 1) throw InputError("--batch must be at least 1, got " + std::to_string(o.batch));
-    if (!(o.learning_rate > 0) || !std::isfinite(o.learning_rate))
-        throw InputError("--lr must be a positive number, got " + format_number(o.learning_rate));
-    for (int h : o.hidden)
-        if (h < 1) throw InputError("--hidden: every hidden layer needs at least 1 unit, got " + std::to_string(h));
-    check_optimizer_options(o.optimizer, o.given);
-    check_output_path(o.save, "--save");
-    check_output_path(o.history, "--history");
-    if (o.checkpoint_every < 0) throw InputError("--checkpoint-every must be zero (off) or positive");
-    if (o.checkpoint_every > 0 && o.save.empty()) throw InputError("--checkpoint-every needs --save, the file the checkpoints go to");
-
-    const std::string data_path = data_path_or_default(o.data);
-    check_outputs_are_not_inputs({{"--save", o.save}, {"--history", o.history}},
-                                 {{"--data", data_path}, {"--test-data", o.test_data}, {"--init", o.init}});
-    set_step("loading the data set " + data_path);
-    DataFile file = load_data(data_path);
-    if (!o.test_data.empty()) file.test = load_test_data(o.test_data, file.train);
-    const Dataset& train = file.train;
-
-    Parameters initial;
-    if (!o.init.empty()) {
-        initial = load_weights(o.init);
-        check_model_fits(initial, o.init, train);
-        if (o.hidden_given) {
-            const std::vector<int> hidden(initial.layout.sizes.begin() + 1, initial.layout.sizes.end() - 1);
-            if (hidden != o.hidden)
-                throw InputError(o.init + ": its hidden layers (" + initial.layout.describe() + ") differ from --hidden");
-        }
-    } else {
-        const Layout layout = make_layout(train.features(), o.hidden, train.classes);
-        check_memory_for(layout, train.examples(), o.compute, nullptr);  // before the weights take their share
-        set_step("making the network " + layout.describe());
-        initial = random_parameters(layout, o.seed);
-    }
-
-    auto backend = backend_for(o.compute, o.compute.precision, initial.layout, train, o.quiet);
-    backend->set_parameters(initial);
-
-    TrainingPlan plan;
-    plan.optimizer = o.optimizer == "cg" ? Optimizer::ConjugateGradient : o.optimizer == "adam" ? Optimizer::Adam : Optimizer::GradientDescent;
-    plan.gradient_descent = {o.iterations, o.alpha, o.lambda};
-    plan.adam.epochs = o.epochs;
-    plan.adam.batch = o.batch;
-    plan.adam.learning_rate = o.learning_rate;
-    plan.adam.seed = o.seed;
-    const int batch = std::min(o.batch, train.examples());
-    const int steps = plan.optimizer == Optimizer::Adam ? o.epochs * ((train.examples() + batch - 1) / batch) : o.iterations;
-    ProgressBar bar(steps, !o.quiet && !o.json);
-    plan.on_progress = [&bar](int done, double cost) { bar.update(done, cost); };
-    plan.interrupt = &install_interrupt_handler();
-    plan.checkpoint_every = o.checkpoint_every;
-    // Model files record what the inputs looked like, so `predict --image` can convert a picture.
-    const ModelInfo info = model_info_for(train);
-    plan.on_checkpoint = [&o, &info](const Parameters& parameters, int) { save_weights(o.save, parameters, "", &info); };
-
-    set_step("training");
-    const auto start = std::chrono::steady_clock::now();
-    const TrainingOutcome outcome = run_training(*backend, plan);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    bar.finish();
-    const std::vector<double>& history = outcome.history;
-
-    if (outcome.diverged_at) {
-        // Nothing is saved: the weights are no longer numbers, and an existing model stays as it was.
-        const auto at = static_cast<std::size_t>(*outcome.diverged_at - 1);
-        throw TrainingDiverged(divergence_message(o, train.examples(), *outcome.diverged_at, history[at], history.front()));
-    }
-
-    set_step("evaluating the trained network");
-    const double final_cost = backend->cost_and_gradient(o.lambda, nullptr);
-    const double train_accuracy = accuracy(predict_classes(backend->output(train.X)), train.labels);
-    std::optional<double> test_accuracy;
-    if (file.test) test_accuracy = accuracy(predict_classes(backend->output(file.test->X)), file.test->labels);
-
-    // An interrupted run keeps what it did: the model and the history so far, and its summary.
-    set_step("saving the model");
-    const Parameters trained = backend->parameters();
-    if (!o.save.empty()) save_weights(o.save, trained, "", &info);
-    if (!o.history.empty()) {
-        // Row i: the cost after i updates (row 0 the starting weights, the last row the final cost).
-        std::string csv = "iteration,cost\n";
-        for (std::size_t i = 0; i <= history.size(); ++i) {
-            char line[64];
-            std::snprintf(line, sizeof line, "%zu,%.10g\n", i, i < history.size() ? history[i] : final_cost);
-            csv += line;
-        }
-        write_text_file(o.history, csv);
-    }
-    if (outcome.interrupted)
-        std::fprintf(stderr, "digitnet: interrupted after %zu of %d iterations%s\n", history.size(), steps,
-                     o.save.empty() ? "; nothing saved (no --save)" : ("; model saved to " + o.save).c_str());
-
-    if (o.json) {
-        json out{{"final_cost", final_cost},
-                 {"train_accuracy", train_accuracy},
-                 {"iterations", history.size()},
-                 {"optimizer", to_string(plan.optimizer)},
-                 {"seconds", seconds},
-                 {"device", to_string(backend->device())},
-                 {"device_name", backend->device_name()},
-                 {"precision", to_string(backend->precision())},
-                 {"layout", initial.layout.describe()},
-                 {"examples", train.examples()},
-                 {"data", data_path},
-                 {"interrupted", outcome.interrupted}};
-        if (test_accuracy) out["test_accuracy"] = *test_accuracy;
-        if (!o.test_data.empty()) out["test_data"] = o.test_data;
-        if (!o.save.empty()) out["model"] = o.save;
-        if (!o.history.empty()) out["history"] = o.history;
-        print_json(out);
-    } else {
-        std::printf("%s %s on %s (%d examples), %s, %s\n", outcome.interrupted ? "interrupted: partly trained" : "trained",
-                    initial.layout.describe().c_str(), data_path.c_str(), train.examples(), backend->device_name().c_str(),
-                    to_string(backend->precision()));
-        if (plan.optimizer == Optimizer::Adam)
-            std::printf("  optimizer       adam: %s (%s of batches of %d, lr %g, lambda %g)\n",
-                        count_of(long(history.size()), "step", "steps").c_str(), count_of(o.epochs, "epoch", "epochs").c_str(),
-                        batch, o.learning_rate, o.lambda);
-        else if (plan.optimizer == Optimizer::ConjugateGradient)
-            std::printf("  optimizer       cg: %s (lambda %g)\n", count_of(long(history.size()), "line search", "line searches").c_str(),
-                        o.lambda);
-        else
-            std::printf("  iterations      %zu (alpha %g, lambda %g)\n", history.size(), o.alpha, o.lambda);
-        std::printf("  final cost      %.6f\n", final_cost);
-        std::printf("  train accuracy  %s\n", percent(train_accuracy).c_str());
-        if (test_accuracy) std::printf("  test accuracy   %s (%d held-out examples)\n", percent(*test_accuracy).c_str(), file.test->examples());
-        std::printf("  time            %.3f s (%.3f ms per iteration)\n", seconds,
-                    history.empty() ? 0.0 : seconds * 1e3 / double(history.size()));
-        if (!o.save.empty()) std::printf("  model saved to  %s\n", o.save.c_str());
-    }
-    std::fflush(stdout);
-    return outcome.interrupted ? kExitInterrupted : 0;
 }
 
 int run_cost(const CostOptions& o) {
@@ -418,7 +228,8 @@ int run_info(const InfoOptions& o) {
                     {"free_bytes", gpu->free_memory}};
     if (o.json) {
         print_json(json{{"version", DIGITNET_VERSION}, {"cuda_compiled", cuda_compiled_in()}, {"gpu", gpu_json},
-                        {"blas", blas_name()}});
+                        {"blas", blas_name()}, {"mpi", mpi_compiled_in() ? json(mpi_library_version()) : json(nullptr)},
+                        {"nccl", nccl_compiled_in() ? json(nccl_version()) : json(nullptr)}});
         return 0;
     }
     std::printf("digitnet %s\n", DIGITNET_VERSION);
@@ -430,6 +241,13 @@ int run_info(const InfoOptions& o) {
     else
         std::printf("  GPU           none found%s\n", cuda_compiled_in() ? "" : " (not looked for)");
     std::printf("  BLAS          %s\n", blas_name().c_str());
+    const std::string mpi = mpi_compiled_in()
+                                ? "compiled in (" + mpi_library_version() + "): mpirun -np N digitnet train ..."
+                                : "not compiled in (no MPI at build time): one process";
+    const std::string nccl = nccl_compiled_in() ? "compiled in (" + nccl_version() + "): GPUs sum gradients over NCCL"
+                                                : "not compiled in (needs CUDA and NCCL at build time)";
+    std::printf("  MPI           %s\n", mpi.c_str());
+    std::printf("  NCCL          %s\n", nccl.c_str());
     return 0;
 }
 

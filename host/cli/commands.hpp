@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "digitnet/distributed/communicator.hpp"
 #include "digitnet/model/backend.hpp"
 
 namespace digitnet::cli {
@@ -23,6 +24,8 @@ struct TrainOptions {
     std::string data;  // empty: the embedded data/digits20.mat
     std::vector<int> hidden{25};
     bool hidden_given = false;
+    std::string activation;        // sigmoid | tanh | relu; empty: sigmoid, or --init's
+    std::string output;            // sigmoid | softmax; empty: sigmoid, or --init's
     std::string optimizer = "gd";  // gd | cg | adam
     int iterations = 800;          // gd: steps; cg: line searches
     double alpha = 0.8;
@@ -38,7 +41,8 @@ struct TrainOptions {
     bool json = false;
     ComputeOptions compute;
 };
-int run_train(const TrainOptions& options);
+// With several processes (mpirun), each trains on its rows and rank 0 alone writes and prints.
+int run_train(const TrainOptions& options, Communicator& processes);
 
 struct CostOptions {
     std::string model, data, gradient_out;

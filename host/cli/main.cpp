@@ -5,8 +5,11 @@
 #include <cstdio>
 #include <exception>
 #include <new>
+#include <optional>
 
+#include "agreement.hpp"
 #include "commands.hpp"
+#include "digitnet/distributed/mpi_session.hpp"
 #include "digitnet/errors.hpp"
 #include "option_parsing.hpp"
 #include "safety.hpp"
@@ -42,6 +45,19 @@ void add_compute_options(CLI::App* command, cli::ComputeOptions& compute) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Under mpirun (or srun) MPI starts first, before any CUDA call, so that each process can take
+    // its own GPU. Started any other way, this is one process, as always.
+    std::optional<Processes> processes;
+    try {
+        processes.emplace(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "digitnet: error: %s\n", e.what());
+        return 1;
+    }
+    Communicator& world = processes->communicator();
+    const bool several = world.size() > 1;
+    if (several) pin_gpu_to_local_rank();
+
     CLI::App app{"digitnet: a neural network digit recogniser (the 400-25-10 sigmoid network of the ex4 "
                  "exercise), trained by backpropagation on the GPU (cuBLAS + fused kernels) or the CPU (OpenBLAS)"};
     app.require_subcommand(1);
@@ -52,6 +68,13 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--data", train.data, "Data: .mat (X, y), IDX file or MNIST-style folder, or CSV (told apart by content); default: the embedded data/digits20.mat");
     train_cmd->add_option("--test-data", train.test_data, "Report the test accuracy on this file's examples (any --data format)");
     cli::add_hidden_option(train_cmd, train.hidden, train.hidden_given);
+    train_cmd->add_option("--activation", train.activation,
+                          "Hidden layers' activation: sigmoid (the seed's, default), tanh or relu")
+        ->check(CLI::IsMember({"sigmoid", "tanh", "relu"}));
+    train_cmd->add_option("--output", train.output,
+                          "Output layer and loss: sigmoid (per-class cross-entropy, the seed's, default) or softmax "
+                          "(multinomial cross-entropy)")
+        ->check(CLI::IsMember({"sigmoid", "softmax"}));
     train_cmd->add_option("--optimizer", train.optimizer,
                           "gd: the seed's full-batch gradient descent; cg: conjugate gradient with Wolfe line "
                           "searches; adam: mini-batch Adam")
@@ -118,46 +141,46 @@ int main(int argc, char** argv) {
 
     try {
         app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::CallForAllHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::CallForVersion& e) {
-        return app.exit(e);
     } catch (const CLI::ParseError& e) {
+        // Every process parsed the same arguments: only rank 0 prints help, version or the error.
+        if (!world.is_root()) return e.get_exit_code() == 0 ? 0 : 2;
+        if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
         std::fprintf(stderr, "digitnet: error: %s (see digitnet --help)\n", e.what());
         return 2;
     }
     if (!predict.test_data.empty() && predict_cmd->count("--set") == 0) predict.set = "test";
     train.given = cli::given_options(train_cmd, {"--alpha", "--iters", "--lr", "--epochs", "--batch"});
 
+    // Only `train` runs on several processes; under mpirun the other commands run on rank 0 alone.
+    if (several && !*train_cmd && !world.is_root()) return 0;
     try {
-        if (*train_cmd) return cli::run_train(train);
+        if (*train_cmd) return cli::run_train(train, world);
         if (*cost_cmd) return cli::run_cost(cost);
         if (*predict_cmd) return cli::run_predict(predict);
         if (*gradcheck_cmd) return cli::run_gradcheck(gradcheck);
         if (*show_cmd) return cli::run_show(show);
         if (*info_cmd) return cli::run_info(info);
-    } catch (const InputError& e) {
-        std::fprintf(stderr, "digitnet: error: %s\n", e.what());
-        return 2;
-    } catch (const UnavailableError& e) {
-        std::fprintf(stderr, "digitnet: error: %s\n", e.what());
-        return 2;
-    } catch (const std::bad_alloc&) {
-        // The commands estimate what they need before allocating (safety.hpp); this is what slips past.
-        std::fprintf(stderr, "digitnet: error: out of memory while %s; HINT: use fewer or smaller hidden layers (--hidden), "
-                             "fewer examples, or --precision float\n", cli::current_step().c_str());
-        return 2;
-    } catch (const TrainingDiverged& e) {
-        std::fprintf(stderr, "digitnet: error: %s\n", e.what());
-        return 1;
-    } catch (const DeviceError& e) {
-        std::fprintf(stderr, "digitnet: GPU error: %s\n", e.what());
-        return 1;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "digitnet: error: %s\n", e.what());
-        return 1;
+    } catch (...) {
+        const cli::Failure failure = cli::failure_of(std::current_exception());
+        if (several && *train_cmd) {
+            bool agreed = false;
+            try {
+                throw;
+            } catch (const cli::AgreedFailure&) {
+                agreed = true;
+            } catch (...) {
+            }
+            // A failure only this process met, in the middle of a step: the others would wait for
+            // it forever, so end them all.
+            if (!agreed) {
+                std::fprintf(stderr, "digitnet: %s (process %d of %d; stopping all processes)\n", failure.line.c_str(),
+                             world.rank(), world.size());
+                world.abort(failure.exit_code);
+            }
+            if (!world.is_root()) return failure.exit_code;
+        }
+        std::fprintf(stderr, "digitnet: %s\n", failure.line.c_str());
+        return failure.exit_code;
     }
     return 2;
 }

@@ -115,38 +115,38 @@ std::vector<Slice<T>> make_slices(const Layout& layout, int m, int inputs, Input
 }
 
 template <class T>
-class CpuBackend final : public Backend {
+class CpuBackend final : public Backend, public GradientDescentLoop {
 public:
-    CpuBackend(Precision precision, const Layout& layout, const Dataset& train)
-        : precision_(precision), layout_(layout), m_(train.examples()) {
-        if (train.features() != layout.inputs())
-            throw InputError(train.source + ": the data has " + std::to_string(train.features()) +
-                             " features but the network takes " + std::to_string(layout.inputs()));
-        if (train.classes > layout.classes())
-            throw InputError(train.source + ": the data has " + std::to_string(train.classes) +
-                             " classes but the network outputs " + std::to_string(layout.classes()));
+    CpuBackend(Precision precision, const Layout& layout) : precision_(precision), layout_(layout) {
         // The threads are ours (one slice each); a GEMM runs on the thread that calls it.
         openblas_set_num_threads(1);
+        theta_.assign(layout.parameter_count(), T(0));
+        gradient_.assign(layout.parameter_count(), T(0));
+    }
+
+    void set_training_set(const Dataset& train) override {
+        check_fits(layout_, train);
+        m_ = train.examples();
         // Features that are 0 in every training example (the blank border of digit images: 37 of
         // digits20's 400 pixels) contribute exactly 0 to z_1 and to grad_1's data term, so the
         // training passes leave them out of A_0^T and of their copy of Theta_1: ~9% fewer FLOPs on
         // the seed's network, and the same numbers. output() on other data uses every feature.
+        active_.clear();
         for (int j = 0; j < train.features(); ++j) {
             bool used = false;
             for (int i = 0; i < m_ && !used; ++i) used = train.X(i, j) != 0.0;
             if (used) active_.push_back(j);
         }
         if (active_.empty()) active_.push_back(0);  // keep the GEMMs non-empty
-        theta1_active_.assign(static_cast<std::size_t>(layout.theta_rows(1)) * (active_.size() + 1), T(0));
+        theta1_active_.assign(static_cast<std::size_t>(layout_.theta_rows(1)) * (active_.size() + 1), T(0));
         slices_ = make_slices<T>(
-            layout, m_, static_cast<int>(active_.size()),
+            layout_, m_, static_cast<int>(active_.size()),
             [&](int i, int k) { return static_cast<T>(train.X(i, active_[static_cast<std::size_t>(k)])); },
             [&](int i) { return train.labels[static_cast<std::size_t>(i)]; }, true);
+        owner_.clear();
         for (const Slice<T>& slice : slices_) {
             for (int i = 0; i < slice.m; ++i) owner_.push_back({static_cast<int>(&slice - slices_.data()), i});
         }
-        theta_.assign(layout.parameter_count(), T(0));
-        gradient_.assign(layout.parameter_count(), T(0));
     }
 
     std::string device_name() const override { return "cpu (" + blas_name() + ")"; }
@@ -169,6 +169,7 @@ public:
     }
 
     double cost_and_gradient(double lambda, Parameters* gradient) override {
+        if (m_ == 0) throw_no_training_set();
         const double cost = compute(slices_, m_, lambda, gradient != nullptr);
         if (gradient) {
             *gradient = Parameters(layout_);
@@ -177,19 +178,24 @@ public:
         return cost;
     }
 
-    std::vector<double> gradient_descent(const GradientDescentOptions& options, const TrainingObserver& observer) override {
+    GradientDescentLoop* gradient_descent_loop() override { return this; }
+
+    // The update in place, in T: no conversion of the parameters to double and back per iteration.
+    std::vector<double> run(const GradientDescentSteps& steps, const TrainingObserver& observer) override {
+        if (m_ == 0) throw_no_training_set();
         std::vector<double> history;
-        history.reserve(static_cast<std::size_t>(options.iterations));
-        for (int it = 0; it < options.iterations; ++it) {
+        history.reserve(static_cast<std::size_t>(steps.iterations));
+        for (int it = 0; it < steps.iterations; ++it) {
             if (observer.stop_requested && observer.stop_requested->load()) break;
-            history.push_back(compute(slices_, m_, options.lambda, true));
-            cpu::descend(theta_.data(), gradient_.data(), static_cast<T>(options.alpha), theta_.size());
+            history.push_back(compute(slices_, m_, steps.lambda, true));
+            cpu::descend(theta_.data(), gradient_.data(), static_cast<T>(steps.alpha), theta_.size());
             if (observer.on_progress) observer.on_progress(it + 1, history.back());
         }
         return history;
     }
 
     double cost_and_gradient_on(std::span<const int> rows, double lambda, Parameters* gradient) override {
+        if (m_ == 0) throw_no_training_set();
         if (rows.empty()) throw InputError("a mini-batch needs at least one example");
         for (int row : rows)
             if (row < 0 || row >= m_) throw InputError("mini-batch row " + std::to_string(row) + " is outside the training set");
@@ -223,7 +229,10 @@ public:
             const FlushDenormals flush;
             Slice<T>& slice = slices[static_cast<std::size_t>(s)];
             forward(slice);
-            cpu::sigmoid_in_place(slice.z_out.data(), slice.z_out.size());
+            if (layout_.output == Output::Softmax)
+                cpu::softmax_in_place(slice.z_out.data(), K, static_cast<std::size_t>(slice.m));
+            else
+                cpu::sigmoid_in_place(slice.z_out.data(), slice.z_out.size());
         }
         int row = 0;
         for (const Slice<T>& slice : slices) {
@@ -245,7 +254,7 @@ private:
     int cols_for(const Slice<T>& slice, int l) const { return l == 1 ? slice.inputs + 1 : layout_.theta_cols(l); }
 
     // For l = 1..L: z_l^T (s_l x m) = Theta_l (s_l x (s_(l-1)+1)) A_(l-1)^T ((s_(l-1)+1) x m).
-    // Hidden layers write z straight into rows 1.. of A_l^T and apply the sigmoid in place.
+    // Hidden layers write z straight into rows 1.. of A_l^T and apply their activation in place.
     void forward(Slice<T>& slice) const {
         const int L = layout_.layers(), m = slice.m;
         for (int l = 1; l <= L; ++l) {
@@ -253,7 +262,7 @@ private:
             const T* below = slice.activations[static_cast<std::size_t>(l - 1)].data();
             T* z = l < L ? slice.activations[static_cast<std::size_t>(l)].data() + m : slice.z_out.data();
             gemm<T>(CblasNoTrans, CblasNoTrans, rows, m, cols, T(1), theta_for(slice, l), cols, below, m, T(0), z, m);
-            if (l < L) cpu::sigmoid_in_place(z, static_cast<std::size_t>(rows) * m);
+            if (l < L) cpu::activate_in_place(layout_.hidden, z, static_cast<std::size_t>(rows) * m);
         }
     }
 
@@ -262,7 +271,10 @@ private:
         const int L = layout_.layers(), m = slice.m;
         forward(slice);
         T* delta_out = slice.deltas[static_cast<std::size_t>(L)].data();
-        slice.cost_sum = cpu::output_delta_cost(slice.z_out.data(), slice.one_hot.data(), delta_out, slice.z_out.size());
+        slice.cost_sum = layout_.output == Output::Softmax
+                             ? cpu::softmax_output_delta_cost(slice.z_out.data(), slice.one_hot.data(), delta_out,
+                                                              layout_.classes(), static_cast<std::size_t>(m))
+                             : cpu::output_delta_cost(slice.z_out.data(), slice.one_hot.data(), delta_out, slice.z_out.size());
         if (!want_gradient) return;
         for (int l = L; l >= 1; --l) {
             const int rows = layout_.theta_rows(l), cols = cols_for(slice, l);
@@ -274,11 +286,12 @@ private:
             gemm<T>(CblasNoTrans, CblasTrans, rows, cols, m, T(1), delta, m, below, m, T(0), gradient, cols);
             if (l == 1) break;
             // d_(l-1)^T (s_(l-1) x m) = Theta_l[:,1:]^T (s_(l-1) x s_l) d_l^T (s_l x m), then times
-            // a(1-a) of the layer below. Theta_l[:,1:] starts one element in, with row stride cols.
+            // f'(a) of the layer below. Theta_l[:,1:] starts one element in, with row stride cols.
             const int below_units = layout_.sizes[l - 1];
             T* delta_below = slice.deltas[static_cast<std::size_t>(l - 1)].data();
             gemm<T>(CblasTrans, CblasNoTrans, below_units, m, rows, T(1), theta(l) + 1, cols, delta, m, T(0), delta_below, m);
-            cpu::multiply_sigmoid_gradient(delta_below, below + m, static_cast<std::size_t>(below_units) * m);
+            cpu::multiply_activation_derivative(layout_.hidden, delta_below, below + m,
+                                                static_cast<std::size_t>(below_units) * m);
         }
     }
 
@@ -338,7 +351,7 @@ private:
 
     Precision precision_;
     Layout layout_;
-    int m_;
+    int m_ = 0;  // 0 until a training set is attached
     std::vector<Slice<T>> slices_;
     struct Location {
         int slice, index;
@@ -352,9 +365,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Backend> make_cpu_backend(Precision precision, const Layout& layout, const Dataset& train) {
-    if (precision == Precision::Double) return std::make_unique<CpuBackend<double>>(precision, layout, train);
-    return std::make_unique<CpuBackend<float>>(precision, layout, train);
+std::unique_ptr<Backend> make_cpu_backend(Precision precision, const Layout& layout) {
+    if (precision == Precision::Double) return std::make_unique<CpuBackend<double>>(precision, layout);
+    return std::make_unique<CpuBackend<float>>(precision, layout);
 }
 
 std::string blas_name() {

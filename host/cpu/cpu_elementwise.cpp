@@ -9,6 +9,7 @@
 #include "cpu_elementwise.hpp"
 
 #include <cmath>
+#include <vector>
 
 namespace digitnet::cpu {
 
@@ -47,9 +48,58 @@ inline double output_loop(const T* __restrict z, const T* __restrict y, T* __res
 }
 
 template <class T>
-inline void sigmoid_gradient_loop(T* __restrict delta, const T* __restrict a, std::size_t n) {
+inline void activate_loop(Activation f, T* __restrict z, std::size_t n) {
+    if (f == Activation::Sigmoid) return sigmoid_loop(z, n);
+    with_activation(f, [&](auto F) {
 #pragma omp simd
-    for (std::size_t j = 0; j < n; ++j) delta[j] *= a[j] * (T(1) - a[j]);
+        for (std::size_t j = 0; j < n; ++j) z[j] = activate<decltype(F)::value>(z[j]);
+    });
+}
+
+template <class T>
+inline void derivative_loop(Activation f, T* __restrict delta, const T* __restrict a, std::size_t n) {
+    with_activation(f, [&](auto F) {
+#pragma omp simd
+        for (std::size_t j = 0; j < n; ++j) delta[j] *= activation_derivative<decltype(F)::value>(a[j]);
+    });
+}
+
+// Column i of a K x m block is z[k m + i], k = 0..K-1: every loop below runs over the examples i,
+// which are contiguous, so each vectorises. With `delta` null it only writes h into z.
+template <class T>
+inline double softmax_loop(T* z_out, const T* z, const T* y, T* delta, int classes, std::size_t m) {
+    std::vector<T> z_max(z, z + m), sum(m, T(0));
+    for (int k = 1; k < classes; ++k) {
+        const T* row = z + static_cast<std::size_t>(k) * m;
+#pragma omp simd
+        for (std::size_t i = 0; i < m; ++i) z_max[i] = row[i] > z_max[i] ? row[i] : z_max[i];
+    }
+    for (int k = 0; k < classes; ++k) {
+        const T* row = z + static_cast<std::size_t>(k) * m;
+#pragma omp simd
+        for (std::size_t i = 0; i < m; ++i) sum[i] += std::exp(row[i] - z_max[i]);
+    }
+    double cost = 0.0;
+    if (delta) {
+        // sum_i (max z + log sum - z_y), with z_y = sum_k y_k z_k for one-hot y; in double.
+        for (std::size_t i = 0; i < m; ++i) cost += static_cast<double>(z_max[i]) + std::log(static_cast<double>(sum[i]));
+        for (int k = 0; k < classes; ++k) {
+            const std::size_t offset = static_cast<std::size_t>(k) * m;
+            double label_terms = 0.0;
+            for (std::size_t i = 0; i < m; ++i) label_terms += static_cast<double>(y[offset + i] * z[offset + i]);
+            cost -= label_terms;
+#pragma omp simd
+            for (std::size_t i = 0; i < m; ++i)
+                delta[offset + i] = std::exp(z[offset + i] - z_max[i]) / sum[i] - y[offset + i];
+        }
+        return cost;
+    }
+    for (int k = 0; k < classes; ++k) {
+        const std::size_t offset = static_cast<std::size_t>(k) * m;
+#pragma omp simd
+        for (std::size_t i = 0; i < m; ++i) z_out[offset + i] = std::exp(z[offset + i] - z_max[i]) / sum[i];
+    }
+    return cost;
 }
 
 template <class T>
@@ -70,8 +120,23 @@ DIGITNET_CLONES double output_delta_cost(const float* z, const float* y, float* 
 DIGITNET_CLONES double output_delta_cost(const double* z, const double* y, double* delta, std::size_t n) {
     return output_loop(z, y, delta, n);
 }
-DIGITNET_CLONES void multiply_sigmoid_gradient(float* delta, const float* a, std::size_t n) { sigmoid_gradient_loop(delta, a, n); }
-DIGITNET_CLONES void multiply_sigmoid_gradient(double* delta, const double* a, std::size_t n) { sigmoid_gradient_loop(delta, a, n); }
+DIGITNET_CLONES void activate_in_place(Activation f, float* z, std::size_t n) { activate_loop(f, z, n); }
+DIGITNET_CLONES void activate_in_place(Activation f, double* z, std::size_t n) { activate_loop(f, z, n); }
+DIGITNET_CLONES void multiply_activation_derivative(Activation f, float* delta, const float* a, std::size_t n) {
+    derivative_loop(f, delta, a, n);
+}
+DIGITNET_CLONES void multiply_activation_derivative(Activation f, double* delta, const double* a, std::size_t n) {
+    derivative_loop(f, delta, a, n);
+}
+DIGITNET_CLONES double softmax_output_delta_cost(const float* z, const float* y, float* delta, int classes, std::size_t m) {
+    return softmax_loop<float>(nullptr, z, y, delta, classes, m);
+}
+DIGITNET_CLONES double softmax_output_delta_cost(const double* z, const double* y, double* delta, int classes,
+                                                 std::size_t m) {
+    return softmax_loop<double>(nullptr, z, y, delta, classes, m);
+}
+DIGITNET_CLONES void softmax_in_place(float* z, int classes, std::size_t m) { softmax_loop<float>(z, z, nullptr, nullptr, classes, m); }
+DIGITNET_CLONES void softmax_in_place(double* z, int classes, std::size_t m) { softmax_loop<double>(z, z, nullptr, nullptr, classes, m); }
 DIGITNET_CLONES void descend(float* theta, const float* gradient, float alpha, std::size_t n) { descend_loop(theta, gradient, alpha, n); }
 DIGITNET_CLONES void descend(double* theta, const double* gradient, double alpha, std::size_t n) { descend_loop(theta, gradient, alpha, n); }
 

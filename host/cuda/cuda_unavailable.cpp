@@ -8,7 +8,7 @@ bool cuda_compiled_in() { return false; }
 
 std::optional<GpuInfo> gpu_info() { return std::nullopt; }
 
-std::unique_ptr<Backend> make_cuda_backend(Precision, const Layout&, const Dataset&, const CudaOptions&) {
+std::unique_ptr<Backend> make_cuda_backend(Precision, const Layout&, const CudaOptions&) {
     throw UnavailableError(
         "--device gpu: this build of digitnet has no CUDA backend (no nvcc was found when it was configured); "
         "HINT: install the CUDA toolkit and rebuild, or use --device cpu");

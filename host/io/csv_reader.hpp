@@ -21,4 +21,9 @@ bool looks_like_text(std::string_view head);
 // Every problem is an InputError naming the file, and the line and column where there is one.
 Dataset load_csv(const std::string& path);
 
+// Only the rows `choose` picks (told the number of data rows), streamed: the file is read twice in
+// chunks (once to count the rows, once to parse the chosen ones), never held whole. Only the chosen
+// rows are checked field by field.
+DataShard load_csv_rows(const std::string& path, const RowChooser& choose);
+
 }  // namespace digitnet

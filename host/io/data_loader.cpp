@@ -79,13 +79,18 @@ std::string raw_head(const std::string& path) {
     return head;
 }
 
-DataFile load_idx_folder(const std::string& folder) {
+std::string train_images_of_folder(const std::string& folder) {
     const auto train_images = find_idx_images(folder, "train");
     if (!train_images)
         throw InputError(folder + ": is a directory without train-images-idx3-ubyte[.gz] (an MNIST-style IDX folder holds "
                          "train-images-idx3-ubyte, train-labels-idx1-ubyte and the t10k-* test files)");
+    return *train_images;
+}
+
+DataFile load_idx_folder(const std::string& folder) {
+    const std::string train_images = train_images_of_folder(folder);
     DataFile file;
-    file.train = load_idx(*train_images);
+    file.train = load_idx(train_images);
     if (const auto test_images = find_idx_images(folder, "t10k")) {
         Dataset test = load_idx(*test_images);
         const int classes = std::max(file.train.classes, test.classes);
@@ -148,6 +153,43 @@ DataFile load_data(const std::string& path) {
             }
     }
     throw InputError(path + ": unknown data format");
+}
+
+namespace {
+
+DataShard whole_then_cut(Dataset data, const RowChooser& choose) {
+    DataShard shard;
+    shard.total = data.examples();
+    shard.rows = choose(shard.total);
+    shard.data = take_rows(data, shard.rows);
+    return shard;
+}
+
+}  // namespace
+
+DataFileShard load_data_shard(const std::string& path, const RowChooser& choose) {
+    switch (detect_data_format(path)) {
+        case DataFormat::Mat: {
+            DataFile file = load_mat_data(path);
+            DataFileShard shard{whole_then_cut(std::move(file.train), choose), std::nullopt};
+            if (file.test) shard.test = whole_then_cut(std::move(*file.test), choose);
+            return shard;
+        }
+        case DataFormat::IdxFolder: {
+            DataFileShard shard{load_idx_rows(train_images_of_folder(path), choose), std::nullopt};
+            if (const auto test_images = find_idx_images(path, "t10k"))
+                shard.test = load_idx_rows(*test_images, choose);
+            return shard;
+        }
+        case DataFormat::Idx: return DataFileShard{load_idx_rows(path, choose), std::nullopt};
+        case DataFormat::Csv: return DataFileShard{load_csv_rows(path, choose), std::nullopt};
+    }
+    throw InputError(path + ": unknown data format");
+}
+
+DataShard load_test_set_shard(const std::string& path, const RowChooser& choose) {
+    DataFileShard file = load_data_shard(path, choose);
+    return file.test ? std::move(*file.test) : std::move(file.train);
 }
 
 Dataset load_test_set(const std::string& path) {

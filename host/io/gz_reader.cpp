@@ -61,6 +61,16 @@ std::size_t GzReader::read(void* out, std::size_t count) {
     return done;
 }
 
+void GzReader::skip(std::uint64_t count) {
+    if (count == 0) return;
+    if (gzseek(file_, static_cast<z_off_t>(count), SEEK_CUR) < 0) {
+        int code = 0;
+        const char* message = gzerror(file_, &code);
+        throw InputError(path_ + ": cannot move ahead " + std::to_string(count) + " bytes (" +
+                         (message ? message : "zlib error") + ")");
+    }
+}
+
 std::size_t GzReader::append(std::vector<std::uint8_t>& out, std::uint64_t count) {
     std::uint64_t done = 0;
     // Chunks grow from 64 KiB to 16 MiB, so that a header promising gigabytes costs a small

@@ -26,6 +26,10 @@ public:
     // file holds never makes us allocate more than the file really has. Returns how many were read.
     std::size_t append(std::vector<std::uint8_t>& out, std::uint64_t count);
 
+    // Moves `count` bytes ahead without keeping them (a plain file seeks; gzip data is decompressed
+    // up to there). Past the end, the next read returns nothing. Throws InputError on failure.
+    void skip(std::uint64_t count);
+
     bool compressed() const { return compressed_; }
     const std::string& path() const { return path_; }
 

@@ -77,16 +77,17 @@ IdxHeader read_header(GzReader& reader) {
     return header;
 }
 
-// Reads exactly `count` data bytes, then checks nothing follows them.
-std::vector<std::uint8_t> read_data(GzReader& reader, std::uint64_t count, const std::string& what) {
+// Reads exactly `count` data bytes, then (when `last`: they end the data) checks nothing follows.
+std::vector<std::uint8_t> read_data(GzReader& reader, std::uint64_t count, const std::string& what, bool last) {
     std::vector<std::uint8_t> bytes;
     bytes.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(count, std::uint64_t{1} << 24)));
     const std::size_t got = reader.append(bytes, count);
     if (got < count)
         throw InputError(reader.path() + ": truncated: the header says " + what + " (" + std::to_string(count) +
-                         " bytes) but only " + std::to_string(got) + " follow");
+                         " bytes) but " +
+                         (last ? "only " + std::to_string(got) + " follow" : "the file ends before them"));
     unsigned char extra = 0;
-    if (reader.read(&extra, 1) != 0)
+    if (last && reader.read(&extra, 1) != 0)
         throw InputError(reader.path() + ": more bytes than its header says (" + what + "); not an IDX file, or a damaged one");
     return bytes;
 }
@@ -147,7 +148,12 @@ std::optional<std::string> idx_partner(const std::string& path, bool given_image
     return std::nullopt;
 }
 
-Dataset load_idx_pair(const std::string& images_path, const std::string& labels_path) {
+namespace {
+
+// The pair's rows chosen by `choose` (all of them when null): the headers are checked in full, the
+// rows before the chosen ones skipped, and "nothing follows the data" checked only by the reader
+// of the last rows.
+DataShard read_idx_pair(const std::string& images_path, const std::string& labels_path, const RowChooser* choose) {
     // Images: count x rows x cols unsigned bytes.
     GzReader images(images_path);
     const IdxHeader image_header = read_header(images);
@@ -177,12 +183,17 @@ Dataset load_idx_pair(const std::string& images_path, const std::string& labels_
                              std::to_string(rows) + " x " + std::to_string(cols) + " (" + std::to_string(expected) +
                              " bytes in all) but the file has " + std::to_string(size) + " bytes");
     }
+    const int total = static_cast<int>(count);
+    const RowRange range = choose ? (*choose)(total) : RowRange{0, total};
+    const bool to_the_end = range.end() == total;
     const std::string what = std::to_string(count) + " images of " + std::to_string(rows) + " x " + std::to_string(cols);
-    // A small .gz can expand to gigabytes: the bytes (up to three times, while the buffer grows)
-    // and their doubles must fit before we read.
-    check_memory_available(double(pixel_bytes) * (3.0 + sizeof(double)), images_path + ": " + what,
+    // A small .gz can expand to gigabytes: the bytes this process reads (up to three times, while
+    // the buffer grows) and their doubles must fit before we read.
+    check_memory_available(double(range.count) * double(features) * (3.0 + sizeof(double)), images_path + ": " + what,
                            "use fewer examples (a subset of the file)");
-    const std::vector<std::uint8_t> pixels = read_data(images, pixel_bytes, what);
+    images.skip(static_cast<std::uint64_t>(range.first) * features);
+    const std::vector<std::uint8_t> pixels =
+        read_data(images, static_cast<std::uint64_t>(range.count) * features, what, to_the_end);
 
     // Labels: count unsigned bytes.
     GzReader labels_file(labels_path);
@@ -193,22 +204,40 @@ Dataset load_idx_pair(const std::string& images_path, const std::string& labels_
     if (label_header.dims[0] != count)
         throw InputError(images_path + " has " + std::to_string(count) + " images but " + labels_path + " has " +
                          std::to_string(label_header.dims[0]) + " labels");
-    const std::vector<std::uint8_t> label_bytes = read_data(labels_file, count, std::to_string(count) + " labels");
+    labels_file.skip(static_cast<std::uint64_t>(range.first));
+    const std::vector<std::uint8_t> label_bytes =
+        read_data(labels_file, static_cast<std::uint64_t>(range.count), std::to_string(count) + " labels", to_the_end);
 
-    Dataset data;
+    DataShard shard;
+    shard.rows = range;
+    shard.total = total;
+    Dataset& data = shard.data;
     data.source = images_path;
     data.label_base = 0;
-    data.X = Matrix<double>(static_cast<int>(count), static_cast<int>(features));
+    data.X = Matrix<double>(range.count, static_cast<int>(features));
     for (std::size_t i = 0; i < pixels.size(); ++i) data.X.data[i] = pixels[i] / 255.0;
     data.labels.assign(label_bytes.begin(), label_bytes.end());
-    const int largest = *std::max_element(label_bytes.begin(), label_bytes.end());
+    const int largest = label_bytes.empty() ? 0 : *std::max_element(label_bytes.begin(), label_bytes.end());
     data.classes = std::max(largest + 1, 2);
     data.image = {static_cast<int>(rows), static_cast<int>(cols), /*column_major=*/false};
-    validate_dataset(data, images_path);
-    return data;
+    if (range.count > 0) validate_dataset(data, images_path);
+    return shard;
 }
 
-Dataset load_idx(const std::string& path) {
+}  // namespace
+
+Dataset load_idx_pair(const std::string& images_path, const std::string& labels_path) {
+    return read_idx_pair(images_path, labels_path, nullptr).data;
+}
+
+DataShard load_idx_pair_rows(const std::string& images_path, const std::string& labels_path, const RowChooser& choose) {
+    return read_idx_pair(images_path, labels_path, &choose);
+}
+
+namespace {
+
+// The (images, labels) pair of an IDX file given by either name.
+std::pair<std::string, std::string> idx_pair_of(const std::string& path) {
     const int dimensions = idx_dimensions(path);
     if (dimensions != 3 && dimensions != 1)
         throw InputError(path + ": an IDX file of " + std::to_string(dimensions) +
@@ -223,7 +252,19 @@ Dataset load_idx(const std::string& path) {
         throw InputError(path + ": IDX " + (images ? "images" : "labels") + " without its " + (images ? "labels" : "images") +
                          " file (looked for " + (fs::path(path).parent_path() / name).string() + "[.gz])");
     }
-    return images ? load_idx_pair(path, *partner) : load_idx_pair(*partner, path);
+    return images ? std::pair{path, *partner} : std::pair{*partner, path};
+}
+
+}  // namespace
+
+Dataset load_idx(const std::string& path) {
+    const auto [images, labels] = idx_pair_of(path);
+    return load_idx_pair(images, labels);
+}
+
+DataShard load_idx_rows(const std::string& path, const RowChooser& choose) {
+    const auto [images, labels] = idx_pair_of(path);
+    return load_idx_pair_rows(images, labels, choose);
 }
 
 std::optional<std::string> find_idx_images(const std::string& folder, const std::string& prefix) {

@@ -32,6 +32,11 @@ Dataset load_idx(const std::string& path);
 // Loads the given pair, checking that they belong together.
 Dataset load_idx_pair(const std::string& images_path, const std::string& labels_path);
 
+// Only the rows `choose` picks (told the image count from the header): the rows before them are
+// skipped (a plain file seeks, a gzip one is decompressed past them), those after never read.
+DataShard load_idx_rows(const std::string& path, const RowChooser& choose);
+DataShard load_idx_pair_rows(const std::string& images_path, const std::string& labels_path, const RowChooser& choose);
+
 // The images file of the set `prefix` ("train" or "t10k") inside an MNIST-style folder:
 // prefix-images-idx3-ubyte, prefix-images.idx3-ubyte, each with or without .gz. Nothing if absent.
 std::optional<std::string> find_idx_images(const std::string& folder, const std::string& prefix);

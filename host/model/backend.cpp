@@ -1,5 +1,9 @@
 #include "digitnet/model/backend.hpp"
 
+#include <string>
+
+#include "digitnet/errors.hpp"
+
 namespace digitnet {
 
 const char* to_string(Precision p) { return p == Precision::Double ? "double" : "float"; }
@@ -11,6 +15,24 @@ const char* to_string(Device d) {
         case Device::Auto: break;
     }
     return "auto";
+}
+
+void check_fits(const Layout& layout, const Dataset& train) {
+    if (train.examples() < 1) throw InputError(train.source + ": the training set has no examples");
+    if (train.features() != layout.inputs())
+        throw InputError(train.source + ": the data has " + std::to_string(train.features()) +
+                         " features but the network takes " + std::to_string(layout.inputs()));
+    if (train.classes > layout.classes())
+        throw InputError(train.source + ": the data has " + std::to_string(train.classes) +
+                         " classes but the network outputs " + std::to_string(layout.classes()));
+    for (int label : train.labels)
+        if (label < 0 || label >= layout.classes())
+            throw InputError(train.source + ": label index " + std::to_string(label) + " is outside the network's " +
+                             std::to_string(layout.classes()) + " classes");
+}
+
+void throw_no_training_set() {
+    throw InputError("no training set attached: the backend can predict, but cost and gradient need training data");
 }
 
 std::vector<int> predict_classes(const Matrix<double>& h) {

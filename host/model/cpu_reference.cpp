@@ -9,6 +9,32 @@ namespace digitnet::reference {
 
 double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 
+// The formulas themselves live in activation.hpp, shared with the fast paths: what the reference
+// checks there is the layer arithmetic around them. activation_test checks the formulas.
+double activate(Activation f, double z) {
+    return with_activation(f, [z](auto F) { return digitnet::activate<decltype(F)::value>(z); });
+}
+
+double activation_derivative(Activation f, double a) {
+    return with_activation(f, [a](auto F) { return digitnet::activation_derivative<decltype(F)::value>(a); });
+}
+
+std::vector<double> softmax(const std::vector<double>& z) {
+    const double z_max = *std::max_element(z.begin(), z.end());
+    double sum = 0.0;
+    for (double zk : z) sum += std::exp(zk - z_max);
+    std::vector<double> h;
+    for (double zk : z) h.push_back(std::exp(zk - z_max) / sum);
+    return h;
+}
+
+double softmax_cost(const std::vector<double>& z, int label) {
+    const double z_max = *std::max_element(z.begin(), z.end());
+    double sum = 0.0;
+    for (double zk : z) sum += std::exp(zk - z_max);
+    return z_max + std::log(sum) - z[static_cast<std::size_t>(label)];
+}
+
 double output_cost_term(double z, double y) {
     return std::max(z, 0.0) - y * z + std::log1p(std::exp(-std::abs(z)));
 }
@@ -32,8 +58,14 @@ Activations forward(const Parameters& theta, const double* x) {
             for (int k = 0; k < layout.theta_cols(l); ++k) sum += theta.at(l, j, k) * previous[static_cast<std::size_t>(k)];
             z[static_cast<std::size_t>(j)] = sum;
         }
-        if (l < L) a.push_back(1.0);
-        for (double zj : z) a.push_back(sigmoid(zj));
+        if (l < L) {
+            a.push_back(1.0);
+            for (double zj : z) a.push_back(activate(layout.hidden, zj));
+        } else if (layout.output == Output::Softmax) {
+            a = softmax(z);
+        } else {
+            for (double zj : z) a.push_back(sigmoid(zj));
+        }
     }
     return act;
 }
@@ -53,10 +85,14 @@ double cost_and_gradient(const Parameters& theta, const Dataset& data, double la
         const auto& h = act.a[static_cast<std::size_t>(L)];
         std::vector<double> y(static_cast<std::size_t>(K), 0.0);
         y[static_cast<std::size_t>(data.labels[static_cast<std::size_t>(i)])] = 1.0;
-        for (int k = 0; k < K; ++k) cost += output_cost_term(z_out[static_cast<std::size_t>(k)], y[static_cast<std::size_t>(k)]);
+        if (layout.output == Output::Softmax)
+            cost += softmax_cost(z_out, data.labels[static_cast<std::size_t>(i)]);
+        else
+            for (int k = 0; k < K; ++k) cost += output_cost_term(z_out[static_cast<std::size_t>(k)], y[static_cast<std::size_t>(k)]);
         if (!gradient) continue;
 
-        // d_L = h - y; d_l = (Theta_(l+1)[:,1:]^T d_(l+1)) .* a_l (1 - a_l); grad_l += d_l a_(l-1)^T.
+        // d_L = h - y (for both outputs); d_l = (Theta_(l+1)[:,1:]^T d_(l+1)) .* f'(a_l);
+        // grad_l += d_l a_(l-1)^T.
         std::vector<double> delta(static_cast<std::size_t>(K));
         for (int k = 0; k < K; ++k) delta[static_cast<std::size_t>(k)] = h[static_cast<std::size_t>(k)] - y[static_cast<std::size_t>(k)];
         for (int l = L; l >= 1; --l) {
@@ -70,7 +106,7 @@ double cost_and_gradient(const Parameters& theta, const Dataset& data, double la
                 double sum = 0.0;
                 for (int j = 0; j < layout.theta_rows(l); ++j) sum += theta.at(l, j, k) * delta[static_cast<std::size_t>(j)];
                 const double a = previous[static_cast<std::size_t>(k)];
-                below[static_cast<std::size_t>(k - 1)] = sum * a * (1.0 - a);
+                below[static_cast<std::size_t>(k - 1)] = sum * activation_derivative(layout.hidden, a);
             }
             delta = std::move(below);
         }

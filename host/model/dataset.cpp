@@ -1,10 +1,24 @@
 #include "digitnet/model/dataset.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "digitnet/errors.hpp"
 
 namespace digitnet {
+
+Dataset take_rows(const Dataset& data, RowRange range) {
+    Dataset shard;
+    shard.classes = data.classes;
+    shard.label_base = data.label_base;
+    shard.image = data.image;
+    shard.source = data.source;
+    shard.X = Matrix<double>(range.count, data.features());
+    const auto first = data.X.data.begin() + static_cast<std::ptrdiff_t>(range.first) * data.features();
+    std::copy(first, first + static_cast<std::ptrdiff_t>(range.count) * data.features(), shard.X.data.begin());
+    shard.labels.assign(data.labels.begin() + range.first, data.labels.begin() + range.end());
+    return shard;
+}
 
 void validate_dataset(const Dataset& data, const std::string& where) {
     if (data.X.rows == 0 || data.X.cols == 0)

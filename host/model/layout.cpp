@@ -19,11 +19,15 @@ std::size_t Layout::parameter_count() const { return theta_offset(layers() + 1);
 std::string Layout::describe() const {
     std::ostringstream out;
     for (std::size_t i = 0; i < sizes.size(); ++i) out << (i ? "-" : "") << sizes[i];
+    if (hidden != Activation::Sigmoid || output != Output::Sigmoid)
+        out << ' ' << to_string(hidden) << ' ' << to_string(output);
     return out.str();
 }
 
-Layout make_layout(int inputs, const std::vector<int>& hidden, int classes) {
+Layout make_layout(int inputs, const std::vector<int>& hidden, int classes, Activation activation, Output output) {
     Layout layout;
+    layout.hidden = activation;
+    layout.output = output;
     layout.sizes.push_back(inputs);
     layout.sizes.insert(layout.sizes.end(), hidden.begin(), hidden.end());
     layout.sizes.push_back(classes);
@@ -50,7 +54,11 @@ Parameters random_parameters(const Layout& layout, std::uint64_t seed) {
     Parameters p(layout);
     std::mt19937_64 generator(seed);
     for (int l = 1; l <= layout.layers(); ++l) {
-        const double epsilon = std::sqrt(6.0) / std::sqrt(double(layout.sizes[l - 1] + layout.sizes[l]));
+        // He uniform for the layers that feed a ReLU (their output is never squashed, so the
+        // variance is kept through the layer); the seed's Glorot-style range for the others.
+        const bool feeds_relu = l < layout.layers() && layout.hidden == Activation::Relu;
+        const double epsilon = feeds_relu ? std::sqrt(6.0 / double(layout.sizes[l - 1]))
+                                          : std::sqrt(6.0) / std::sqrt(double(layout.sizes[l - 1] + layout.sizes[l]));
         for (double& w : p.theta(l)) {
             // 53 random bits -> [0, 1): the same doubles on every platform, which
             // std::uniform_real_distribution does not promise.

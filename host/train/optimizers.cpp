@@ -168,7 +168,7 @@ private:
 TrainingOutcome run_conjugate_gradient(Backend& backend, const TrainingPlan& plan) {
     TrainingOutcome outcome;
     StepBook book(plan, outcome);
-    const double lambda = plan.gradient_descent.lambda;
+    const double lambda = plan.lambda;
     Evaluation current = evaluate(backend, backend.parameters(), lambda);
     if (!std::isfinite(current.f)) {
         book.record(current.f, current.x);
@@ -243,7 +243,7 @@ TrainingOutcome run_adam(Backend& backend, const TrainingPlan& plan) {
             // The batch's J with lambda scaled by size/m: (1/b) sum of its cost terms plus
             // lambda/(2m) |Theta|^2, an unbiased estimate of the full-batch J (and its gradient),
             // whatever the batch size.
-            const double batch_lambda = plan.gradient_descent.lambda * size / m;
+            const double batch_lambda = plan.lambda * size / m;
             const double cost = backend.cost_and_gradient_on(rows, batch_lambda, &gradient);
             // m_t = b1 m + (1-b1) g; v_t = b2 v + (1-b2) g^2; theta -= lr m_hat / (sqrt(v_hat) + eps)
             beta1_power *= adam.beta1;

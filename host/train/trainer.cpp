@@ -9,24 +9,42 @@
 
 namespace digitnet {
 
-std::unique_ptr<Backend> make_backend(Device device, Precision precision, const Layout& layout, const Dataset& train,
-                                      std::string* note) {
-    if (device == Device::Cpu) return make_cpu_backend(precision, layout, train);
-    if (device == Device::Gpu) return make_cuda_backend(precision, layout, train);
+std::unique_ptr<Backend> make_backend(Device device, Precision precision, const Layout& layout, std::string* note) {
+    if (device == Device::Cpu) return make_cpu_backend(precision, layout);
+    if (device == Device::Gpu) return make_cuda_backend(precision, layout);
     // Auto: the GPU when one is usable, else the CPU, saying why.
     if (!cuda_compiled_in()) {
         if (note) *note = "this build has no CUDA backend: using the CPU";
-        return make_cpu_backend(precision, layout, train);
+        return make_cpu_backend(precision, layout);
     }
     if (!gpu_info()) {
         if (note) *note = "no GPU found: using the CPU";
-        return make_cpu_backend(precision, layout, train);
+        return make_cpu_backend(precision, layout);
     }
     try {
-        return make_cuda_backend(precision, layout, train);
+        return make_cuda_backend(precision, layout);
     } catch (const DeviceError& e) {
         if (note) *note = std::string("the GPU could not be used (") + e.what() + "): using the CPU";
-        return make_cpu_backend(precision, layout, train);
+        return make_cpu_backend(precision, layout);
+    }
+}
+
+std::unique_ptr<Backend> make_backend(Device device, Precision precision, const Layout& layout, const Dataset& train,
+                                      std::string* note) {
+    check_fits(layout, train);  // before any device work: the same message on every backend
+    std::unique_ptr<Backend> backend = make_backend(device, precision, layout, note);
+    if (device != Device::Auto || backend->device() == Device::Cpu) {
+        backend->set_training_set(train);
+        return backend;
+    }
+    try {
+        backend->set_training_set(train);
+        return backend;
+    } catch (const DeviceError& e) {
+        if (note) *note = std::string("the GPU could not take the training set (") + e.what() + "): using the CPU";
+        backend = make_cpu_backend(precision, layout);
+        backend->set_training_set(train);
+        return backend;
     }
 }
 
@@ -48,6 +66,27 @@ TrainingOutcome run_training(Backend& backend, const TrainingPlan& plan) {
     return run_gradient_descent(backend, plan);
 }
 
+namespace {
+
+// The generic loop, for backends without their own: J and its gradient, then the update in
+// double on the host, then the new parameters back into the backend.
+std::vector<double> generic_gradient_descent(Backend& backend, const GradientDescentSteps& steps,
+                                             const TrainingObserver& observer) {
+    std::vector<double> history;
+    Parameters theta = backend.parameters();
+    Parameters gradient;
+    for (int it = 0; it < steps.iterations; ++it) {
+        if (observer.stop_requested && observer.stop_requested->load()) break;
+        history.push_back(backend.cost_and_gradient(steps.lambda, &gradient));
+        for (std::size_t j = 0; j < theta.values.size(); ++j) theta.values[j] -= steps.alpha * gradient.values[j];
+        backend.set_parameters(theta);
+        if (observer.on_progress) observer.on_progress(it + 1, history.back());
+    }
+    return history;
+}
+
+}  // namespace
+
 TrainingOutcome run_gradient_descent(Backend& backend, const TrainingPlan& plan) {
     TrainingOutcome outcome;
     const int total = plan.gradient_descent.iterations;
@@ -68,9 +107,10 @@ TrainingOutcome run_gradient_descent(Backend& backend, const TrainingPlan& plan)
 
     while (done < total && !stop) {
         if (plan.interrupt && plan.interrupt->load()) break;
-        GradientDescentOptions step = plan.gradient_descent;
-        step.iterations = std::min(chunk, total - done);
-        const std::vector<double> history = backend.gradient_descent(step, observer);
+        const GradientDescentSteps step{std::min(chunk, total - done), plan.gradient_descent.alpha, plan.lambda};
+        GradientDescentLoop* own_loop = backend.gradient_descent_loop();
+        const std::vector<double> history =
+            own_loop ? own_loop->run(step, observer) : generic_gradient_descent(backend, step, observer);
         outcome.history.insert(outcome.history.end(), history.begin(), history.end());
         done += static_cast<int>(history.size());
         const auto bad = std::find_if(outcome.history.begin(), outcome.history.end(), [](double c) { return !std::isfinite(c); });

@@ -54,6 +54,28 @@ TEST(Cli, TrainIsRepeatableAndInitResumes) {
     EXPECT_LT(json::parse(resumed.out)["final_cost"].get<double>(), json::parse(a.out)["final_cost"].get<double>());
 }
 
+TEST(Cli, TrainReluSoftmaxSavesItAndPredictUsesIt) {
+    TempDir dir;
+    const auto r = run_digitnet("train --device cpu --iters 40 --alpha 0.5 --activation relu --output softmax --json --save " +
+                                quote(dir.file("m.mat")));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const json out = json::parse(r.out);
+    EXPECT_EQ(out["activation"], "relu");
+    EXPECT_EQ(out["output"], "softmax");
+    EXPECT_GT(out["train_accuracy"].get<double>(), 0.5);
+    const Parameters model = load_weights(dir.file("m.mat"));
+    EXPECT_EQ(model.layout.describe(), "400-25-10 relu softmax");
+    const auto p = run_digitnet("predict --device cpu --json --model " + quote(dir.file("m.mat")));
+    ASSERT_EQ(p.exit_code, 0) << p.err;
+    EXPECT_NEAR(json::parse(p.out)["accuracy"].get<double>(), out["train_accuracy"].get<double>(), 1e-9);
+    // Resuming with another activation than the model's is refused before any work.
+    const auto mismatch = run_digitnet("train --device cpu --iters 2 --activation tanh --init " + quote(dir.file("m.mat")));
+    EXPECT_EQ(mismatch.exit_code, 2);
+    EXPECT_NE(mismatch.err.find("relu"), std::string::npos) << mismatch.err;
+    const auto bad = run_digitnet("train --device cpu --iters 2 --activation swish");
+    EXPECT_EQ(bad.exit_code, 2) << bad.err;
+}
+
 TEST(Cli, TrainWithSeveralHiddenLayersAndDouble) {
     const auto r = run_digitnet("train --device cpu --iters 3 --hidden 12,8 --precision double --json");
     ASSERT_EQ(r.exit_code, 0) << r.err;

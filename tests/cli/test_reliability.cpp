@@ -86,10 +86,11 @@ INSTANTIATE_TEST_SUITE_P(Signals, InterruptedTraining, ::testing::Values(SIGINT,
 
 TEST(Checkpoints, AreTakenEveryNIterations) {
     const Dataset data = testing::random_dataset(30, 5, 3, 1);
-    auto backend = make_cpu_backend(Precision::Double, make_layout(5, {4}, 3), data);
+    auto backend = testing::training_cpu_backend(Precision::Double, make_layout(5, {4}, 3), data);
     backend->set_parameters(random_parameters(backend->layout(), 2));
     TrainingPlan plan;
-    plan.gradient_descent = {10, 0.5, 1.0};
+    plan.gradient_descent = {10, 0.5};
+    plan.lambda = 1.0;
     plan.checkpoint_every = 4;
     std::vector<int> taken;
     plan.on_checkpoint = [&](const Parameters& p, int done) {
@@ -135,10 +136,11 @@ TEST(Divergence, StopsNamesTheIterationAndKeepsTheOldModel) {
 
 TEST(Divergence, TheLibraryReportsTheFirstNonFiniteIteration) {
     const Dataset data = testing::random_dataset(40, 6, 3, 5);
-    auto backend = make_cpu_backend(Precision::Float, make_layout(6, {5}, 3), data);
+    auto backend = testing::training_cpu_backend(Precision::Float, make_layout(6, {5}, 3), data);
     backend->set_parameters(random_parameters(backend->layout(), 1));
     TrainingPlan plan;
-    plan.gradient_descent = {100, 1e30, 1.0};
+    plan.gradient_descent = {100, 1e30};
+    plan.lambda = 1.0;
     const TrainingOutcome outcome = run_gradient_descent(*backend, plan);
     ASSERT_TRUE(outcome.diverged_at.has_value());
     EXPECT_LT(*outcome.diverged_at, 100) << "training must stop when the cost stops being finite";
@@ -151,9 +153,9 @@ TEST(Saturation, HugeButFiniteWeightsKeepTheCostFinite) {
         // alpha * lambda / m < 2, so the weight decay itself does not blow up: what grows is the
         // data term, which drives the outputs deep into saturation.
         const Dataset data = testing::random_dataset(600, 8, 3, 3);
-        auto backend = make_cpu_backend(precision, make_layout(8, {6}, 3), data);
+        auto backend = testing::training_cpu_backend(precision, make_layout(8, {6}, 3), data);
         backend->set_parameters(random_parameters(backend->layout(), 4));
-        const std::vector<double> history = backend->gradient_descent({40, 1000.0, 1.0}, {});
+        const std::vector<double> history = testing::gradient_descent(*backend, {40, 1000.0, 1.0}, {});
         for (double cost : history) EXPECT_TRUE(std::isfinite(cost)) << to_string(precision);
         double largest = 0;
         for (double w : backend->parameters().values) {
@@ -172,9 +174,9 @@ TEST(Determinism, SameSeedSameBitsOnTheCpu) {
         std::vector<double> histories[2];
         std::vector<double> weights[2];
         for (int run = 0; run < 2; ++run) {
-            auto backend = make_cpu_backend(precision, layout, data);
+            auto backend = testing::training_cpu_backend(precision, layout, data);
             backend->set_parameters(random_parameters(layout, 77));
-            histories[run] = backend->gradient_descent({25, 0.8, 1.0}, {});
+            histories[run] = testing::gradient_descent(*backend, {25, 0.8, 1.0}, {});
             weights[run] = backend->parameters().values;
         }
         EXPECT_EQ(histories[0], histories[1]) << to_string(precision);

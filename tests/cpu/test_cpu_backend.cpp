@@ -40,7 +40,7 @@ TEST_P(CpuBackendAgainstReference, CostGradientAndOutput) {
 
     Parameters expected_gradient;
     const double expected_cost = reference::cost_and_gradient(theta, data, lambda, &expected_gradient);
-    auto backend = make_cpu_backend(precision, layout, data);
+    auto backend = testing::training_cpu_backend(precision, layout, data);
     backend->set_parameters(theta);
     Parameters gradient;
     const double cost = backend->cost_and_gradient(lambda, &gradient);
@@ -67,9 +67,9 @@ TEST(CpuBackend, GradientDescentMatchesStepByStepUpdates) {
     const Dataset data = testing::random_dataset(53, 8, 3, 2);
     const Layout layout = make_layout(8, {6, 4}, 3);
     Parameters theta = random_parameters(layout, 9);
-    auto backend = make_cpu_backend(Precision::Double, layout, data);
+    auto backend = testing::training_cpu_backend(Precision::Double, layout, data);
     backend->set_parameters(theta);
-    const std::vector<double> history = backend->gradient_descent({5, 0.5, 0.3}, {});
+    const std::vector<double> history = testing::gradient_descent(*backend, {5, 0.5, 0.3}, {});
     ASSERT_EQ(history.size(), 5u);
     for (int it = 0; it < 5; ++it) {
         Parameters gradient;
@@ -82,7 +82,7 @@ TEST(CpuBackend, GradientDescentMatchesStepByStepUpdates) {
 
 TEST(CpuBackend, StopFlagEndsTrainingEarly) {
     const Dataset data = testing::random_dataset(20, 4, 2, 3);
-    auto backend = make_cpu_backend(Precision::Float, make_layout(4, {3}, 2), data);
+    auto backend = testing::training_cpu_backend(Precision::Float, make_layout(4, {3}, 2), data);
     backend->set_parameters(random_parameters(backend->layout(), 1));
     std::atomic<bool> stop{false};
     TrainingObserver observer;
@@ -90,13 +90,13 @@ TEST(CpuBackend, StopFlagEndsTrainingEarly) {
     observer.on_progress = [&stop](int done, double) {
         if (done == 3) stop = true;
     };
-    EXPECT_EQ(backend->gradient_descent({100, 0.1, 0.0}, observer).size(), 3u);
+    EXPECT_EQ(testing::gradient_descent(*backend, {100, 0.1, 0.0}, observer).size(), 3u);
 }
 
 TEST(CpuBackend, RejectsDataThatDoesNotFit) {
     const Dataset data = testing::random_dataset(20, 4, 2, 3);
-    EXPECT_THROW(make_cpu_backend(Precision::Float, make_layout(5, {3}, 2), data), InputError);
-    auto backend = make_cpu_backend(Precision::Float, make_layout(4, {3}, 2), data);
+    EXPECT_THROW(testing::training_cpu_backend(Precision::Float, make_layout(5, {3}, 2), data), InputError);
+    auto backend = testing::training_cpu_backend(Precision::Float, make_layout(4, {3}, 2), data);
     EXPECT_THROW(backend->set_parameters(Parameters(make_layout(4, {2}, 2))), InputError);
 }
 
@@ -114,7 +114,7 @@ TEST(CpuBackend, FeaturesZeroInEveryExampleChangeNothing) {
         Dataset data = testing::random_dataset(73, 11, 3, 12);
         for (int i = 0; i < data.examples(); ++i) data.X(i, 0) = data.X(i, 4) = data.X(i, 10) = 0.0;
         const Parameters theta = random_parameters(make_layout(11, {6, 4}, 3), 21);
-        auto backend = make_cpu_backend(precision, theta.layout, data);
+        auto backend = testing::training_cpu_backend(precision, theta.layout, data);
         backend->set_parameters(theta);
         const auto tol = testing::tolerance_for(precision);
 

@@ -39,7 +39,7 @@ TEST(CudaOutOfMemory, ClearMessageAndAutoFallsBackToTheCpu) {
     const Layout layout = make_layout(784, {32}, 10);
     std::string message;
     try {
-        make_cuda_backend(Precision::Float, layout, data);
+        make_cuda_backend(Precision::Float, layout)->set_training_set(data);
     } catch (const DeviceError& e) {
         message = e.what();
     } catch (const std::exception& e) {

@@ -51,9 +51,9 @@ void write_rgba_png(const std::string& path, const GrayImage& image) {
 struct ImageInput : ::testing::Test {
     static void SetUpTestSuite() {
         file = new DataFile(load_mat_data(testing::digits20_path()));
-        auto backend = make_cpu_backend(Precision::Float, make_layout(400, {25}, 10), file->train);
+        auto backend = testing::training_cpu_backend(Precision::Float, make_layout(400, {25}, 10), file->train);
         backend->set_parameters(random_parameters(backend->layout(), 1));
-        backend->gradient_descent({300, 0.8, 1.0}, {});
+        testing::gradient_descent(*backend, {300, 0.8, 1.0}, {});
         model = new Parameters(backend->parameters());
         info = new ModelInfo(model_info_for(file->train));
     }
@@ -81,7 +81,7 @@ TEST_F(ImageInput, ModelInfoOfDigits20) {
 
 TEST_F(ImageInput, PicturesOfTestDigitsAreReadAsTheDataIs) {
     const Dataset& test = *file->test;
-    auto backend = make_cpu_backend(Precision::Float, model->layout, test);
+    auto backend = testing::training_cpu_backend(Precision::Float, model->layout, test);
     backend->set_parameters(*model);
     const std::vector<int> on_data = predict_classes(backend->output(test.X));
     for (bool inverted : {false, true}) {
@@ -104,7 +104,7 @@ TEST_F(ImageInput, ColourPngWithAlphaRoundTripsThroughTheCommandLine) {
     const std::string model_path = dir.file("model.mat");
     save_weights(model_path, *model, "", info);
     const Dataset& test = *file->test;
-    auto backend = make_cpu_backend(Precision::Float, model->layout, test);
+    auto backend = testing::training_cpu_backend(Precision::Float, model->layout, test);
     backend->set_parameters(*model);
     int agreed = 0;
     const int tries = 10;

@@ -19,6 +19,32 @@ TEST(MatIo, WeightsRoundTripExactly) {
     EXPECT_EQ(back.values, p.values);
 }
 
+TEST(MatIo, ModelsRecordTheirActivationAndOutput) {
+    testing::TempDir dir;
+    const Parameters p = random_parameters(make_layout(7, {5}, 4, Activation::Relu, Output::Softmax), 2);
+    save_weights(dir.file("relu.mat"), p);
+    const Parameters back = load_weights(dir.file("relu.mat"));
+    EXPECT_EQ(back.layout.hidden, Activation::Relu);
+    EXPECT_EQ(back.layout.output, Output::Softmax);
+    EXPECT_EQ(back.layout, p.layout);
+    // A code out of range is refused with the variable's name, not read as some activation.
+    auto filled = [](int rows, int cols, double value) {
+        Matrix<double> m(rows, cols);
+        for (double& v : m.data) v = value;
+        return m;
+    };
+    Matrix<double> codes = filled(1, 2, 0.0);
+    codes.data[0] = 3;  // activations are 0..2
+    testing::write_mat(dir.file("bad.mat"),
+                       {{"Theta1", filled(5, 8, 0.1)}, {"Theta2", filled(4, 6, 0.1)}, {"digitnet_activation", codes}});
+    try {
+        load_weights(dir.file("bad.mat"));
+        FAIL() << "activation code 3 was accepted";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("digitnet_activation"), std::string::npos) << e.what();
+    }
+}
+
 TEST(MatIo, GradientFileHasGradNames) {
     testing::TempDir dir;
     const Parameters p = random_parameters(make_layout(3, {2}, 2), 1);
@@ -42,6 +68,8 @@ TEST(MatIo, ReadsTheSeedsWeightsFile) {
     if (!testing::have_ex4weights()) GTEST_SKIP() << "no " << testing::ex4weights_path();
     const Parameters p = load_weights(testing::ex4weights_path());
     EXPECT_EQ(p.layout.describe(), "400-25-10");
+    EXPECT_EQ(p.layout.hidden, Activation::Sigmoid);  // no digitnet_activation: the seed's network
+    EXPECT_EQ(p.layout.output, Output::Sigmoid);
 }
 
 TEST(MatIo, SaveLeavesNoTemporaryFilesAndReplacesAtomically) {

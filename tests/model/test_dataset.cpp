@@ -44,7 +44,7 @@ TEST(Digits20, Ex4WeightsGiveTheDesignCosts) {
     if (!testing::have_ex4weights()) GTEST_SKIP() << "no " << testing::ex4weights_path();
     const Parameters theta = load_weights(testing::ex4weights_path());
     const DataFile file = load_mat_data(testing::digits20_path());
-    auto backend = make_cpu_backend(Precision::Double, theta.layout, file.train);
+    auto backend = testing::training_cpu_backend(Precision::Double, theta.layout, file.train);
     backend->set_parameters(theta);
     EXPECT_NEAR(backend->cost_and_gradient(0.0, nullptr), 0.283679, 1e-6);
     EXPECT_NEAR(backend->cost_and_gradient(1.0, nullptr), 0.379820, 1e-6);

@@ -46,7 +46,7 @@ TEST_P(GradientCheckOn, ReferenceAndCpuBackendPass) {
     reference::cost_and_gradient(problem.parameters, problem.data, lambda, &analytic);
     EXPECT_LT(relative_difference(numerical, analytic), testing::kGradientCheckMax);
 
-    auto backend = make_cpu_backend(Precision::Double, problem.parameters.layout, problem.data);
+    auto backend = testing::training_cpu_backend(Precision::Double, problem.parameters.layout, problem.data);
     backend->set_parameters(problem.parameters);
     Parameters from_backend;
     backend->cost_and_gradient(lambda, &from_backend);
@@ -63,7 +63,7 @@ INSTANTIATE_TEST_SUITE_P(SmallNetworks, GradientCheckOn,
 TEST(GradientCheck, OnARandomSubsetOfTheData) {
     const Dataset data = testing::random_dataset(16, 30, 10, 4);
     const Parameters theta = random_parameters(make_layout(30, {25}, 10), 3);
-    auto backend = make_cpu_backend(Precision::Double, theta.layout, data);
+    auto backend = testing::training_cpu_backend(Precision::Double, theta.layout, data);
     auto cost = [&](const Parameters& p) {
         backend->set_parameters(p);
         return backend->cost_and_gradient(1.0, nullptr);

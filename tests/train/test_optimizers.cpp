@@ -16,7 +16,7 @@ namespace {
 
 TEST(MiniBatch, AllRowsInOrderIsTheFullBatch) {
     const Dataset data = testing::random_dataset(57, 9, 4, 3);
-    auto backend = make_cpu_backend(Precision::Double, make_layout(9, {6, 5}, 4), data);
+    auto backend = testing::training_cpu_backend(Precision::Double, make_layout(9, {6, 5}, 4), data);
     backend->set_parameters(random_parameters(backend->layout(), 8));
     std::vector<int> rows(57);
     for (int i = 0; i < 57; ++i) rows[static_cast<std::size_t>(i)] = i;
@@ -31,7 +31,7 @@ TEST(MiniBatch, MatchesTheReferenceOnTheGatheredRows) {
     for (Precision precision : {Precision::Double, Precision::Float}) {
         const Dataset data = testing::random_dataset(80, 12, 3, 4);
         const Parameters theta = random_parameters(make_layout(12, {7}, 3), 2);
-        auto backend = make_cpu_backend(precision, theta.layout, data);
+        auto backend = testing::training_cpu_backend(precision, theta.layout, data);
         backend->set_parameters(theta);
         const std::vector<int> rows{5, 79, 0, 33, 33, 12, 64};  // a repeat on purpose
         Dataset gathered = data;
@@ -54,7 +54,7 @@ TEST(MiniBatch, MatchesTheReferenceOnTheGatheredRows) {
 
 TEST(MiniBatch, RejectsRowsOutsideTheSet) {
     const Dataset data = testing::random_dataset(10, 3, 2, 1);
-    auto backend = make_cpu_backend(Precision::Float, make_layout(3, {2}, 2), data);
+    auto backend = testing::training_cpu_backend(Precision::Float, make_layout(3, {2}, 2), data);
     const std::vector<int> bad{0, 10};
     EXPECT_THROW(backend->cost_and_gradient_on(bad, 0.0, nullptr), InputError);
     EXPECT_THROW(backend->cost_and_gradient_on(std::span<const int>{}, 0.0, nullptr), InputError);
@@ -63,7 +63,8 @@ TEST(MiniBatch, RejectsRowsOutsideTheSet) {
 TrainingOutcome train(Backend& backend, Optimizer optimizer, int iterations, std::uint64_t seed = 1) {
     TrainingPlan plan;
     plan.optimizer = optimizer;
-    plan.gradient_descent = {iterations, 0.8, 1.0};
+    plan.gradient_descent = {iterations, 0.8};
+    plan.lambda = 1.0;
     plan.adam.epochs = iterations;
     plan.adam.batch = 16;
     plan.adam.learning_rate = 0.01;
@@ -74,8 +75,8 @@ TrainingOutcome train(Backend& backend, Optimizer optimizer, int iterations, std
 TEST(ConjugateGradient, EveryLineSearchLowersTheCostAndBeatsGradientDescent) {
     const Dataset data = testing::random_dataset(200, 10, 3, 9);
     const Layout layout = make_layout(10, {8}, 3);
-    auto cg = make_cpu_backend(Precision::Double, layout, data);
-    auto gd = make_cpu_backend(Precision::Double, layout, data);
+    auto cg = testing::training_cpu_backend(Precision::Double, layout, data);
+    auto gd = testing::training_cpu_backend(Precision::Double, layout, data);
     cg->set_parameters(random_parameters(layout, 3));
     gd->set_parameters(random_parameters(layout, 3));
     const double start = cg->cost_and_gradient(1.0, nullptr);
@@ -93,7 +94,7 @@ TEST(ConjugateGradient, EveryLineSearchLowersTheCostAndBeatsGradientDescent) {
 
 TEST(ConjugateGradient, FiftyLineSearchesOnDigits20ReachTheCoursesAccuracy) {
     const DataFile file = load_mat_data(testing::digits20_path());
-    auto backend = make_cpu_backend(Precision::Float, make_layout(400, {25}, 10), file.train);
+    auto backend = testing::training_cpu_backend(Precision::Float, make_layout(400, {25}, 10), file.train);
     backend->set_parameters(random_parameters(backend->layout(), 1));
     const TrainingOutcome outcome = train(*backend, Optimizer::ConjugateGradient, 50);
     EXPECT_EQ(outcome.history.size(), 50u);
@@ -107,7 +108,7 @@ TEST(Adam, LowersTheCostAndIsRepeatable) {
     const Layout layout = make_layout(10, {8}, 3);
     std::vector<double> results;
     for (std::uint64_t seed : {7u, 7u, 8u}) {
-        auto backend = make_cpu_backend(Precision::Double, layout, data);
+        auto backend = testing::training_cpu_backend(Precision::Double, layout, data);
         backend->set_parameters(random_parameters(layout, 3));
         const double start = backend->cost_and_gradient(1.0, nullptr);
         const TrainingOutcome outcome = train(*backend, Optimizer::Adam, 20, seed);

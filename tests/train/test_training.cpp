@@ -13,7 +13,7 @@ TEST(Training, ShortRunCostFalls) {
     const Dataset data = testing::random_dataset(200, 10, 3, 8);
     auto backend = make_backend(Device::Cpu, Precision::Float, make_layout(10, {8}, 3), data);
     backend->set_parameters(random_parameters(backend->layout(), 4));
-    const std::vector<double> history = backend->gradient_descent({50, 0.8, 1.0}, {});
+    const std::vector<double> history = testing::gradient_descent(*backend, {50, 0.8, 1.0}, {});
     ASSERT_EQ(history.size(), 50u);
     for (std::size_t i = 1; i < history.size(); ++i) EXPECT_LE(history[i], history[i - 1] + 1e-6) << "iteration " << i;
     EXPECT_LT(history.back(), history.front() * 0.98);
@@ -23,7 +23,7 @@ TEST(Training, SeedRecipeOnDigits20ReachesTheSeedsAccuracy) {
     const DataFile file = load_mat_data(testing::digits20_path());
     auto backend = make_backend(Device::Cpu, Precision::Float, make_layout(400, {25}, 10), file.train);
     backend->set_parameters(random_parameters(backend->layout(), 1));
-    const std::vector<double> history = backend->gradient_descent({800, 0.8, 1.0}, {});
+    const std::vector<double> history = testing::gradient_descent(*backend, {800, 0.8, 1.0}, {});
     ASSERT_EQ(history.size(), 800u);
     const double train_accuracy = accuracy(predict_classes(backend->output(file.train.X)), file.train.labels);
     const double test_accuracy = accuracy(predict_classes(backend->output(file.test->X)), file.test->labels);

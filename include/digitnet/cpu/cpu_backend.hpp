@@ -7,8 +7,9 @@
 
 namespace digitnet {
 
-std::unique_ptr<Backend> make_cpu_backend(Precision precision, const Layout& layout,
-                                          const Dataset& train);
+// Any layout, activation and output. It offers its own gradient-descent loop (the update in place,
+// in the backend's precision).
+std::unique_ptr<Backend> make_cpu_backend(Precision precision, const Layout& layout);
 
 // Name of the BLAS library linked in, for `digitnet info`.
 std::string blas_name();

@@ -22,8 +22,8 @@ bool cuda_compiled_in();
 // The first usable GPU, or nothing (no CUDA in this build, no driver, no device).
 std::optional<GpuInfo> gpu_info();
 
-// Which path a network with one hidden layer of at most 32 units and at most 32 classes (the
-// seed's 400-25-10) takes: the fused kernels of kernels/one_hidden_layer_gradient.cu (two launches
+// Which path a sigmoid network with one hidden layer of at most 32 units and at most 32 sigmoid
+// classes (the seed's 400-25-10) takes: the fused kernels of kernels/one_hidden_layer_gradient.cu (two launches
 // an iteration, where the device has the shared memory for them; device_name() then ends in
 // ", fused"), or the general path every other network takes (cuBLAS GEMMs and per-step kernels).
 enum class OneHiddenLayerPath {
@@ -38,7 +38,10 @@ struct CudaOptions {
     OneHiddenLayerPath one_hidden_layer = OneHiddenLayerPath::Automatic;
 };
 
+// Any layout, activation and output (the fused path only where it applies: see above). Its
+// gradient_descent_loop() runs the iterations as CUDA graphs. Throws UnavailableError without a
+// usable GPU and DeviceError when the GPU fails.
 std::unique_ptr<Backend> make_cuda_backend(Precision precision, const Layout& layout,
-                                           const Dataset& train, const CudaOptions& options = {});
+                                           const CudaOptions& options = {});
 
 }  // namespace digitnet

@@ -9,6 +9,7 @@
 //     train-* is the training set, t10k-* (when there) the test set;
 //   - otherwise text (plain or gzip-compressed): CSV, label first, then the pixels.
 // Any other binary file is an InputError ("not a .mat, IDX or CSV file").
+#include <optional>
 #include <string>
 
 #include "digitnet/model/dataset.hpp"
@@ -23,6 +24,20 @@ DataFormat detect_data_format(const std::string& path);
 
 // The data set in `path`, whatever its format (see above). Throws InputError naming the file.
 DataFile load_data(const std::string& path);
+
+// Only some rows of each set, for one of several processes (distributed/): `choose` is told each
+// set's size and says which rows to keep. IDX files are read from the first kept row on and CSV
+// text is streamed, so no process ever holds the whole set; a .mat file is read whole and cut
+// after (matio reads whole variables). The sets' `classes` count only the kept rows' labels: the
+// processes agree on the largest afterwards (and then call check_test_fits).
+struct DataFileShard {
+    DataShard train;
+    std::optional<DataShard> test;
+};
+DataFileShard load_data_shard(const std::string& path, const RowChooser& choose);
+
+// load_test_set's rows, chosen the same way.
+DataShard load_test_set_shard(const std::string& path, const RowChooser& choose);
 
 // The held-out examples in `path`: its test set when it has one (Xtest/ytest of a .mat file, the
 // t10k-* files of an IDX folder), otherwise all of its examples.

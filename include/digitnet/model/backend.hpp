@@ -1,9 +1,14 @@
 #pragma once
 // The backend interface: one algorithm (DESIGN.md), several places to run it.
 //
-// A backend is made for one layout and one training set, which it copies into its own memory
-// (the GPU backend uploads it once). The parameters live in the backend between calls, so a
-// training run never moves them off the device until it is done.
+// A backend is made for one layout (sizes, activations, output): that is all it needs to predict.
+// To train, a training set is attached, which the backend copies into its own memory (the GPU
+// backend uploads it once). The parameters live in the backend between calls, so a training run
+// never moves them off the device until it is done.
+//
+// The optimizers (train/) are written once against this interface: cost_and_gradient and
+// set_parameters are all they need. A backend may also offer its own loop of full-batch gradient
+// descent (on the GPU: many iterations captured in a CUDA graph), which gd then uses instead.
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -23,7 +28,9 @@ enum class Device { Auto, Cpu, Gpu };
 const char* to_string(Precision p);  // "float" / "double"
 const char* to_string(Device d);     // "auto" / "cpu" / "gpu"
 
-struct GradientDescentOptions {
+// A run of the seed's full-batch gradient descent: for each iteration, J(Theta) and then
+// Theta -= alpha * grad J(Theta), J regularised with lambda.
+struct GradientDescentSteps {
     int iterations = 800;
     double alpha = 0.8;
     double lambda = 1.0;
@@ -37,6 +44,15 @@ struct TrainingObserver {
     const std::atomic<bool>* stop_requested = nullptr;
 };
 
+// A backend's own gradient-descent loop: the optional fast path (see above).
+class GradientDescentLoop {
+public:
+    virtual ~GradientDescentLoop() = default;
+    // From the backend's current parameters; returns J before each update, one entry per
+    // completed iteration (fewer than asked when stopped), and leaves the result in the backend.
+    virtual std::vector<double> run(const GradientDescentSteps& steps, const TrainingObserver& observer) = 0;
+};
+
 class Backend {
 public:
     virtual ~Backend() = default;
@@ -46,28 +62,38 @@ public:
     virtual Device device() const = 0;
     virtual Precision precision() const = 0;
     virtual const Layout& layout() const = 0;
-    virtual int examples() const = 0;  // m of the training set
+
+    // Attaches the training set (replacing any earlier one) after check_fits(layout(), train).
+    virtual void set_training_set(const Dataset& train) = 0;
+    virtual int examples() const = 0;  // m of the training set; 0 before one is attached
 
     virtual void set_parameters(const Parameters& parameters) = 0;
     virtual Parameters parameters() const = 0;
 
-    // J at the current parameters (full batch, regularised with lambda); when gradient is not
-    // null, also fills it with dJ/dTheta in the same flat layout.
+    // J at the current parameters over the whole training set (regularised with lambda); when
+    // gradient is not null, also fills it with dJ/dTheta in the same flat layout.
     virtual double cost_and_gradient(double lambda, Parameters* gradient) = 0;
 
     // J and its gradient over only the given rows of the training set (a mini-batch): the same
     // formula with m = rows.size(). Rows may repeat; each must be in 0..examples()-1.
     virtual double cost_and_gradient_on(std::span<const int> rows, double lambda, Parameters* gradient) = 0;
 
-    // Full-batch gradient descent from the current parameters: for each iteration i,
-    // history[i] = J(Theta) and then Theta -= alpha * grad J(Theta), as in the seed.
-    // Returns the history, one entry per completed iteration (fewer than asked when stopped).
-    virtual std::vector<double> gradient_descent(const GradientDescentOptions& options,
-                                                 const TrainingObserver& observer) = 0;
-
-    // h (m x K), the network's output for each row of X, at the current parameters.
+    // h (m x K), the network's output for each row of X, at the current parameters. Needs no
+    // training set.
     virtual Matrix<double> output(const Matrix<double>& X) = 0;
+
+    // The backend's own gradient-descent loop, or nullptr when it has none (gd then runs the
+    // generic loop over cost_and_gradient). Owned by the backend.
+    virtual GradientDescentLoop* gradient_descent_loop() { return nullptr; }
 };
+
+// The rules every backend applies to a training set, so that all accept the same inputs: as many
+// features as the network has inputs, labels within the network's classes (a set may use fewer
+// classes than the network has, e.g. a test set without one of the digits). InputError otherwise.
+void check_fits(const Layout& layout, const Dataset& train);
+
+// The InputError every backend throws from cost_and_gradient without a training set.
+[[noreturn]] void throw_no_training_set();
 
 // Argmax of each row of h: class indices 0..K-1 (ties go to the lower index).
 std::vector<int> predict_classes(const Matrix<double>& h);

@@ -1,5 +1,6 @@
 #pragma once
 // A labelled data set in memory, as every reader returns it and every backend takes it.
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,28 @@ struct DataFile {
     Dataset train;
     std::optional<Dataset> test;
 };
+
+// Some rows of a data set, [first, first + count): one process's share when several train
+// together (distributed/shard.hpp says which).
+struct RowRange {
+    int first = 0;
+    int count = 0;
+    int end() const { return first + count; }
+};
+
+// Which rows of a set of `total` examples to keep (the readers call it once they know the total).
+using RowChooser = std::function<RowRange(int total)>;
+
+// The rows of a set that a reader kept: data holds rows [rows.first, rows.end()) of `total`. Its
+// `classes` counts only the labels of those rows (the caller agrees on the set's with the others).
+struct DataShard {
+    Dataset data;
+    RowRange rows;
+    int total = 0;
+};
+
+// The rows `range` of `data`, everything else (classes, label base, image shape, source) as it was.
+Dataset take_rows(const Dataset& data, RowRange range);
 
 // Throws InputError naming `where` when X has NaN or Inf, labels are outside 0..K-1, sizes
 // disagree, or the set is empty. Every reader calls it before returning.

@@ -13,9 +13,13 @@
 
 namespace digitnet {
 
-// The backend for a device request. Auto takes the GPU when there is a usable one and otherwise
-// the CPU, writing the reason to `note` ("no GPU found: using the CPU"). Gpu without a usable
-// GPU throws UnavailableError.
+// The backend for a device request, for a layout alone (enough to predict). Auto takes the GPU
+// when there is a usable one and otherwise the CPU, writing the reason to `note` ("no GPU found:
+// using the CPU"). Gpu without a usable GPU throws UnavailableError.
+std::unique_ptr<Backend> make_backend(Device device, Precision precision, const Layout& layout,
+                                      std::string* note = nullptr);
+// The same with a training set attached. Auto falls back to the CPU too when the GPU cannot take
+// the training set (out of GPU memory), saying why in `note`.
 std::unique_ptr<Backend> make_backend(Device device, Precision precision, const Layout& layout,
                                       const Dataset& train, std::string* note = nullptr);
 
@@ -34,9 +38,15 @@ struct AdamOptions {
     std::uint64_t seed = 1;  // the order of the examples, reshuffled each epoch
 };
 
+struct GradientDescentOptions {
+    int iterations = 800;  // gradient steps (gd) or line searches (cg)
+    double alpha = 0.8;    // gd only
+};
+
+// What to train with: the loss's regularisation and the optimizer with its options.
 struct TrainingPlan {
+    double lambda = 1.0;  // the regularisation of the loss, for every optimizer
     Optimizer optimizer = Optimizer::GradientDescent;
-    // iterations: gradient steps (gd) or line searches (cg); alpha: gd only; lambda: all three.
     GradientDescentOptions gradient_descent;
     AdamOptions adam;
     // When > 0, on_checkpoint is called with the parameters after every this many iterations
@@ -62,8 +72,9 @@ struct TrainingOutcome {
 // the result.
 TrainingOutcome run_training(Backend& backend, const TrainingPlan& plan);
 
-// Full-batch gradient descent, on the backend's own loop (on the GPU: on the device), in chunks of
-// checkpoint_every iterations (all at once when 0).
+// Full-batch gradient descent, in chunks of checkpoint_every iterations (all at once when 0): on
+// the backend's own loop when it offers one (on the GPU: on the device), else on the generic loop
+// over cost_and_gradient.
 TrainingOutcome run_gradient_descent(Backend& backend, const TrainingPlan& plan);
 
 // Nonlinear conjugate gradient (optimizers.cpp): Polak-Ribiere+ directions, each line search

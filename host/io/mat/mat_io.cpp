@@ -248,6 +248,17 @@ Parameters load_weights(const std::string& path) {
                          " (a damaged or edited file?)");
     Layout layout;
     layout.sizes = sizes;
+    // digitnet_activation: [hidden, output] as the codes of activation.hpp (0 sigmoid, 1 tanh,
+    // 2 relu; 0 sigmoid, 1 softmax). Files without it (ex4weights.mat, older models) are the seed's
+    // sigmoid network.
+    const Matrix<double> codes = read_matrix(mat.get(), path, "digitnet_activation");
+    if (codes.size() != 0) {
+        const auto code = [](double v, int most) { return std::isfinite(v) && v == std::floor(v) && v >= 0 && v <= most; };
+        if (codes.size() != 2 || !code(codes.data[0], kActivationCount - 1) || !code(codes.data[1], kOutputCount - 1))
+            throw InputError(path + ": digitnet_activation must be [hidden 0..2, output 0..1] (sigmoid/tanh/relu, sigmoid/softmax)");
+        layout.hidden = static_cast<Activation>(static_cast<int>(codes.data[0]));
+        layout.output = static_cast<Output>(static_cast<int>(codes.data[1]));
+    }
     Parameters p(layout);
     for (int l = 1; l <= layout.layers(); ++l) {
         const auto& t = thetas[static_cast<std::size_t>(l - 1)];
@@ -348,10 +359,13 @@ void save_weights(const std::string& path, const Parameters& parameters, const s
             for (int c = 0; c < cols; ++c) v.column_major[static_cast<std::size_t>(c) * rows + r] = parameters.at(l, r, c);
         variables.push_back(std::move(v));
     }
+    auto row = [](const std::string& name, std::vector<double> values) {
+        return OutputVariable{name, 1, values.size(), std::move(values), MAT_COMPRESSION_NONE};
+    };
+    // digitnet_activation: see load_weights (a gradient file, suffix "_grad", has none).
+    if (suffix.empty())
+        variables.push_back(row("digitnet_activation", {double(static_cast<int>(layout.hidden)), double(static_cast<int>(layout.output))}));
     if (info) {
-        auto row = [](const std::string& name, std::vector<double> values) {
-            return OutputVariable{name, 1, values.size(), std::move(values), MAT_COMPRESSION_NONE};
-        };
         variables.push_back(row("digitnet_layout", std::vector<double>(layout.sizes.begin(), layout.sizes.end())));
         variables.push_back(row("digitnet_label_base", {double(info->label_base)}));
         variables.push_back(row("digitnet_image", {double(info->image.rows), double(info->image.cols), info->image.column_major ? 1.0 : 0.0}));

@@ -8,11 +8,6 @@
 // miCOMPRESSED element whose zlib stream inflates to one miMATRIX element. Level 4: per
 // variable a 20-byte header (type MOPT, rows, columns, imaginary flag, name length), the name,
 // then rows*columns values.
-#include "mat_file_check.hpp"
-
-#include <hdf5.h>
-#include <zlib.h>
-
 #include <algorithm>
 #include <bit>
 #include <cstdint>
@@ -22,10 +17,19 @@
 #include <utility>
 
 #include "digitnet/errors.hpp"
+#include "mat_byte_source.hpp"
+#include "mat_file_check.hpp"
 
 namespace digitnet {
 
 namespace {
+
+using mat_check::Bounded;
+using mat_check::FileSource;
+using mat_check::InflateSource;
+using mat_check::Source;
+using mat_check::saturated;
+using mat_check::saturating_multiply;
 
 // Cells in structs in cells...: a data file never nests this deep, and matio recurses per level.
 constexpr int max_nesting = 32;
@@ -35,13 +39,6 @@ constexpr std::uint32_t mi_int8 = 1, mi_int32 = 5, mi_uint32 = 6, mi_matrix = 14
 constexpr std::uint32_t mx_cell = 1, mx_struct = 2, mx_char = 4, mx_sparse = 5, mx_double = 6, mx_uint64 = 15, mx_function = 16, mx_opaque = 17;
 // matio's compressed reader rejects ranks above this when the dimensions fit its buffer.
 constexpr std::uint32_t max_compressed_rank = 13;
-
-constexpr std::uint64_t saturated = std::numeric_limits<std::uint64_t>::max();
-
-std::uint64_t saturating_multiply(std::uint64_t a, std::uint64_t b) {
-    if (a != 0 && b > saturated / a) return saturated;
-    return a * b;
-}
 
 std::uint64_t round_up_8(std::uint64_t n) { return (n + 7) / 8 * 8; }
 
@@ -61,122 +58,6 @@ std::uint64_t v4_size(int precision) {
     static constexpr std::uint64_t sizes[] = {8, 4, 4, 2, 2, 1};
     return sizes[precision];
 }
-
-// Bytes read front to back, from the file or from an inflated element.
-class Source {
-public:
-    virtual ~Source() = default;
-    // Exactly n bytes into `out`; false when the data ends first.
-    virtual bool read(unsigned char* out, std::size_t n) = 0;
-    virtual bool skip(std::uint64_t n) = 0;
-};
-
-// Bytes [begin, end) of the file.
-class FileSource final : public Source {
-public:
-    FileSource(std::ifstream& in, std::uint64_t begin, std::uint64_t end) : in_(in), position_(begin), end_(end) {}
-    bool read(unsigned char* out, std::size_t n) override {
-        if (n > end_ - position_) return false;
-        in_.clear();
-        in_.seekg(static_cast<std::streamoff>(position_));
-        in_.read(reinterpret_cast<char*>(out), static_cast<std::streamsize>(n));
-        if (!in_) return false;
-        position_ += n;
-        return true;
-    }
-    bool skip(std::uint64_t n) override {
-        if (n > end_ - position_) return false;
-        position_ += n;
-        return true;
-    }
-
-private:
-    std::ifstream& in_;
-    std::uint64_t position_, end_;
-};
-
-// What the zlib stream in bytes [begin, end) of the file inflates to, inflated only as far as it
-// is read: never more than the walk asks for, whatever the element claims.
-class InflateSource final : public Source {
-public:
-    InflateSource(std::ifstream& in, std::uint64_t begin, std::uint64_t end) : file_(in, begin, end), left_(end - begin) {
-        ready_ = inflateInit(&z_) == Z_OK;
-    }
-    ~InflateSource() override {
-        if (ready_) inflateEnd(&z_);
-    }
-    InflateSource(const InflateSource&) = delete;
-    InflateSource& operator=(const InflateSource&) = delete;
-
-    bool read(unsigned char* out, std::size_t n) override {
-        while (n > 0) {
-            const auto want = static_cast<uInt>(std::min<std::size_t>(n, std::size_t{1} << 16));
-            if (!inflate_into(out, want)) return false;
-            out += want;
-            n -= want;
-        }
-        return true;
-    }
-    bool skip(std::uint64_t n) override {
-        unsigned char scratch[1 << 14];
-        while (n > 0) {
-            const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(n, sizeof scratch));
-            if (!read(scratch, want)) return false;
-            n -= want;
-        }
-        return true;
-    }
-
-private:
-    bool inflate_into(unsigned char* out, uInt n) {
-        if (!ready_ || ended_) return false;
-        z_.next_out = out;
-        z_.avail_out = n;
-        while (z_.avail_out > 0) {
-            if (z_.avail_in == 0) {
-                const auto chunk = static_cast<std::size_t>(std::min<std::uint64_t>(sizeof input_, left_));
-                if (chunk == 0 || !file_.read(input_, chunk)) return false;
-                left_ -= chunk;
-                z_.next_in = input_;
-                z_.avail_in = static_cast<uInt>(chunk);
-            }
-            const int status = inflate(&z_, Z_NO_FLUSH);
-            if (status == Z_STREAM_END) {
-                ended_ = true;
-                return z_.avail_out == 0;
-            }
-            if (status != Z_OK) return false;  // corrupt data (Z_DATA_ERROR), or no progress possible
-        }
-        return true;
-    }
-
-    FileSource file_;
-    std::uint64_t left_;
-    z_stream z_{};
-    bool ready_ = false, ended_ = false;
-    unsigned char input_[1 << 14];
-};
-
-// At most `size` bytes of another source: one element's content.
-class Bounded final : public Source {
-public:
-    Bounded(Source& inner, std::uint64_t size) : inner_(inner), left_(size) {}
-    bool read(unsigned char* out, std::size_t n) override {
-        if (n > left_) return false;
-        left_ -= n;
-        return inner_.read(out, n);
-    }
-    bool skip(std::uint64_t n) override {
-        if (n > left_) return false;
-        left_ -= n;
-        return inner_.skip(n);
-    }
-    std::uint64_t left() const { return left_; }
-
-private:
-    Source& inner_;
-    std::uint64_t left_;
-};
 
 // How matio treats the name tag of an array, which depends on where the array is.
 enum class NameRule {
@@ -413,68 +294,7 @@ private:
     std::uint64_t element_ = 0;  // file offset of the variable being walked, for messages
 };
 
-// An HDF5 identifier, closed by the function that goes with its kind.
-class Hid {
-public:
-    Hid(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-    ~Hid() {
-        if (id_ >= 0) close_(id_);
-    }
-    Hid(const Hid&) = delete;
-    Hid& operator=(const Hid&) = delete;
-    hid_t get() const { return id_; }
-    bool valid() const { return id_ >= 0; }
-
-private:
-    hid_t id_;
-    herr_t (*close_)(hid_t);
-};
-
 }  // namespace
-
-void check_mat73_variable(const std::string& path, const char* name, unsigned long long file_bytes) {
-    // We report problems ourselves, in one line; matio silences libhdf5's error stack too.
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    const Hid file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-    if (!file.valid()) return;  // matio opened it; if libhdf5 cannot now, matio's read fails cleanly
-    if (H5Lexists(file.get(), name, H5P_DEFAULT) <= 0) return;
-    const Hid dataset(H5Dopen2(file.get(), name, H5P_DEFAULT), H5Dclose);
-    if (!dataset.valid()) return;  // a group (a struct or cell), or damaged: matio reports it
-    const std::string where = path + ": damaged .mat file: variable " + name;
-
-    // Values: integers or floats of at most 8 bytes, or matio's complex {real, imag} pairs.
-    const Hid type(H5Dget_type(dataset.get()), H5Tclose);
-    if (!type.valid()) throw InputError(where + " has no readable datatype");
-    const std::size_t value_bytes = H5Tget_size(type.get());
-    const H5T_class_t value_class = H5Tget_class(type.get());
-    const bool plain = value_class == H5T_INTEGER || value_class == H5T_FLOAT;
-    if (value_bytes == 0 || value_bytes > (plain ? 8u : 16u))
-        throw InputError(where + " has values of " + std::to_string(value_bytes) + " bytes each");
-
-    // Every size libhdf5 allocates by: the whole dataset, and one chunk.
-    const std::uint64_t most = saturating_multiply(file_bytes, 1100);
-    const auto check_extent = [&](const hsize_t* dims, int rank, const char* what) {
-        std::uint64_t elements = 1;
-        for (int d = 0; d < rank; ++d) elements = saturating_multiply(elements, dims[d]);
-        if (saturating_multiply(elements, value_bytes) > most)
-            throw InputError(where + " has " + what + " of " + std::to_string(elements) + " values of " +
-                             std::to_string(value_bytes) + " bytes, more than a file of " + std::to_string(file_bytes) +
-                             " bytes can hold");
-    };
-    constexpr int max_rank = 32;  // H5S_MAX_RANK
-    hsize_t dims[max_rank];
-    const Hid space(H5Dget_space(dataset.get()), H5Sclose);
-    const int rank = space.valid() ? H5Sget_simple_extent_ndims(space.get()) : -1;
-    if (rank < 0 || rank > max_rank) throw InputError(where + " has no readable shape");
-    if (H5Sget_simple_extent_dims(space.get(), dims, nullptr) < 0) throw InputError(where + " has no readable shape");
-    check_extent(dims, rank, "a shape");
-    const Hid create(H5Dget_create_plist(dataset.get()), H5Pclose);
-    if (create.valid() && H5Pget_layout(create.get()) == H5D_CHUNKED) {
-        const int chunk_rank = H5Pget_chunk(create.get(), max_rank, dims);
-        if (chunk_rank < 0 || chunk_rank > max_rank) throw InputError(where + " has no readable chunk shape");
-        check_extent(dims, chunk_rank, "chunks");
-    }
-}
 
 void check_mat_file(const std::string& path) {
     // The size of the file we opened, not of whatever the path names a moment later: a save

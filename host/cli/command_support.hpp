@@ -1,0 +1,32 @@
+#pragma once
+// What the subcommands share: printing, picking the backend, the fit of a model to data, safe
+// text files, number formats.
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "digitnet/model/backend.hpp"
+
+namespace digitnet::cli {
+
+using json = nlohmann::json;
+
+void print_json(const json& object);
+// A note about the run ("no GPU found: using the CPU") on stderr.
+void print_note(const std::string& note, bool quiet);
+
+std::unique_ptr<Backend> backend_for(const ComputeOptions& compute, Precision precision, const Layout& layout,
+                                     const Dataset& data, bool quiet = false);
+
+// The network's output size must cover every label of the data. InputError otherwise.
+void check_model_fits(const Parameters& model, const std::string& model_path, const Dataset& data);
+
+// Plain text, written atomically.
+void write_text_file(const std::string& path, const std::string& text);
+
+std::string format_number(double value);  // %g
+std::string percent(double fraction);     // "97.52%"
+
+}  // namespace digitnet::cli

@@ -1,0 +1,24 @@
+#pragma once
+// The general pass: cuBLAS GEMMs and per-step kernels, for any layout, hidden activation and output.
+#include "gradient_pass.hpp"
+
+namespace digitnet::cuda {
+
+template <class T>
+class GeneralPass final : public GradientPass<T> {
+public:
+    GeneralPass(DeviceNetwork<T>& network, Regularization<T>& regularization)
+        : network_(network), regularization_(regularization) {}
+
+    bool fused() const override { return false; }
+    void enqueue(ExampleSet<T>& set, const PassRequest& request) override;
+
+private:
+    void enqueue_output_delta_cost(ExampleSet<T>& set);
+    void enqueue_backward(ExampleSet<T>& set);
+
+    DeviceNetwork<T>& network_;
+    Regularization<T>& regularization_;
+};
+
+}  // namespace digitnet::cuda

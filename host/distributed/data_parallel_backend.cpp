@@ -1,0 +1,96 @@
+// The data-parallel backend: local sums, one allreduce, the regularisation once (see the header).
+#include "digitnet/distributed/data_parallel_backend.hpp"
+
+#include <chrono>
+
+#include "digitnet/errors.hpp"
+
+namespace digitnet {
+
+DataParallelBackend::DataParallelBackend(std::unique_ptr<Backend> local, Communicator& communicator)
+    : local_(std::move(local)), communicator_(communicator) {}
+
+std::string DataParallelBackend::device_name() const {
+    return local_->device_name() + " x " + communicator_.describe();
+}
+
+void DataParallelBackend::set_training_set(const Dataset& train) {
+    check_fits(layout(), train);
+    const RowRange rows = shard_rows(train.examples(), communicator_.rank(), communicator_.size());
+    set_training_shard(take_rows(train, rows), rows, train.examples());
+}
+
+void DataParallelBackend::set_training_shard(const Dataset& shard, RowRange rows, int total) {
+    // Every process needs examples: an empty shard would have no J to add and no backend to hold it.
+    if (rows.count < 1)
+        throw InputError(shard.source + ": " + std::to_string(total) + " examples for " +
+                         std::to_string(communicator_.size()) +
+                         " processes; each process needs at least one (start fewer processes)");
+    local_->set_training_set(shard);
+    rows_ = rows;
+    total_ = total;
+}
+
+void DataParallelBackend::set_parameters(const Parameters& parameters) {
+    local_->set_parameters(parameters);
+    theta_ = parameters.values;
+}
+
+double DataParallelBackend::cost_and_gradient(double lambda, Parameters* gradient) {
+    if (total_ == 0) throw_no_training_set();
+    const std::size_t n = gradient ? theta_.size() : 0;
+    buffer_.assign(2 + n, 0.0);
+    // The shard's sums: its mean without regularisation, times its size.
+    const double m_local = rows_.count;
+    buffer_[1] = m_local * local_->cost_and_gradient(0.0, gradient ? &local_gradient_ : nullptr);
+    for (std::size_t i = 0; i < n; ++i) buffer_[2 + i] = m_local * local_gradient_.values[i];
+    return finish(lambda, total_, gradient);
+}
+
+double DataParallelBackend::cost_and_gradient_on(std::span<const int> rows, double lambda, Parameters* gradient) {
+    if (total_ == 0) throw_no_training_set();
+    local_rows_.clear();
+    for (const int row : rows) {
+        if (row < 0 || row >= total_)
+            throw std::out_of_range("cost_and_gradient_on: row " + std::to_string(row) + " out of range");
+        if (row >= rows_.first && row < rows_.end()) local_rows_.push_back(row - rows_.first);
+    }
+    const std::size_t n = gradient ? theta_.size() : 0;
+    buffer_.assign(2 + n, 0.0);
+    if (!local_rows_.empty()) {
+        const double m_local = static_cast<double>(local_rows_.size());
+        buffer_[1] = m_local * local_->cost_and_gradient_on(local_rows_, 0.0, gradient ? &local_gradient_ : nullptr);
+        for (std::size_t i = 0; i < n; ++i) buffer_[2 + i] = m_local * local_gradient_.values[i];
+    }
+    return finish(lambda, static_cast<double>(rows.size()), gradient);
+}
+
+double DataParallelBackend::finish(double lambda, double m, Parameters* gradient) {
+    buffer_[0] = local_interrupt_ && local_interrupt_->load() ? 1.0 : 0.0;
+    const auto start = std::chrono::steady_clock::now();
+    communicator_.sum(buffer_);
+    allreduce_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ++allreduce_count_;
+    if (buffer_[0] > 0) agreed_interrupt_ = true;
+
+    // lambda/(2m) |Theta_l[:,1:]|^2 and (lambda/m) [0, Theta_l[:,1:]], from the parameters in
+    // double (the same on every process).
+    const Layout& shape = layout();
+    const double inverse_m = 1.0 / m, reg = lambda / m;
+    double squares = 0.0;
+    if (gradient) *gradient = Parameters(shape);
+    for (int l = 1; l <= shape.layers(); ++l) {
+        const int rows = shape.theta_rows(l), cols = shape.theta_cols(l);
+        const std::size_t offset = shape.theta_offset(l);
+        for (int r = 0; r < rows; ++r)
+            for (int c = 0; c < cols; ++c) {
+                const std::size_t j = offset + static_cast<std::size_t>(r) * cols + c;
+                const double w = c == 0 ? 0.0 : theta_[j];
+                squares += w * w;
+                if (gradient) gradient->values[j] = buffer_[2 + j] * inverse_m + reg * w;
+            }
+    }
+    return buffer_[1] * inverse_m + lambda / (2.0 * m) * squares;
+}
+
+}  // namespace digitnet

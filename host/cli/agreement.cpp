@@ -1,6 +1,9 @@
 #include "agreement.hpp"
 
+#include <new>
+
 #include "digitnet/errors.hpp"
+#include "safety.hpp"
 
 namespace digitnet::cli {
 
@@ -13,6 +16,10 @@ Failure failure_of(std::exception_ptr error) {
         return {2, std::string("error: ") + e.what()};
     } catch (const UnavailableError& e) {
         return {2, std::string("error: ") + e.what()};
+    } catch (const std::bad_alloc&) {
+        // The commands estimate what they need before allocating (safety.hpp); this is what slips past.
+        return {2, "error: out of memory while " + current_step() +
+                       "; HINT: use fewer or smaller hidden layers (--hidden), fewer examples, or --precision float"};
     } catch (const DeviceError& e) {
         return {1, std::string("GPU error: ") + e.what()};
     } catch (const std::exception& e) {

@@ -5,25 +5,33 @@
 #include <iostream>
 
 #include "digitnet/errors.hpp"
-#include "digitnet/io/atomic_file.hpp"
+#include "digitnet/io/safe_output.hpp"
 #include "digitnet/train/trainer.hpp"
+#include "safety.hpp"
 
 namespace digitnet::cli {
 
 void print_json(const json& object) { std::cout << object.dump() << std::endl; }
 
-void print_note(const std::string& note, bool json_output) {
-    if (note.empty()) return;
-    // With --json, stdout holds only the JSON object; the note goes to stderr either way.
-    (void)json_output;
+// Notes go to stderr (with --json, stdout holds only the JSON object), and not at all with --quiet.
+void print_note(const std::string& note, bool quiet) {
+    if (note.empty() || quiet) return;
     std::cerr << "digitnet: " << note << '\n';
 }
 
 std::unique_ptr<Backend> backend_for(const ComputeOptions& compute, Precision precision, const Layout& layout,
-                                     const Dataset& data, bool json_output) {
+                                     const Dataset& data, bool quiet) {
+    // The machine (and the GPU, where it would be used) must have the memory for it: refused with
+    // the numbers before any allocation otherwise.
     std::string note;
-    auto backend = make_backend(compute.device, precision, layout, data, &note);
-    print_note(note, json_output);
+    ComputeOptions checked = compute;
+    checked.precision = precision;
+    const Device device = check_memory_for(layout, data.examples(), checked, &note);
+    print_note(note, quiet);
+    note.clear();
+    set_step("setting up the " + std::string(device == Device::Cpu ? "CPU" : "compute") + " backend");
+    auto backend = make_backend(device, precision, layout, data, &note);
+    print_note(note, quiet);
     return backend;
 }
 
@@ -39,14 +47,8 @@ void check_model_fits(const Parameters& model, const std::string& model_path, co
 }
 
 
-void write_text_file(const std::string& path, const std::string& text) {
-    write_atomically(path, [&](const std::string& temporary) {
-        std::ofstream out(temporary);
-        out << text;
-        out.flush();
-        if (!out) throw InputError(path + ": cannot write (disk full?)");
-    });
-}
+// Every write checked (safe_output.hpp).
+void write_text_file(const std::string& path, const std::string& text) { write_output_file(path, text); }
 
 std::string format_number(double value) {
     char text[32];

@@ -15,10 +15,10 @@ using json = nlohmann::json;
 
 void print_json(const json& object);
 // A note about the run ("no GPU found: using the CPU") on stderr.
-void print_note(const std::string& note, bool json_output);
+void print_note(const std::string& note, bool quiet);
 
 std::unique_ptr<Backend> backend_for(const ComputeOptions& compute, Precision precision, const Layout& layout,
-                                     const Dataset& data, bool json_output);
+                                     const Dataset& data, bool quiet = false);
 
 // The network's output size must cover every label of the data. InputError otherwise.
 void check_model_fits(const Parameters& model, const std::string& model_path, const Dataset& data);

@@ -15,13 +15,14 @@
 #include "digitnet/distributed/nccl_communicator.hpp"
 #include "digitnet/distributed/shard.hpp"
 #include "digitnet/errors.hpp"
-#include "digitnet/io/atomic_file.hpp"
+#include "digitnet/io/safe_output.hpp"
 #include "digitnet/io/data_loader.hpp"
 #include "digitnet/io/mat_io.hpp"
 #include "digitnet/model/model_info.hpp"
 #include "digitnet/train/trainer.hpp"
 #include "interrupt.hpp"
 #include "report.hpp"
+#include "safety.hpp"
 
 namespace digitnet::cli {
 
@@ -105,7 +106,10 @@ Parameters initial_parameters(const TrainOptions& o, const Dataset& train) {
         const Activation activation =
             o.activation.empty() ? Activation::Sigmoid : parse_activation(o.activation, "--activation");
         const Output output = o.output.empty() ? Output::Sigmoid : parse_output(o.output, "--output");
-        return random_parameters(make_layout(train.features(), o.hidden, train.classes, activation, output), o.seed);
+        const Layout layout = make_layout(train.features(), o.hidden, train.classes, activation, output);
+        check_memory_for(layout, train.examples(), o.compute, nullptr);  // before the weights take their share
+        set_step("making the network " + layout.describe());
+        return random_parameters(layout, o.seed);
     }
     Parameters initial = load_weights(o.init);
     check_model_fits(initial, o.init, train);
@@ -137,7 +141,7 @@ TrainingBackend make_training_backend(const TrainOptions& o, const Parameters& i
                                       Communicator& processes) {
     TrainingBackend made;
     if (processes.size() == 1) {
-        made.backend = backend_for(o.compute, o.compute.precision, initial.layout, data.train, o.json);
+        made.backend = backend_for(o.compute, o.compute.precision, initial.layout, data.train, o.quiet);
         made.backend->set_parameters(initial);
         return made;
     }
@@ -146,7 +150,7 @@ TrainingBackend make_training_backend(const TrainOptions& o, const Parameters& i
         std::string note;
         check_fits(initial.layout, data.train);
         local = make_backend(o.compute.device, o.compute.precision, initial.layout, &note);
-        if (processes.is_root()) print_note(note, o.json);
+        if (processes.is_root()) print_note(note, o.quiet);
     });
     // NCCL only when every process has a GPU: its setup waits for all of them.
     const bool all_on_gpus = processes.min(local->device() == Device::Gpu ? 1 : 0) == 1;
@@ -176,11 +180,12 @@ double accuracy_everywhere(Backend& backend, const Dataset& rows, int total, Com
     return std::round(right[0]) / total;
 }
 
-std::string history_csv(const std::vector<double>& history) {
+// Row i: the cost after i updates (row 0 the starting weights, the last row the final cost).
+std::string history_csv(const std::vector<double>& history, double final_cost) {
     std::string csv = "iteration,cost\n";
-    for (std::size_t i = 0; i < history.size(); ++i) {
+    for (std::size_t i = 0; i <= history.size(); ++i) {
         char line[64];
-        std::snprintf(line, sizeof line, "%zu,%.10g\n", i + 1, history[i]);
+        std::snprintf(line, sizeof line, "%zu,%.10g\n", i, i < history.size() ? history[i] : final_cost);
         csv += line;
     }
     return csv;
@@ -195,11 +200,15 @@ int run_train(const TrainOptions& o, Communicator& processes) {
     on_every_process(processes, [&] {
         check_options(o);
         // Only rank 0 writes, so only it checks where it will write.
+        check_optimizer_options(o.optimizer, o.given);
         if (root) {
-            check_writable(o.save, "--save");
-            check_writable(o.history, "--history");
+            check_output_path(o.save, "--save");
+            check_output_path(o.history, "--history");
+            check_outputs_are_not_inputs({{"--save", o.save}, {"--history", o.history}},
+                                         {{"--data", data_path_or_default(o.data)}, {"--test-data", o.test_data}, {"--init", o.init}});
         }
     });
+    set_step("loading the data set " + data_path_or_default(o.data));
     data = load_training_data(o, processes);
     on_every_process(processes, [&] { initial = initial_parameters(o, data.train); });
     TrainingBackend made = make_training_backend(o, initial, data, processes);
@@ -237,6 +246,7 @@ int run_train(const TrainOptions& o, Communicator& processes) {
         });
     };
 
+    set_step("training");
     const auto start = std::chrono::steady_clock::now();
     const TrainingOutcome outcome = run_training(backend, plan);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -247,25 +257,12 @@ int run_train(const TrainOptions& o, Communicator& processes) {
         // Nothing is saved: the weights are no longer numbers, and an existing model stays as it
         // was. Every process saw the same cost, so all of them stop here with the same message.
         on_every_process(processes, [&] {
-            throw TrainingDiverged(
-                "training diverged: the cost became " +
-                std::string(std::isnan(history[static_cast<std::size_t>(*outcome.diverged_at - 1)]) ? "NaN"
-                                                                                                    : "infinite") +
-                " at iteration " + std::to_string(*outcome.diverged_at) + " (alpha " + format_number(o.alpha) +
-                "); HINT: try a smaller --alpha" + (o.save.empty() ? "" : "; " + o.save + " was not written"));
+            const auto at = static_cast<std::size_t>(*outcome.diverged_at - 1);
+            throw TrainingDiverged(divergence_message(o, data.train_total, *outcome.diverged_at, history[at], history.front()));
         });
     }
-    if (outcome.interrupted) {
-        const Parameters reached = backend.parameters();
-        on_every_process(processes, [&] {
-            if (root && !o.save.empty()) save_weights(o.save, reached, "", &info);
-        });
-        if (root)
-            std::fprintf(stderr, "digitnet: interrupted after %zu of %d iterations%s\n", history.size(), steps,
-                         o.save.empty() ? "; nothing saved (no --save)" : ("; model saved to " + o.save).c_str());
-        return kExitInterrupted;
-    }
-
+    // An interrupted run keeps what it did: the model, the history so far and its summary.
+    set_step("evaluating the trained network");
     const double final_cost = backend.cost_and_gradient(o.lambda, nullptr);
     const double train_accuracy = accuracy_everywhere(backend, train, data.train_total, processes);
     std::optional<double> test_accuracy;
@@ -275,9 +272,12 @@ int run_train(const TrainOptions& o, Communicator& processes) {
     on_every_process(processes, [&] {
         if (!root) return;
         if (!o.save.empty()) save_weights(o.save, trained, "", &info);
-        if (!o.history.empty()) write_text_file(o.history, history_csv(history));
+        if (!o.history.empty()) write_text_file(o.history, history_csv(history, final_cost));
     });
-    if (!root) return 0;
+    if (!root) return outcome.interrupted ? kExitInterrupted : 0;
+    if (outcome.interrupted)
+        std::fprintf(stderr, "digitnet: interrupted after %zu of %d iterations%s\n", history.size(), steps,
+                     o.save.empty() ? "; nothing saved (no --save)" : ("; model saved to " + o.save).c_str());
 
     if (o.json) {
         json out{{"final_cost", final_cost},
@@ -292,7 +292,9 @@ int run_train(const TrainOptions& o, Communicator& processes) {
                  {"activation", to_string(initial.layout.hidden)},
                  {"output", to_string(initial.layout.output)},
                  {"examples", data.train_total},
-                 {"data", data.path}};
+                 {"data", data.path},
+                 {"interrupted", outcome.interrupted}};
+        if (!o.history.empty()) out["history"] = o.history;
         if (test_accuracy) out["test_accuracy"] = *test_accuracy;
         if (!o.test_data.empty()) out["test_data"] = o.test_data;
         if (!o.save.empty()) out["model"] = o.save;
@@ -303,13 +305,16 @@ int run_train(const TrainOptions& o, Communicator& processes) {
         }
         print_json(out);
     } else {
-        std::printf("trained %s on %s (%d examples), %s, %s\n", initial.layout.describe().c_str(), data.path.c_str(),
+        std::printf("%s %s on %s (%d examples), %s, %s\n", outcome.interrupted ? "interrupted: partly trained" : "trained",
+                    initial.layout.describe().c_str(), data.path.c_str(),
                     data.train_total, backend.device_name().c_str(), to_string(backend.precision()));
         if (plan.optimizer == Optimizer::Adam)
-            std::printf("  optimizer       adam: %zu steps (%d epochs of batches of %d, lr %g, lambda %g)\n",
-                        history.size(), o.epochs, batch, o.learning_rate, o.lambda);
+            std::printf("  optimizer       adam: %s (%s of batches of %d, lr %g, lambda %g)\n",
+                        count_of(long(history.size()), "step", "steps").c_str(), count_of(o.epochs, "epoch", "epochs").c_str(),
+                        batch, o.learning_rate, o.lambda);
         else if (plan.optimizer == Optimizer::ConjugateGradient)
-            std::printf("  optimizer       cg: %zu line searches (lambda %g)\n", history.size(), o.lambda);
+            std::printf("  optimizer       cg: %s (lambda %g)\n",
+                        count_of(long(history.size()), "line search", "line searches").c_str(), o.lambda);
         else
             std::printf("  iterations      %zu (alpha %g, lambda %g)\n", history.size(), o.alpha, o.lambda);
         std::printf("  final cost      %.6f\n", final_cost);
@@ -325,7 +330,8 @@ int run_train(const TrainOptions& o, Communicator& processes) {
                         made.parallel->allreduce_count(), processes.size());
         if (!o.save.empty()) std::printf("  model saved to  %s\n", o.save.c_str());
     }
-    return 0;
+    std::fflush(stdout);
+    return outcome.interrupted ? kExitInterrupted : 0;
 }
 
 }  // namespace digitnet::cli

@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "digitnet/io/atomic_file.hpp"
+#include "digitnet/io/safe_output.hpp"
 #include "digitnet/cpu/cpu_backend.hpp"
 #include "digitnet/cuda/cuda_backend.hpp"
 #include "digitnet/distributed/mpi_session.hpp"
@@ -24,10 +24,22 @@
 #include "digitnet/train/trainer.hpp"
 #include "command_support.hpp"
 #include "report.hpp"
+#include "safety.hpp"
 
 namespace digitnet::cli {
 
 namespace {
+
+// A model records how its outputs map to labels (model_info.hpp); data of the other convention
+// would be scored against the wrong outputs (label 10 is the digit 0 in one, label 0 in the other).
+void check_label_convention(int model_label_base, const std::string& model_path, const Dataset& data) {
+    if (model_label_base == data.label_base) return;
+    auto convention = [](int base) {
+        return base == 1 ? std::string("labels 1..K (the ex4 .mat convention, 10 for the digit 0)") : std::string("labels that are the digits 0..9");
+    };
+    throw InputError(model_path + ": the model was trained on " + convention(model_label_base) + " but " + data.source + " has " +
+                     convention(data.label_base) + "; its accuracy there would be meaningless. HINT: use data of the model's convention");
+}
 
 std::vector<int> file_labels(const Dataset& data, int classes) {
     std::vector<int> labels;
@@ -47,13 +59,14 @@ std::string data_path_or_default(const std::string& given) {
 
 int run_cost(const CostOptions& o) {
     if (!(o.lambda >= 0) || !std::isfinite(o.lambda)) throw InputError("--lambda must be zero or positive, got " + std::to_string(o.lambda));
-    check_writable(o.gradient_out, "--grad");
-    const Parameters model = load_weights(o.model);
+    check_output_path(o.gradient_out, "--grad");
     const std::string data_path = data_path_or_default(o.data);
+    check_outputs_are_not_inputs({{"--grad", o.gradient_out}}, {{"--model", o.model}, {"--data", data_path}});
+    const Parameters model = load_weights(o.model);
     const DataFile file = load_data(data_path);
     check_model_fits(model, o.model, file.train);
 
-    auto backend = backend_for(o.compute, o.compute.precision, model.layout, file.train, o.json);
+    auto backend = backend_for(o.compute, o.compute.precision, model.layout, file.train);
     backend->set_parameters(model);
     Parameters gradient;
     const double cost = backend->cost_and_gradient(o.lambda, o.gradient_out.empty() ? nullptr : &gradient);
@@ -89,8 +102,9 @@ int run_predict(const PredictOptions& o) {
                          "HINT: give one with --test-data");
     const Dataset& data = o.set == "test" ? *file.test : file.train;
     check_model_fits(model, o.model, data);
+    check_label_convention(load_model_info(o.model, model.layout.inputs()).label_base, o.model, data);
 
-    auto backend = backend_for(o.compute, o.compute.precision, model.layout, data, o.json);
+    auto backend = backend_for(o.compute, o.compute.precision, model.layout, data);
     backend->set_parameters(model);
     const std::vector<int> predicted = predict_classes(backend->output(data.X));
     const int classes = model.layout.classes();
@@ -144,14 +158,14 @@ int run_gradcheck(const GradcheckOptions& o) {
         subset.labels.push_back(file.train.labels[static_cast<std::size_t>(source)]);
     }
     const Layout layout = make_layout(subset.features(), {25}, subset.classes);
-    checks.push_back({std::to_string(count) + " random examples of " + data_path + ", network " + layout.describe(),
+    checks.push_back({count_of(count, "random example", "random examples") + " of " + data_path + ", network " + layout.describe(),
                       subset, random_parameters(layout, o.seed)});
 
     json results = json::array();
     double worst = 0.0;
     std::string device_name;
     for (const Check& check : checks) {
-        auto backend = backend_for(o.compute, Precision::Double, check.at.layout, check.data, o.json);
+        auto backend = backend_for(o.compute, Precision::Double, check.at.layout, check.data);
         device_name = backend->device_name();
         auto cost = [&](const Parameters& p) {
             backend->set_parameters(p);
@@ -180,7 +194,9 @@ int run_gradcheck(const GradcheckOptions& o) {
 }
 
 int run_show(const ShowOptions& o) {
-    check_writable(o.out, "--out");
+    check_png_name(o.out, "--out");
+    check_output_path(o.out, "--out");
+    check_outputs_are_not_inputs({{"--out", o.out}}, {{"--data", data_path_or_default(o.data)}, {"--model", o.model}});
     if (o.count < 1) throw InputError("--count must be at least 1");
     GrayImage image;
     std::string what;
@@ -194,7 +210,7 @@ int run_show(const ShowOptions& o) {
         const std::string data_path = data_path_or_default(o.data);
         const DataFile file = load_data(data_path);
         image = random_digits(file.train, o.count, o.seed);
-        what = std::to_string(std::min(o.count, file.train.examples())) + " random examples of " + data_path;
+        what = count_of(std::min(o.count, file.train.examples()), "random example", "random examples") + " of " + data_path;
     }
     write_png(o.out, image);
     if (o.json)

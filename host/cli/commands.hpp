@@ -36,6 +36,7 @@ struct TrainOptions {
     std::string init, save, history;
     std::string test_data;  // held-out examples to report the test accuracy on, instead of data's own
     int checkpoint_every = 0;  // save to `save` every this many iterations; 0: off
+    std::vector<std::string> given;  // the optimizer options given on the command line ("--alpha")
     bool quiet = false;
     bool json = false;
     ComputeOptions compute;

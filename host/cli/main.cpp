@@ -4,12 +4,15 @@
 
 #include <cstdio>
 #include <exception>
+#include <new>
 #include <optional>
 
 #include "agreement.hpp"
 #include "commands.hpp"
 #include "digitnet/distributed/mpi_session.hpp"
 #include "digitnet/errors.hpp"
+#include "option_parsing.hpp"
+#include "safety.hpp"
 
 namespace {
 
@@ -71,9 +74,7 @@ int main(int argc, char** argv) {
     auto* train_cmd = app.add_subcommand("train", "Train a network: the seed's gradient descent by default, or conjugate gradient or Adam");
     train_cmd->add_option("--data", train.data, "Data: .mat (X, y), IDX file or MNIST-style folder, or CSV (told apart by content); default: the embedded data/digits20.mat");
     train_cmd->add_option("--test-data", train.test_data, "Report the test accuracy on this file's examples (any --data format)");
-    train_cmd->add_option("--hidden", train.hidden, "Hidden layer sizes, comma-separated (default 25)")
-        ->delimiter(',')
-        ->each([&train](const std::string&) { train.hidden_given = true; });
+    cli::add_hidden_option(train_cmd, train.hidden, train.hidden_given);
     train_cmd->add_option("--activation", train.activation,
                           "Hidden layers' activation: sigmoid (the seed's, default), tanh or relu")
         ->check(CLI::IsMember({"sigmoid", "tanh", "relu"}));
@@ -93,7 +94,7 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--batch", train.batch, "Mini-batch size (adam)")->capture_default_str();
     train_cmd->add_option("--lr", train.learning_rate, "Learning rate of adam")->capture_default_str();
     train_cmd->add_option("--lambda", train.lambda, "Regularisation strength")->capture_default_str();
-    train_cmd->add_option("--seed", train.seed, "Seed of the random initial weights")->capture_default_str();
+    cli::add_seed_option(train_cmd, train.seed, "Seed of the random initial weights");
     train_cmd->add_option("--init", train.init, "Start from these weights (.mat with Theta1..ThetaL) instead of random ones");
     train_cmd->add_option("--save", train.save, "Save the trained model here (.mat, Theta1..ThetaL)");
     train_cmd->add_option("--history", train.history, "Write the cost of every iteration here (CSV)");
@@ -133,7 +134,7 @@ int main(int argc, char** argv) {
     gradcheck_cmd->add_option("--lambda", gradcheck.lambda, "Regularisation strength")->capture_default_str();
     gradcheck_cmd->add_option("--data", gradcheck.data, "Data file for the second check; default: data/digits20.mat");
     gradcheck_cmd->add_option("--examples", gradcheck.examples, "Examples in the random subset")->capture_default_str();
-    gradcheck_cmd->add_option("--seed", gradcheck.seed, "Seed of the subset and weights")->capture_default_str();
+    cli::add_seed_option(gradcheck_cmd, gradcheck.seed, "Seed of the subset and weights");
     add_compute_options(gradcheck_cmd, gradcheck.compute,
                         "Checks double only: central differences need double's precision, so any other value is "
                         "refused (float, tf32 and bf16 are checked against the double reference by the tests' "
@@ -147,7 +148,7 @@ int main(int argc, char** argv) {
     show_cmd->add_option("--data", show.data, "Data file; default: the embedded data/digits20.mat");
     show_cmd->add_option("--model", show.model, "Draw the first layer's hidden units of this model instead");
     show_cmd->add_option("--count", show.count, "How many digits")->capture_default_str();
-    show_cmd->add_option("--seed", show.seed, "Seed of the random choice")->capture_default_str();
+    cli::add_seed_option(show_cmd, show.seed, "Seed of the random choice");
     add_json_flag(show_cmd, show.json);
 
     cli::InfoOptions info;
@@ -180,6 +181,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (!predict.test_data.empty() && predict_cmd->count("--set") == 0) predict.set = "test";
+    train.given = cli::given_options(train_cmd, {"--alpha", "--iters", "--lr", "--epochs", "--batch"});
 
     // Only `train` runs on several processes; under mpirun the other commands run on rank 0 alone.
     if (several && !*train_cmd && !world.is_root()) return 0;

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "digitnet/errors.hpp"
+#include "digitnet/io/system_memory.hpp"
 
 namespace digitnet {
 
@@ -48,6 +49,14 @@ std::size_t GzReader::read(void* out, std::size_t count) {
         }
         if (got == 0) break;
         done += static_cast<std::size_t>(got);
+    }
+    // Short of `count`: the end of the data, or a stream cut off. zlib returns what it could
+    // decompress either way and tells them apart only through gzerror.
+    if (done < count && compressed_) {
+        int code = Z_OK;
+        gzerror(file_, &code);
+        if (code == Z_BUF_ERROR)
+            throw InputError(path_ + ": truncated gzip data (unexpected end of file); the file is incomplete, HINT: gzip -t " + path_);
     }
     return done;
 }
@@ -90,6 +99,10 @@ std::string read_head(const std::string& path, std::size_t count) {
 std::string read_all(const std::string& path) {
     GzReader reader(path);
     std::string content;
+    // Text takes at least two bytes a value and a value eight as a double: a file that expands to
+    // more than half of the free memory cannot be loaded (a small .gz can expand to gigabytes).
+    const auto available = available_memory_bytes();
+    const std::uint64_t most = available ? *available / 2 : std::numeric_limits<std::uint64_t>::max();
     // Grow with the data, from 64 KiB: most files are small, and reading each one into a 16 MiB
     // zero-filled buffer made small CSV files slow to read (found by fuzz_csv).
     std::size_t step = std::size_t{1} << 16;
@@ -99,6 +112,9 @@ std::string read_all(const std::string& path) {
         const std::size_t got = reader.read(content.data() + old_size, step);
         content.resize(old_size + got);
         if (got < step) break;
+        if (content.size() > most)
+            throw InputError(path + ": expands to more than " + bytes_text(double(content.size())) + " of text, more than this machine's " +
+                             bytes_text(double(*available)) + " of free memory can load; HINT: use a subset of the file");
         step = std::min(step * 2, chunk_bytes);
     }
     return content;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "digitnet/errors.hpp"
+#include "digitnet/io/system_memory.hpp"
 #include "gz_reader.hpp"
 
 namespace digitnet {
@@ -186,6 +187,10 @@ DataShard read_idx_pair(const std::string& images_path, const std::string& label
     const RowRange range = choose ? (*choose)(total) : RowRange{0, total};
     const bool to_the_end = range.end() == total;
     const std::string what = std::to_string(count) + " images of " + std::to_string(rows) + " x " + std::to_string(cols);
+    // A small .gz can expand to gigabytes: the bytes this process reads (up to three times, while
+    // the buffer grows) and their doubles must fit before we read.
+    check_memory_available(double(range.count) * double(features) * (3.0 + sizeof(double)), images_path + ": " + what,
+                           "use fewer examples (a subset of the file)");
     images.skip(static_cast<std::uint64_t>(range.first) * features);
     const std::vector<std::uint8_t> pixels =
         read_data(images, static_cast<std::uint64_t>(range.count) * features, what, to_the_end);

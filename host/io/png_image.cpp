@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <random>
 
-#include "digitnet/io/atomic_file.hpp"
+#include "digitnet/io/safe_output.hpp"
 #include "digitnet/errors.hpp"
 
 namespace digitnet {
@@ -118,20 +118,25 @@ GrayImage read_png(const std::string& path) {
 }
 
 void write_png(const std::string& path, const GrayImage& image) {
-    check_writable(path, "the output");
+    check_output_path(path, "the output");
     std::vector<png_byte> bytes(image.pixels.size());
     for (std::size_t i = 0; i < bytes.size(); ++i)
         bytes[i] = static_cast<png_byte>(std::lround(std::clamp(image.pixels[i], 0.0, 1.0) * 255.0));
-    write_atomically(path, [&](const std::string& temporary) {
-        // libpng's simplified API: no setjmp, and an error string instead of a longjmp.
-        png_image png{};
-        png.version = PNG_IMAGE_VERSION;
-        png.width = static_cast<png_uint_32>(image.width);
-        png.height = static_cast<png_uint_32>(image.height);
-        png.format = PNG_FORMAT_GRAY;
-        if (!png_image_write_to_file(&png, temporary.c_str(), 0, bytes.data(), image.width, nullptr))
-            throw InputError(path + ": cannot write PNG (" + std::string(png.message) + ")");
-    });
+    // libpng's simplified API, into memory (no setjmp, an error string instead of a longjmp); the
+    // file itself is written by write_output_file, which checks every call.
+    png_image png{};
+    png.version = PNG_IMAGE_VERSION;
+    png.width = static_cast<png_uint_32>(image.width);
+    png.height = static_cast<png_uint_32>(image.height);
+    png.format = PNG_FORMAT_GRAY;
+    png_alloc_size_t size = 0;
+    if (!png_image_write_to_memory(&png, nullptr, &size, 0, bytes.data(), image.width, nullptr))
+        throw OutputError(path + ": cannot encode the PNG (" + std::string(png.message) + ")");
+    std::string encoded(size, '\0');
+    if (!png_image_write_to_memory(&png, encoded.data(), &size, 0, bytes.data(), image.width, nullptr))
+        throw OutputError(path + ": cannot encode the PNG (" + std::string(png.message) + ")");
+    encoded.resize(size);
+    write_output_file(path, encoded);
 }
 
 }  // namespace digitnet

@@ -30,7 +30,9 @@ public:
         outcome_.history.push_back(cost);
         const int done = static_cast<int>(outcome_.history.size());
         if (plan_.on_progress) plan_.on_progress(done, cost);
-        if (!std::isfinite(cost)) {
+        // Adam's steps are bounded by its learning rate, so its cost can grow without ever
+        // overflowing: a cost a million times the start's has diverged as surely as an infinite one.
+        if (!std::isfinite(cost) || cost > 1e6 * std::max(1.0, outcome_.history.front())) {
             outcome_.diverged_at = done;
             return false;
         }
@@ -203,8 +205,11 @@ TrainingOutcome run_conjugate_gradient(Backend& backend, const TrainingPlan& pla
             new_slope = -g1g1;
         }
         alpha = next->alpha * std::min(10.0, slope / std::min(new_slope, -1e-300));
+        // The history holds J before each update, as gradient descent's does (it starts with J at
+        // the starting weights).
+        const double before = current.f;
         current = std::move(*next);
-        if (!book.record(current.f, current.x)) break;
+        if (!book.record(before, current.x)) break;
     }
     backend.set_parameters(current.x);
     return outcome;

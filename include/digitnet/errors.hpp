@@ -32,3 +32,14 @@ public:
 };
 
 }  // namespace digitnet
+
+namespace digitnet {
+
+// Writing an output file failed (disk full, file too large, I/O error...). The message names the
+// file and the system's reason; the previous file at that path is left as it was. Exits 1.
+class OutputError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+}  // namespace digitnet

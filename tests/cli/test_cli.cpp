@@ -39,8 +39,8 @@ TEST(Cli, TrainJsonHasTheDocumentedKeys) {
     EXPECT_LE(out["train_accuracy"].get<double>(), 1.0);
     EXPECT_EQ(load_weights(dir.file("m.mat")).layout.describe(), "400-25-10");
     const std::string history = testing::read_file(dir.file("h.csv"));
-    EXPECT_EQ(lines(history), 31);  // header + one line per iteration
-    EXPECT_EQ(history.rfind("iteration,cost\n1,", 0), 0u);
+    EXPECT_EQ(lines(history), 32);  // header, the starting cost, one line per iteration
+    EXPECT_EQ(history.rfind("iteration,cost\n0,", 0), 0u);
 }
 
 TEST(Cli, TrainIsRepeatableAndInitResumes) {

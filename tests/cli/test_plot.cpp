@@ -51,5 +51,22 @@ TEST(Plot, BadInputIsAnErrorAndWritesNothing) {
     EXPECT_FALSE(std::filesystem::exists(dir.file("x.png")));
 }
 
+// Issue 10: a binary file is an error in words, not a traceback; an output is never an input.
+TEST(Plot, BinaryInputAndOutputOverInputAreRefused) {
+    if (!have_matplotlib()) GTEST_SKIP() << "no python3-matplotlib";
+    testing::TempDir dir;
+    const std::string model = dir.file("model.mat"), history = dir.file("gd.csv"), err = dir.file("err");
+    ASSERT_EQ(testing::run_digitnet("train --device cpu --iters 3 --save '" + model + "' --history '" + history + "'").exit_code, 0);
+    const std::string script = std::string("'") + DIGITNET_SOURCE_DIR + "/scripts/plot' ";
+    const int status = std::system((script + "cost --out '" + dir.file("x.png") + "' '" + model + "' 2>'" + err + "'").c_str());
+    EXPECT_EQ(WEXITSTATUS(status), 2);
+    EXPECT_EQ(testing::read_file(err).find("Traceback"), std::string::npos) << testing::read_file(err);
+    std::filesystem::create_hard_link(history, dir.file("gd.png"));
+    const std::string before = testing::read_file(history);
+    EXPECT_EQ(run_plot("cost --out '" + dir.file("gd.png") + "' '" + history + "'"), 2);
+    EXPECT_EQ(run_plot("cost --out '" + history + "' '" + history + "'"), 2);
+    EXPECT_EQ(testing::read_file(history), before);
+}
+
 }  // namespace
 }  // namespace digitnet

@@ -6,11 +6,15 @@
 // The contract under test: a reader given any bytes either returns a valid data set (or model),
 // or throws digitnet::InputError. Any other exception, a crash, a hang, or a sanitizer report is
 // a bug. InputError is swallowed here; everything else propagates to the caller.
+// For the writers (fuzz_writers), the contract is the one of safe_output.hpp: whichever system
+// call fails, the previous file is intact, no temporary file is left, and OutputError says so.
 #include <algorithm>
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -23,6 +27,7 @@
 #include "digitnet/io/mat_io.hpp"
 #include "digitnet/model/model_info.hpp"
 #include "digitnet/io/png_image.hpp"
+#include "digitnet/io/safe_output.hpp"
 
 namespace digitnet::fuzz {
 
@@ -30,6 +35,11 @@ inline void write_bytes(const std::filesystem::path& path, std::string_view byte
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (!out) throw std::runtime_error("fuzz harness: cannot write " + path.string());
+}
+
+inline std::string read_file_or_empty(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 // Runs `read`, treating InputError as the expected answer to bad input.
@@ -187,6 +197,47 @@ inline void png(std::string_view bytes, const std::filesystem::path& scratch) {
     });
 }
 
+// fuzz_writers: byte 0 picks the system call that fails (0: none), byte 1 its error, byte 2 the
+// writer (text, model, PNG); the rest is what is written.
+inline void writers(std::string_view bytes, const std::filesystem::path& scratch) {
+    if (bytes.size() < 3) return;
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(bytes[i]); };
+    const int errors[] = {ENOSPC, EFBIG, EIO, EDQUOT};
+    const std::string_view content = bytes.substr(3);
+    const std::filesystem::path folder = fresh_folder(scratch, "writers");
+    const std::string path = (folder / "out.png").string(), previous = "the previous file";
+    write_bytes(path, previous);
+    struct HookOff {
+        ~HookOff() { fail_output_call_for_testing(0, 0); }
+    } hook_off;
+    fail_output_call_for_testing(byte(0) % 12, errors[byte(1) % 4]);
+    const auto value = [&](std::size_t i) { return content.empty() ? 0.0 : static_cast<unsigned char>(content[i % content.size()]) / 255.0; };
+    try {
+        if (byte(2) % 3 == 0) {
+            write_output_file(path, content);
+            if (std::string_view(read_file_or_empty(path)) != content) throw std::logic_error("write_output_file: wrong contents");
+        } else if (byte(2) % 3 == 1) {
+            Parameters p(make_layout(1 + static_cast<int>(content.size() % 5), {2}, 2));
+            for (std::size_t i = 0; i < p.values.size(); ++i) p.values[i] = value(i) - 0.5;
+            save_weights(path, p);
+            if (load_weights(path).values != p.values) throw std::logic_error("save_weights: the model does not read back");
+        } else {
+            GrayImage image;
+            image.width = 1 + static_cast<int>(content.size() % 16);
+            image.height = 1 + static_cast<int>(content.size() / 16 % 16);
+            for (int i = 0; i < image.width * image.height; ++i) image.pixels.push_back(value(static_cast<std::size_t>(i)));
+            write_png(path, image);
+            const GrayImage back = read_png(path);
+            if (back.width != image.width || back.height != image.height) throw std::logic_error("write_png: the image does not read back");
+        }
+    } catch (const OutputError&) {
+        if (read_file_or_empty(path) != previous) throw std::logic_error("a failed write changed the previous file");
+    }
+    int files = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(folder)) files += entry.is_regular_file();
+    if (files != 1) throw std::logic_error("a writer left a temporary file behind");
+}
+
 // Every target by name: the fuzzers use one each, the regression test all of them.
 struct Target {
     const char* name;
@@ -200,6 +251,7 @@ inline const std::vector<Target>& targets() {
         {"fuzz_idx", idx},
         {"fuzz_csv", csv},
         {"fuzz_png", png},
+        {"fuzz_writers", writers},
     };
     return all;
 }

@@ -103,7 +103,11 @@ TEST(MatIo, DataInAnyNumericClassAndBothVersions) {
             const std::string path = dir.file("data" + std::to_string(int(class_type)) + "_" + std::to_string(int(version)) + ".mat");
             testing::write_mat(path, {{"X", X, class_type}, {"y", y}}, version);
             const DataFile file = load_mat_data(path);
-            EXPECT_EQ(file.train.X.data, X.data) << path;
+            // uint8 pixels become [0, 1] as IDX and CSV bytes do (issue 10).
+            std::vector<double> expected = X.data;
+            if (class_type == MAT_C_UINT8)
+                for (double& v : expected) v /= 255.0;
+            EXPECT_EQ(file.train.X.data, expected) << path;
             EXPECT_EQ(file.train.labels, (std::vector<int>{0, 1, 0, 1}));
             EXPECT_EQ(file.train.classes, 2);
             EXPECT_FALSE(file.test.has_value());

@@ -6,10 +6,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <memory>
+#include <set>
 
 #include "digitnet/io/atomic_file.hpp"
 #include "digitnet/errors.hpp"
@@ -67,9 +70,19 @@ std::uint64_t check_header(const matvar_t& var, const std::string& where, std::u
     return elements;
 }
 
+// How a matrix's values become doubles: as they are, or as pixels, where unsigned 8- and 16-bit
+// integers (0..255, 0..65535) become [0, 1] as IDX and CSV bytes do.
+enum class Values { AsStored, Pixels };
+
+double pixel_scale(matio_classes class_type) {
+    if (class_type == MAT_C_UINT8) return 1.0 / 255.0;
+    if (class_type == MAT_C_UINT16) return 1.0 / 65535.0;
+    return 1.0;
+}
+
 // A real numeric 2-D matrix as doubles, row-major rows x cols. Returns an empty Matrix when the
 // variable is absent (callers decide whether that is an error).
-Matrix<double> read_matrix(mat_t* mat, const std::string& path, const char* name) {
+Matrix<double> read_matrix(mat_t* mat, const std::string& path, const char* name, Values values = Values::AsStored) {
     // matio allocates whatever a variable's header claims before it reads the data, so a file of
     // a few hundred bytes could make it ask for gigabytes (found by fuzz_mat_data): the header is
     // read and checked first (Mat_VarReadInfo reads no data), then the variable.
@@ -93,10 +106,11 @@ Matrix<double> read_matrix(mat_t* mat, const std::string& path, const char* name
     if (element_bytes == 0) throw InputError(where + " has an unsupported numeric class");
     if (!var->data || var->nbytes / element_bytes < elements)
         throw InputError(where + " holds fewer values than its dimensions say (a damaged file?)");
+    const double scale = values == Values::Pixels ? pixel_scale(var->class_type) : 1.0;
     auto convert = [&](auto* data) {
         for (std::size_t c = 0; c < cols; ++c)
             for (std::size_t r = 0; r < rows; ++r)
-                out.data[r * cols + c] = static_cast<double>(data[c * rows + r]);  // column-major in
+                out.data[r * cols + c] = static_cast<double>(data[c * rows + r]) * scale;  // column-major in
     };
     switch (var->class_type) {
         case MAT_C_DOUBLE: convert(static_cast<const double*>(var->data)); break;
@@ -149,7 +163,7 @@ Dataset make_dataset(Matrix<double> X, const Matrix<double>& y, const std::strin
 
 DataFile load_mat_data(const std::string& path) {
     MatFile mat = open_for_reading(path);
-    Matrix<double> X = read_matrix(mat.get(), path, "X");
+    Matrix<double> X = read_matrix(mat.get(), path, "X", Values::Pixels);
     Matrix<double> y = read_matrix(mat.get(), path, "y");
     if (X.size() == 0 && X.rows == 0 && X.cols == 0) {
         MatVar probe(Mat_VarReadInfo(mat.get(), "X"));
@@ -170,7 +184,7 @@ DataFile load_mat_data(const std::string& path) {
     file.train = make_dataset(std::move(X), y, path, "X", "y", classes);
     validate_dataset(file.train, path);
 
-    Matrix<double> Xtest = read_matrix(mat.get(), path, "Xtest");
+    Matrix<double> Xtest = read_matrix(mat.get(), path, "Xtest", Values::Pixels);
     Matrix<double> ytest = read_matrix(mat.get(), path, "ytest");
     const bool has_xtest = Xtest.rows || Xtest.cols, has_ytest = ytest.rows || ytest.cols;
     if (has_xtest != has_ytest) throw InputError(path + ": has " + (has_xtest ? "Xtest but no ytest" : "ytest but no Xtest"));
@@ -184,6 +198,23 @@ DataFile load_mat_data(const std::string& path) {
     return file;
 }
 
+namespace {
+// The L of every variable named ThetaL in the file.
+std::set<int> theta_numbers(mat_t* mat) {
+    std::set<int> numbers;
+    Mat_Rewind(mat);
+    while (MatVar var{Mat_VarReadNextInfo(mat)}) {
+        const char* name = var->name;
+        if (!name || std::strncmp(name, "Theta", 5) != 0 || name[5] < '1' || name[5] > '9') continue;
+        bool digits = true;
+        for (const char* c = name + 5; *c; ++c) digits = digits && *c >= '0' && *c <= '9';
+        if (digits && std::strlen(name + 5) < 9) numbers.insert(std::atoi(name + 5));
+    }
+    Mat_Rewind(mat);
+    return numbers;
+}
+}  // namespace
+
 Parameters load_weights(const std::string& path) {
     MatFile mat = open_for_reading(path);
     std::vector<Matrix<double>> thetas;
@@ -194,6 +225,11 @@ Parameters load_weights(const std::string& path) {
         thetas.push_back(std::move(theta));
     }
     if (thetas.empty()) throw InputError(path + ": no Theta1 (a weights file holds Theta1..ThetaL)");
+    // Theta1, Theta3 without Theta2 is not a network of one layer: a gap is a damaged file.
+    for (int number : theta_numbers(mat.get()))
+        if (number > static_cast<int>(thetas.size()))
+            throw InputError(path + ": has Theta" + std::to_string(number) + " but no Theta" + std::to_string(thetas.size() + 1) +
+                             "; a model's layers are Theta1..ThetaL without gaps");
     std::vector<int> sizes{thetas[0].cols - 1};
     for (std::size_t l = 0; l < thetas.size(); ++l) {
         const Matrix<double>& t = thetas[l];
@@ -206,6 +242,11 @@ Parameters load_weights(const std::string& path) {
                              std::to_string(sizes.back() + 1) + ")");
         sizes.push_back(t.rows);
     }
+    // A file that records its layout (digitnet saves it last) must agree with its Thetas.
+    const Matrix<double> recorded = read_matrix(mat.get(), path, "digitnet_layout");
+    if (recorded.size() > 0 && (recorded.size() != sizes.size() || !std::equal(sizes.begin(), sizes.end(), recorded.data.begin())))
+        throw InputError(path + ": its digitnet_layout does not match the layers Theta1..Theta" + std::to_string(thetas.size()) +
+                         " (a damaged or edited file?)");
     Layout layout;
     layout.sizes = sizes;
     // digitnet_activation: [hidden, output] as the codes of activation.hpp (0 sigmoid, 1 tanh,
@@ -229,14 +270,6 @@ Parameters load_weights(const std::string& path) {
     return p;
 }
 
-namespace {
-bool write_row(mat_t* mat, const char* name, std::vector<double> values) {
-    std::size_t dims[2] = {1, values.size()};
-    MatVar var(Mat_VarCreate(name, MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims, values.data(), 0));
-    return var && Mat_VarWrite(mat, var.get(), MAT_COMPRESSION_NONE) == 0;
-}
-}  // namespace
-
 ModelInfo load_model_info(const std::string& path, int inputs) {
     MatFile mat = open_for_reading(path);
     ModelInfo info = default_model_info(inputs);
@@ -248,12 +281,13 @@ ModelInfo load_model_info(const std::string& path, int inputs) {
     // behaviour (found by fuzz_mat_data under UBSan).
     const auto whole = [](double v, double most) { return std::isfinite(v) && v == std::floor(v) && v >= 0 && v <= most; };
     if (base.size() == 1) {
-        if (!whole(base.data[0], 1e6))
-            throw InputError(path + ": digitnet_label_base is " + std::to_string(base.data[0]) + ", expected a whole number >= 0");
+        if (!whole(base.data[0], 1))
+            throw InputError(path + ": digitnet_label_base is " + std::to_string(base.data[0]) +
+                             ", expected 1 (labels 1..K, the ex4 convention) or 0 (labels are the digits)");
         info.label_base = static_cast<int>(base.data[0]);
     }
     if (image.size() == 3) {
-        if (!whole(image.data[0], 65535) || !whole(image.data[1], 65535))
+        if (!whole(image.data[0], 65535) || !whole(image.data[1], 65535) || !whole(image.data[2], 1))
             throw InputError(path + ": digitnet_image says " + std::to_string(image.data[0]) + " x " +
                              std::to_string(image.data[1]) + ", expected whole numbers of pixels");
         const int rows = static_cast<int>(image.data[0]), cols = static_cast<int>(image.data[1]);
@@ -285,40 +319,77 @@ ModelInfo load_model_info(const std::string& path, int inputs) {
     return info;
 }
 
-void save_weights(const std::string& path, const Parameters& parameters, const std::string& suffix, const ModelInfo* info) {
-    check_writable(path, "the output");
-    write_atomically(path, [&](const std::string& temporary) {
-        MatFile mat(Mat_CreateVer(temporary.c_str(), nullptr, MAT_FT_MAT5));
-        if (!mat) throw InputError(path + ": cannot create the file");
-        const Layout& layout = parameters.layout;
-        for (int l = 1; l <= layout.layers(); ++l) {
-            // matio wants column-major data; Parameters are row-major.
-            const int rows = layout.theta_rows(l), cols = layout.theta_cols(l);
-            std::vector<double> column_major(layout.theta_size(l));
-            for (int r = 0; r < rows; ++r)
-                for (int c = 0; c < cols; ++c) column_major[static_cast<std::size_t>(c) * rows + r] = parameters.at(l, r, c);
-            std::size_t dims[2] = {static_cast<std::size_t>(rows), static_cast<std::size_t>(cols)};
-            const std::string name = "Theta" + std::to_string(l) + suffix;
-            MatVar var(Mat_VarCreate(name.c_str(), MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims, column_major.data(),
-                                     MAT_F_DONT_COPY_DATA));
-            if (!var || Mat_VarWrite(mat.get(), var.get(), MAT_COMPRESSION_ZLIB) != 0)
-                throw InputError(path + ": cannot write " + name + " (disk full?)");
+namespace {
+
+// One variable of a file to write: doubles, column-major, as MATLAB stores them.
+struct OutputVariable {
+    std::string name;
+    std::size_t rows = 0, cols = 0;
+    std::vector<double> column_major;
+    matio_compression compression = MAT_COMPRESSION_NONE;
+};
+
+bool reads_back_as(mat_t* mat, const OutputVariable& v) {
+    MatVar var(Mat_VarRead(mat, v.name.c_str()));
+    const std::size_t bytes = v.column_major.size() * sizeof(double);
+    return var && var->rank == 2 && var->dims[0] == v.rows && var->dims[1] == v.cols && var->class_type == MAT_C_DOUBLE &&
+           !var->isComplex && var->nbytes == bytes && (bytes == 0 || std::memcmp(var->data, v.column_major.data(), bytes) == 0);
+}
+
+// The bytes of a MATLAB v5 file holding the variables. matio ignores what its writes return, so
+// it writes into a scratch file in memory, which is read back and compared before a byte goes to
+// the real file (through write_output_file, which checks every call).
+std::string encode_mat(const std::string& path, const std::vector<OutputVariable>& variables) {
+    return bytes_written_by(path, [&](const std::string& scratch) {
+        {
+            errno = 0;
+            MatFile mat(Mat_CreateVer(scratch.c_str(), nullptr, MAT_FT_MAT5));
+            if (!mat) throw OutputError(path + ": matio cannot create the file (" + std::strerror(errno) + ")");
+            for (const OutputVariable& v : variables) {
+                std::size_t dims[2] = {v.rows, v.cols};
+                MatVar var(Mat_VarCreate(v.name.c_str(), MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims,
+                                         const_cast<double*>(v.column_major.data()), MAT_F_DONT_COPY_DATA));
+                if (!var || Mat_VarWrite(mat.get(), var.get(), v.compression) != 0)
+                    throw OutputError(path + ": matio cannot write " + v.name);
+            }
         }
-        if (suffix.empty() &&
-            !write_row(mat.get(), "digitnet_activation", {double(static_cast<int>(layout.hidden)), double(static_cast<int>(layout.output))}))
-            throw InputError(path + ": cannot write the model's digitnet_activation (disk full?)");
-        if (!info) return;
-        std::vector<double> sizes(layout.sizes.begin(), layout.sizes.end());
-        const bool written =
-            write_row(mat.get(), "digitnet_layout", sizes) &&
-            write_row(mat.get(), "digitnet_label_base", {double(info->label_base)}) &&
-            write_row(mat.get(), "digitnet_image",
-                      {double(info->image.rows), double(info->image.cols), info->image.column_major ? 1.0 : 0.0}) &&
-            write_row(mat.get(), "digitnet_pixel_levels", {info->background, info->ink}) &&
-            (info->digit_box <= 0 ||
-             write_row(mat.get(), "digitnet_digit_box", {info->digit_box, info->centre_row, info->centre_col}));
-        if (!written) throw InputError(path + ": cannot write the model's digitnet_* variables (disk full?)");
+        MatFile back(Mat_Open(scratch.c_str(), MAT_ACC_RDONLY));
+        for (const OutputVariable& v : variables)
+            if (!back || !reads_back_as(back.get(), v))
+                throw OutputError(path + ": what matio wrote does not read back as " + v.name + " (out of memory?); nothing was written");
     });
+}
+
+}  // namespace
+
+void save_weights(const std::string& path, const Parameters& parameters, const std::string& suffix, const ModelInfo* info) {
+    check_output_path(path, "the output");
+    std::vector<OutputVariable> variables;
+    const Layout& layout = parameters.layout;
+    for (int l = 1; l <= layout.layers(); ++l) {
+        // matio wants column-major data; Parameters are row-major.
+        const int rows = layout.theta_rows(l), cols = layout.theta_cols(l);
+        OutputVariable v{"Theta" + std::to_string(l) + suffix, static_cast<std::size_t>(rows), static_cast<std::size_t>(cols),
+                         std::vector<double>(layout.theta_size(l)), MAT_COMPRESSION_ZLIB};
+        for (int r = 0; r < rows; ++r)
+            for (int c = 0; c < cols; ++c) v.column_major[static_cast<std::size_t>(c) * rows + r] = parameters.at(l, r, c);
+        variables.push_back(std::move(v));
+    }
+    auto row = [](const std::string& name, std::vector<double> values) {
+        return OutputVariable{name, 1, values.size(), std::move(values), MAT_COMPRESSION_NONE};
+    };
+    // digitnet_activation: see load_weights (a gradient file, suffix "_grad", has none).
+    if (suffix.empty())
+        variables.push_back(row("digitnet_activation", {double(static_cast<int>(layout.hidden)), double(static_cast<int>(layout.output))}));
+    if (info) {
+        variables.push_back(row("digitnet_layout", std::vector<double>(layout.sizes.begin(), layout.sizes.end())));
+        variables.push_back(row("digitnet_label_base", {double(info->label_base)}));
+        variables.push_back(row("digitnet_image", {double(info->image.rows), double(info->image.cols), info->image.column_major ? 1.0 : 0.0}));
+        variables.push_back(row("digitnet_pixel_levels", {info->background, info->ink}));
+        if (info->digit_box > 0)
+            variables.push_back(row("digitnet_digit_box", {info->digit_box, info->centre_row, info->centre_col}));
+    }
+    write_output_file(path, encode_mat(path, variables));
 }
 
 }  // namespace digitnet

@@ -1,18 +1,21 @@
 #pragma once
-// Writing an output file so that no reader ever sees it half-written and a failure leaves the
-// old file as it was: write a temporary file beside it, flush it to disk, rename it into place.
+// The older names of safe_output.hpp's checks and writer, kept for callers that use them.
 #include <functional>
 #include <string>
 
+#include "digitnet/io/safe_output.hpp"
+
 namespace digitnet {
 
-// Throws InputError naming `path` when its folder does not exist or is not writable, or when
-// `path` is a directory; an empty path (no output asked for) passes. Commands call it before any work, so bad input writes nothing.
+// check_output_path.
 void check_writable(const std::string& path, const std::string& what);
 
-// Calls write(temporary_path), which must create that file, then fsyncs it and renames it over
-// `path`. On any failure (write throws, flush or rename fails) the temporary file is removed and
-// InputError (or write's own exception) propagates; `path` is untouched.
-void write_atomically(const std::string& path, const std::function<void(const std::string& temporary)>& write);
+// Calls write(scratch_path), which must create that file, then writes what it holds to `path`
+// through write_output_file (safe_output.hpp). The scratch file lives in memory.
+void write_atomically(const std::string& path, const std::function<void(const std::string& scratch)>& write);
+
+// The bytes of a file made by `write(scratch_path)` in a scratch file in memory (memfd), for
+// libraries that write only to a named file (matio). Throws OutputError naming `path_for_messages`.
+std::string bytes_written_by(const std::string& path_for_messages, const std::function<void(const std::string& scratch)>& write);
 
 }  // namespace digitnet

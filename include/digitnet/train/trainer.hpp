@@ -59,7 +59,8 @@ struct TrainingPlan {
 };
 
 struct TrainingOutcome {
-    // gd: J before each update; cg: J after each line search; adam: each mini-batch's J.
+    // gd and cg: J before each update (the first is J at the starting weights); adam: each
+    // mini-batch's J before its update.
     std::vector<double> history;
     bool interrupted = false;
     // The first iteration (1-based) whose cost was NaN or infinite, when training diverged. The

@@ -15,6 +15,8 @@ packages=(
   libbenchmark-dev      # bench/
   libpng-dev zlib1g-dev # PNG pictures, .gz data files
   python3 python3-numpy python3-scipy python3-matplotlib  # scripts/: data recipe, peers, plots
+  python3-dev pybind11-dev python3-pytest  # the Python module (host/python) and its tests
+  python3-pip python3-setuptools python3-wheel python3-venv  # `pip install --no-build-isolation .`
   dataset-fashion-mnist # the larger real data set (IDX files)
   openmpi-bin libopenmpi-dev        # several processes (mpirun): host/distributed, tests label mpi
   clang libclang-rt-dev libomp-dev  # scripts/ci_sanitizers.sh: ASan/UBSan runtimes, libFuzzer, OpenMP for clang

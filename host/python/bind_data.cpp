@@ -1,0 +1,81 @@
+// Data sets and model files: the io library's readers and writers, with numpy arrays.
+#include <pybind11/stl.h>
+
+#include "arrays.hpp"
+#include "bindings.hpp"
+#include "digitnet/io/data_loader.hpp"
+#include "digitnet/io/mat_io.hpp"
+
+namespace digitnet::python {
+
+namespace {
+
+// {"X": (m, n) float64, "y": (m,) int64 labels as the file writes them, "classes", "label_base",
+// "image": (rows, cols, "F" | "C") or None, "source"}. X owns the loader's buffer.
+py::dict dataset_to_dict(Dataset&& data) {
+    py::dict out;
+    const py::ssize_t rows = data.X.rows, cols = data.X.cols;
+    out["y"] = labels_to_numpy(data.labels, data.label_base);
+    out["X"] = owning_array(std::move(data.X.data), {rows, cols});
+    out["classes"] = data.classes;
+    out["label_base"] = data.label_base;
+    if (data.image.rows > 0)
+        out["image"] = py::make_tuple(data.image.rows, data.image.cols, data.image.column_major ? "F" : "C");
+    else
+        out["image"] = py::none();
+    out["source"] = data.source;
+    return out;
+}
+
+}  // namespace
+
+void bind_data(py::module_& m) {
+    m.def(
+        "load_data",
+        [](const std::string& path, const std::string& test_path) {
+            DataFile file;
+            {
+                py::gil_scoped_release release;
+                file = load_data(path);
+                if (!test_path.empty()) file.test = load_test_data(test_path, file.train);
+            }
+            py::dict out;
+            out["train"] = dataset_to_dict(std::move(file.train));
+            out["test"] = file.test ? py::object(dataset_to_dict(std::move(*file.test))) : py::object(py::none());
+            return out;
+        },
+        py::arg("path"), py::arg("test_path") = "");
+
+    m.def(
+        "save_model",
+        [](const std::string& path, py::handle thetas, const std::string& activation, const std::string& output,
+           const py::dict& info) {
+            const Parameters parameters = parameters_from(thetas, "thetas", parse_activation(activation, "activation"),
+                                                          parse_output(output, "output"));
+            const ModelInfo model_info = info_from_dict(info);
+            py::gil_scoped_release release;
+            save_weights(path, parameters, "", &model_info);
+        },
+        py::arg("path"), py::arg("thetas"), py::arg("activation"), py::arg("output"), py::arg("info"));
+
+    m.def(
+        "load_model",
+        [](const std::string& path) {
+            Parameters parameters;
+            ModelInfo info;
+            {
+                py::gil_scoped_release release;
+                parameters = load_weights(path);
+                info = load_model_info(path, parameters.layout.inputs());
+            }
+            py::dict out;
+            out["activation"] = to_string(parameters.layout.hidden);
+            out["output"] = to_string(parameters.layout.output);
+            out["info"] = info_to_dict(info);
+            out["thetas"] = thetas_to_numpy(std::move(parameters));
+            return out;
+        },
+        py::arg("path"));
+}
+
+}  // namespace digitnet::python

@@ -10,7 +10,7 @@ timed step, in three precisions:
   bf16   PyTorch: torch.autocast("cuda", torch.bfloat16) around the step (cache_enabled=False, as
          CUDA graphs need), FP32 weights;                        digitnet --precision bf16
 
-PyTorch runs the same math written out (as bench_peers' seed peer), eager, captured in one CUDA
+PyTorch runs the same math written out (as torch_peers.py's seed peer), eager, captured in one CUDA
 graph and replayed, and under torch.compile when --compile is given and it compiles. Times are
 CUDA-event medians per iteration. digitnet runs `digitnet train --device gpu` on the same data
 (its own "seconds": the training loop, CUDA graphs replayed; first iteration included, so the
@@ -22,8 +22,12 @@ two largest GEMM shapes of each configuration in each precision: the ceiling the
 import gzip
 import json
 import os
-import statistics
 import subprocess
+
+import numpy as np
+
+from .arithmetic import iteration_flops
+from .torch_peers import cuda_time, torch
 
 FASHION = "/usr/share/datasets/fashion-mnist"
 ALPHA, LAMBDA = 0.8, 1.0
@@ -33,7 +37,7 @@ MODES = ("fp32", "tf32", "bf16")
 DIGITNET_PRECISION = {"fp32": "float", "tf32": "tf32", "bf16": "bf16"}
 
 
-def load_fashion(np, folder=FASHION):
+def load_fashion(folder=FASHION):
     def idx(name):
         with gzip.open(os.path.join(folder, name), "rb") as f:
             data = f.read()
@@ -46,17 +50,10 @@ def load_fashion(np, folder=FASHION):
     return X, y
 
 
-def iteration_flops(sizes, m):
-    forward = sum(2.0 * m * sizes[l] * (sizes[l - 1] + 1) for l in range(1, len(sizes)))
-    deltas = sum(2.0 * m * sizes[l] * sizes[l - 1] for l in range(2, len(sizes)))
-    return 2 * forward + deltas
-
-
 class TorchNetwork:
     """The seed's math for any number of sigmoid layers, written out, stepped in place."""
 
-    def __init__(self, torch, X, y, sizes, seed=1):
-        self.torch = torch
+    def __init__(self, X, y, sizes, seed=1):
         m = X.shape[0]
         self.m = m
         self.X1 = torch.cat((torch.ones((m, 1)), torch.tensor(X)), dim=1).cuda()
@@ -75,7 +72,7 @@ class TorchNetwork:
             t.copy_(t0)
 
     def step(self):
-        torch, m = self.torch, self.m
+        m = self.m
         activations = [self.X1]
         a = self.X1
         for theta in self.thetas[:-1]:
@@ -98,11 +95,11 @@ class TorchNetwork:
         self.cost.copy_(J)
 
 
-def _set_mode(torch, mode):
+def _set_mode(mode):
     torch.set_float32_matmul_precision("highest" if mode == "fp32" else "high")
 
 
-def _stepper(torch, net, mode):
+def _stepper(net, mode):
     if mode != "bf16":
         return net.step
 
@@ -112,26 +109,13 @@ def _stepper(torch, net, mode):
     return step
 
 
-def cuda_median(torch, fn, samples, inner):
-    times = []
-    for _ in range(samples):
-        start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        for _ in range(inner):
-            fn()
-        stop.record()
-        stop.synchronize()
-        times.append(start.elapsed_time(stop) / 1e3 / inner)
-    return statistics.median(times)
-
-
-def torch_rows(torch, X, y, name, sizes, inner, samples, compile_too):
+def torch_rows(X, y, name, sizes, inner, samples, compile_too):
     rows = []
-    net = TorchNetwork(torch, X, y, sizes)
+    net = TorchNetwork(X, y, sizes)
     flops = iteration_flops(sizes, X.shape[0])
     for mode in MODES:
-        _set_mode(torch, mode)
-        step = _stepper(torch, net, mode)
+        _set_mode(mode)
+        step = _stepper(net, mode)
         variants = [("eager", step)]
         # One step captured in a CUDA graph (warm-up on a side stream, as capture requires).
         net.reset()
@@ -158,15 +142,15 @@ def torch_rows(torch, X, y, name, sizes, inner, samples, compile_too):
             for _ in range(2):
                 fn()
             torch.cuda.synchronize()
-            per_iter = cuda_median(torch, fn, samples, inner)
+            per_iter = cuda_time(fn, samples, inner)
             rows.append({"name": f"PyTorch {mode} {variant}", "config": name, "mode": mode,
                          "seconds_per_iteration": per_iter, "tflops": flops / per_iter / 1e12,
                          "final_cost": float(net.cost)})
-    _set_mode(torch, "fp32")
+    _set_mode("fp32")
     return rows
 
 
-def cublas_rows(torch, name, sizes, m, samples=10):
+def cublas_rows(name, sizes, m, samples=10):
     """torch.mm alone on the configuration's two largest GEMMs (forward and weight gradient of the
     widest layer), each precision: cuBLAS's own rate there."""
     widest = max(range(1, len(sizes)), key=lambda l: sizes[l] * (sizes[l - 1] + 1))
@@ -175,15 +159,15 @@ def cublas_rows(torch, name, sizes, m, samples=10):
               "gradient (s_out x m) @ (m x s_in)": (n_out, m, n_in)}
     rows = []
     for mode in MODES:
-        _set_mode(torch, mode)
+        _set_mode(mode)
         dtype = torch.bfloat16 if mode == "bf16" else torch.float32
         for label, (M, K, N) in shapes.items():
             a = torch.randn((M, K), device="cuda", dtype=dtype)
             b = torch.randn((K, N), device="cuda", dtype=dtype)
-            seconds = cuda_median(torch, lambda: a @ b, samples, 3)
+            seconds = cuda_time(lambda: a @ b, samples, 3)
             rows.append({"name": f"cuBLAS (torch.mm) {mode} {label}", "config": name, "mode": mode,
                          "shape": [M, K, N], "seconds": seconds, "tflops": 2.0 * M * K * N / seconds / 1e12})
-    _set_mode(torch, "fp32")
+    _set_mode("fp32")
     return rows
 
 
@@ -208,7 +192,7 @@ def digitnet_rows(binary, name, sizes, iterations):
     return rows
 
 
-def run(np, torch, digitnet, digitnet_has_gpu, compile_too=False, samples=7):
+def run(digitnet, digitnet_has_gpu, compile_too=False, samples=7):
     """All rows of the large configurations, printed as a table; [] with a note when they cannot run."""
     if not os.path.exists(os.path.join(FASHION, "train-images-idx3-ubyte.gz")):
         print(f"large configurations: {FASHION} not found: skipped")
@@ -216,11 +200,11 @@ def run(np, torch, digitnet, digitnet_has_gpu, compile_too=False, samples=7):
     if torch is None or not torch.cuda.is_available():
         print("large configurations: they compare GPUs (PyTorch with CUDA needed): skipped")
         return []
-    X, y = load_fashion(np)
+    X, y = load_fashion()
     rows = []
     for name, sizes, digitnet_iterations, inner in CONFIGS:
-        rows.extend(cublas_rows(torch, name, sizes, X.shape[0]))
-        rows.extend(torch_rows(torch, X, y, name, sizes, inner, samples, compile_too))
+        rows.extend(cublas_rows(name, sizes, X.shape[0]))
+        rows.extend(torch_rows(X, y, name, sizes, inner, samples, compile_too))
         if digitnet_has_gpu:
             rows.extend(digitnet_rows(digitnet, name, sizes, digitnet_iterations))
         torch.cuda.empty_cache()

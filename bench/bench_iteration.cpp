@@ -296,7 +296,8 @@ int main(int argc, char** argv) {
     const bool need_large = large_on_cpu || gpu.has_value();
 
     benchmark::AddCustomContext("FLOP formula", "4 m sum_l s_l (s_(l-1)+1) + 2 m sum_(l>=2) s_l s_(l-1) (GEMMs only)");
-    benchmark::AddCustomContext("minimum bytes formula", "(m s0 + 2 P) * sizeof(T) + 4 m (X, parameters in and out, int32 labels)");
+    benchmark::AddCustomContext("minimum bytes formula",
+                                "(m s0 + 2 P) * sizeof(T) + 4 m (X, parameters in and out, int32 labels)");
     add_floor_context("seed", seed.layout, seed.data.examples());
     add_floor_context("large", make_layout(784, {1024}, 10), 60000);
     add_floor_context("wide", make_layout(784, {4096, 4096}, 10), 60000);
@@ -305,7 +306,8 @@ int main(int argc, char** argv) {
                                                  std::to_string(gpu->compute_minor) + ")"
                                            : std::string(cuda_compiled_in() ? "none found" : "CUDA not compiled in") +
                                                  ": GPU benchmarks not registered");
-    benchmark::AddCustomContext("large on the CPU", large_on_cpu ? "registered (--large)" : "not registered (pass --large)");
+    benchmark::AddCustomContext("large on the CPU",
+                                large_on_cpu ? "registered (--large)" : "not registered (pass --large)");
 
     using benchmark::kMicrosecond;
     using benchmark::kMillisecond;
@@ -315,7 +317,8 @@ int main(int argc, char** argv) {
         ->Unit(kMillisecond);
     constexpr Precision kAll[] = {Precision::Float, Precision::Double, Precision::Tf32, Precision::Bf16};
     for (Precision p : kAll)
-        benchmark::RegisterBenchmark((std::string("cpu/seed/") + to_string(p)).c_str(), cpu_iteration, std::cref(seed), p)
+        benchmark::RegisterBenchmark((std::string("cpu/seed/") + to_string(p)).c_str(), cpu_iteration, std::cref(seed),
+                                     p)
             ->MinTime(1.0)
             ->UseRealTime()
             ->Unit(kMillisecond);

@@ -59,7 +59,8 @@ inline std::function<bool()> with_limit(int resource, rlim_t bytes) {
 // checkout in a folder only root may enter.
 inline std::function<bool()> as_ordinary_user(std::vector<std::string> needed = {}) {
     return [needed] {
-        if (::geteuid() == 0 && (::setgroups(0, nullptr) != 0 || ::setgid(kNobody) != 0 || ::setuid(kNobody) != 0)) return false;
+        if (::geteuid() == 0 && (::setgroups(0, nullptr) != 0 || ::setgid(kNobody) != 0 || ::setuid(kNobody) != 0))
+            return false;
         for (const std::string& path : needed)
             if (::access(path.c_str(), R_OK) != 0) return false;
         return true;

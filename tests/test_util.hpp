@@ -44,7 +44,8 @@ class TempDir {
 public:
     TempDir() {
         std::random_device entropy;
-        path_ = std::filesystem::temp_directory_path() / ("digitnet-test-" + std::to_string(entropy()) + std::to_string(entropy()));
+        path_ = std::filesystem::temp_directory_path() /
+                ("digitnet-test-" + std::to_string(entropy()) + std::to_string(entropy()));
         std::filesystem::create_directories(path_);
     }
     ~TempDir() {
@@ -83,7 +84,8 @@ inline std::string quote(const std::string& s) { return "'" + s + "'"; }
 inline RunResult run_digitnet(const std::string& arguments) {
     TempDir scratch;
     const std::string out = scratch.file("stdout"), err = scratch.file("stderr");
-    const std::string command = std::string("'") + DIGITNET_BINARY + "' " + arguments + " >'" + out + "' 2>'" + err + "' </dev/null";
+    const std::string command =
+        std::string("'") + DIGITNET_BINARY + "' " + arguments + " >'" + out + "' 2>'" + err + "' </dev/null";
     const int status = std::system(command.c_str());
     RunResult result;
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -100,7 +102,8 @@ struct MatVariable {
 };
 
 // Writes the variables into a .mat file (column-major, as MATLAB stores them).
-inline void write_mat(const std::string& path, const std::vector<MatVariable>& variables, mat_ft version = MAT_FT_MAT5) {
+inline void write_mat(const std::string& path, const std::vector<MatVariable>& variables,
+                      mat_ft version = MAT_FT_MAT5) {
     mat_t* mat = Mat_CreateVer(path.c_str(), nullptr, version);
     if (!mat) throw std::runtime_error("cannot create " + path);
     for (const auto& v : variables) {
@@ -121,7 +124,9 @@ inline void write_mat(const std::string& path, const std::vector<MatVariable>& v
         void* data = v.class_type == MAT_C_SINGLE ? static_cast<void*>(singles.data())
                      : v.class_type == MAT_C_UINT8 ? static_cast<void*>(bytes.data())
                                                    : static_cast<void*>(doubles.data());
-        const matio_types type = v.class_type == MAT_C_SINGLE ? MAT_T_SINGLE : v.class_type == MAT_C_UINT8 ? MAT_T_UINT8 : MAT_T_DOUBLE;
+        const matio_types type = v.class_type == MAT_C_SINGLE  ? MAT_T_SINGLE
+                                 : v.class_type == MAT_C_UINT8 ? MAT_T_UINT8
+                                                               : MAT_T_DOUBLE;
         matvar_t* var = Mat_VarCreate(v.name.c_str(), v.class_type, type, 2, dims, data, 0);
         Mat_VarWrite(mat, var, MAT_COMPRESSION_NONE);
         Mat_VarFree(var);

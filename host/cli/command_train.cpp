@@ -204,8 +204,9 @@ int run_train(const TrainOptions& o, Communicator& processes) {
         if (root) {
             check_output_path(o.save, "--save");
             check_output_path(o.history, "--history");
-            check_outputs_are_not_inputs({{"--save", o.save}, {"--history", o.history}},
-                                         {{"--data", data_path_or_default(o.data)}, {"--test-data", o.test_data}, {"--init", o.init}});
+            check_outputs_are_not_inputs(
+                {{"--save", o.save}, {"--history", o.history}},
+                {{"--data", data_path_or_default(o.data)}, {"--test-data", o.test_data}, {"--init", o.init}});
         }
     });
     set_step("loading the data set " + data_path_or_default(o.data));
@@ -258,7 +259,8 @@ int run_train(const TrainOptions& o, Communicator& processes) {
         // was. Every process saw the same cost, so all of them stop here with the same message.
         on_every_process(processes, [&] {
             const auto at = static_cast<std::size_t>(*outcome.diverged_at - 1);
-            throw TrainingDiverged(divergence_message(o, data.train_total, *outcome.diverged_at, history[at], history.front()));
+            throw TrainingDiverged(
+                divergence_message(o, data.train_total, *outcome.diverged_at, history[at], history.front()));
         });
     }
     // An interrupted run keeps what it did: the model, the history so far and its summary.
@@ -305,13 +307,13 @@ int run_train(const TrainOptions& o, Communicator& processes) {
         }
         print_json(out);
     } else {
-        std::printf("%s %s on %s (%d examples), %s, %s\n", outcome.interrupted ? "interrupted: partly trained" : "trained",
-                    initial.layout.describe().c_str(), data.path.c_str(),
-                    data.train_total, backend.device_name().c_str(), to_string(backend.precision()));
+        std::printf("%s %s on %s (%d examples), %s, %s\n",
+                    outcome.interrupted ? "interrupted: partly trained" : "trained", initial.layout.describe().c_str(),
+                    data.path.c_str(), data.train_total, backend.device_name().c_str(), to_string(backend.precision()));
         if (plan.optimizer == Optimizer::Adam)
             std::printf("  optimizer       adam: %s (%s of batches of %d, lr %g, lambda %g)\n",
-                        count_of(long(history.size()), "step", "steps").c_str(), count_of(o.epochs, "epoch", "epochs").c_str(),
-                        batch, o.learning_rate, o.lambda);
+                        count_of(long(history.size()), "step", "steps").c_str(),
+                        count_of(o.epochs, "epoch", "epochs").c_str(), batch, o.learning_rate, o.lambda);
         else if (plan.optimizer == Optimizer::ConjugateGradient)
             std::printf("  optimizer       cg: %s (lambda %g)\n",
                         count_of(long(history.size()), "line search", "line searches").c_str(), o.lambda);

@@ -35,10 +35,12 @@ namespace {
 void check_label_convention(int model_label_base, const std::string& model_path, const Dataset& data) {
     if (model_label_base == data.label_base) return;
     auto convention = [](int base) {
-        return base == 1 ? std::string("labels 1..K (the ex4 .mat convention, 10 for the digit 0)") : std::string("labels that are the digits 0..9");
+        return base == 1 ? std::string("labels 1..K (the ex4 .mat convention, 10 for the digit 0)")
+                         : std::string("labels that are the digits 0..9");
     };
-    throw InputError(model_path + ": the model was trained on " + convention(model_label_base) + " but " + data.source + " has " +
-                     convention(data.label_base) + "; its accuracy there would be meaningless. HINT: use data of the model's convention");
+    throw InputError(model_path + ": the model was trained on " + convention(model_label_base) + " but " + data.source +
+                     " has " + convention(data.label_base) +
+                     "; its accuracy there would be meaningless. HINT: use data of the model's convention");
 }
 
 std::vector<int> file_labels(const Dataset& data, int classes) {
@@ -58,7 +60,8 @@ std::string data_path_or_default(const std::string& given) {
 }
 
 int run_cost(const CostOptions& o) {
-    if (!(o.lambda >= 0) || !std::isfinite(o.lambda)) throw InputError("--lambda must be zero or positive, got " + std::to_string(o.lambda));
+    if (!(o.lambda >= 0) || !std::isfinite(o.lambda))
+        throw InputError("--lambda must be zero or positive, got " + std::to_string(o.lambda));
     check_output_path(o.gradient_out, "--grad");
     const std::string data_path = data_path_or_default(o.data);
     check_outputs_are_not_inputs({{"--grad", o.gradient_out}}, {{"--model", o.model}, {"--data", data_path}});
@@ -92,8 +95,10 @@ int run_predict(const PredictOptions& o) {
     DataFile file;
     if (!o.test_data.empty()) {
         // The test examples come from --test-data; --data, when given, is the training set they must fit.
-        if (o.set != "test") throw InputError("--test-data names test examples: it goes with --set test, not --set " + o.set);
-        file.test = o.data.empty() ? load_test_set(o.test_data) : load_test_data(o.test_data, load_data(data_path).train);
+        if (o.set != "test")
+            throw InputError("--test-data names test examples: it goes with --set test, not --set " + o.set);
+        file.test =
+            o.data.empty() ? load_test_set(o.test_data) : load_test_data(o.test_data, load_data(data_path).train);
     } else {
         file = load_data(data_path);
     }
@@ -108,7 +113,8 @@ int run_predict(const PredictOptions& o) {
     backend->set_parameters(model);
     const std::vector<int> predicted = predict_classes(backend->output(data.X));
     const int classes = model.layout.classes();
-    std::vector<std::vector<long>> confusion(static_cast<std::size_t>(classes), std::vector<long>(static_cast<std::size_t>(classes), 0));
+    std::vector<std::vector<long>> confusion(static_cast<std::size_t>(classes),
+                                             std::vector<long>(static_cast<std::size_t>(classes), 0));
     for (std::size_t i = 0; i < predicted.size(); ++i)
         ++confusion[static_cast<std::size_t>(data.labels[i])][static_cast<std::size_t>(predicted[i])];
     const double fraction = accuracy(predicted, data.labels);
@@ -126,7 +132,8 @@ int run_predict(const PredictOptions& o) {
 }
 
 int run_gradcheck(const GradcheckOptions& o) {
-    if (!(o.lambda >= 0) || !std::isfinite(o.lambda)) throw InputError("--lambda must be zero or positive, got " + std::to_string(o.lambda));
+    if (!(o.lambda >= 0) || !std::isfinite(o.lambda))
+        throw InputError("--lambda must be zero or positive, got " + std::to_string(o.lambda));
     if (o.compute.precision_given && o.compute.precision != Precision::Double)
         throw InputError(std::string("--precision ") + to_string(o.compute.precision) +
                          ": the gradient check checks double precision only (central differences need its accuracy)");
@@ -158,8 +165,9 @@ int run_gradcheck(const GradcheckOptions& o) {
         subset.labels.push_back(file.train.labels[static_cast<std::size_t>(source)]);
     }
     const Layout layout = make_layout(subset.features(), {25}, subset.classes);
-    checks.push_back({count_of(count, "random example", "random examples") + " of " + data_path + ", network " + layout.describe(),
-                      subset, random_parameters(layout, o.seed)});
+    checks.push_back(
+        {count_of(count, "random example", "random examples") + " of " + data_path + ", network " + layout.describe(),
+         subset, random_parameters(layout, o.seed)});
 
     json results = json::array();
     double worst = 0.0;
@@ -177,9 +185,11 @@ int run_gradcheck(const GradcheckOptions& o) {
         backend->cost_and_gradient(o.lambda, &analytic);
         const double difference = relative_difference(numerical, analytic);
         worst = std::max(worst, std::isnan(difference) ? INFINITY : difference);
-        results.push_back({{"check", check.name}, {"parameters", check.at.values.size()}, {"relative_difference", difference}});
+        results.push_back(
+            {{"check", check.name}, {"parameters", check.at.values.size()}, {"relative_difference", difference}});
         if (!o.json)
-            std::printf("%-70s %8zu parameters  relative difference %.3e\n", check.name.c_str(), check.at.values.size(), difference);
+            std::printf("%-70s %8zu parameters  relative difference %.3e\n", check.name.c_str(), check.at.values.size(),
+                        difference);
     }
     const bool passed = worst < 1e-9;
     if (o.json) {
@@ -202,7 +212,8 @@ int run_show(const ShowOptions& o) {
     std::string what;
     if (!o.model.empty()) {
         const Parameters model = load_weights(o.model);
-        ImageShape shape = load_model_info(o.model, model.layout.inputs()).image;  // row-major for IDX/CSV-trained models
+        ImageShape shape =
+            load_model_info(o.model, model.layout.inputs()).image;  // row-major for IDX/CSV-trained models
         if (!o.data.empty()) shape = load_data(o.data).train.image;
         image = hidden_units(model, shape);
         what = std::to_string(model.layout.theta_rows(1)) + " hidden units of " + o.model;
@@ -210,7 +221,8 @@ int run_show(const ShowOptions& o) {
         const std::string data_path = data_path_or_default(o.data);
         const DataFile file = load_data(data_path);
         image = random_digits(file.train, o.count, o.seed);
-        what = count_of(std::min(o.count, file.train.examples()), "random example", "random examples") + " of " + data_path;
+        what = count_of(std::min(o.count, file.train.examples()), "random example", "random examples") + " of " +
+               data_path;
     }
     write_png(o.out, image);
     if (o.json)
@@ -224,10 +236,11 @@ int run_info(const InfoOptions& o) {
     const auto gpu = gpu_info();
     json gpu_json = nullptr;
     if (gpu)
-        gpu_json = {{"name", gpu->name},
-                    {"compute_capability", std::to_string(gpu->compute_major) + "." + std::to_string(gpu->compute_minor)},
-                    {"memory_bytes", gpu->total_memory},
-                    {"free_bytes", gpu->free_memory}};
+        gpu_json = {
+            {"name", gpu->name},
+            {"compute_capability", std::to_string(gpu->compute_major) + "." + std::to_string(gpu->compute_minor)},
+            {"memory_bytes", gpu->total_memory},
+            {"free_bytes", gpu->free_memory}};
     if (o.json) {
         print_json(json{{"version", DIGITNET_VERSION}, {"cuda_compiled", cuda_compiled_in()}, {"gpu", gpu_json},
                         {"blas", blas_name()}, {"mpi", mpi_compiled_in() ? json(mpi_library_version()) : json(nullptr)},

@@ -33,7 +33,9 @@ void add_compute_options(CLI::App* command, cli::ComputeOptions& compute, const 
     command
         ->add_option_function<std::string>(
             "--device",
-            [&compute](const std::string& d) { compute.device = d == "gpu" ? Device::Gpu : d == "cpu" ? Device::Cpu : Device::Auto; },
+            [&compute](const std::string& d) {
+                compute.device = d == "gpu" ? Device::Gpu : d == "cpu" ? Device::Cpu : Device::Auto;
+            },
             "Where to compute: auto (the GPU when there is one), cpu or gpu")
         ->check(CLI::IsMember({"auto", "cpu", "gpu"}))
         ->option_text("auto|cpu|gpu (default auto)");
@@ -71,9 +73,13 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", DIGITNET_VERSION);
 
     cli::TrainOptions train;
-    auto* train_cmd = app.add_subcommand("train", "Train a network: the seed's gradient descent by default, or conjugate gradient or Adam");
-    train_cmd->add_option("--data", train.data, "Data: .mat (X, y), IDX file or MNIST-style folder, or CSV (told apart by content); default: the embedded data/digits20.mat");
-    train_cmd->add_option("--test-data", train.test_data, "Report the test accuracy on this file's examples (any --data format)");
+    auto* train_cmd = app.add_subcommand(
+        "train", "Train a network: the seed's gradient descent by default, or conjugate gradient or Adam");
+    train_cmd->add_option("--data", train.data,
+                          "Data: .mat (X, y), IDX file or MNIST-style folder, or CSV (told apart by content); default: "
+                          "the embedded data/digits20.mat");
+    train_cmd->add_option("--test-data", train.test_data,
+                          "Report the test accuracy on this file's examples (any --data format)");
     cli::add_hidden_option(train_cmd, train.hidden, train.hidden_given);
     train_cmd->add_option("--activation", train.activation,
                           "Hidden layers' activation: sigmoid (the seed's, default), tanh or relu")
@@ -95,7 +101,8 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--lr", train.learning_rate, "Learning rate of adam")->capture_default_str();
     train_cmd->add_option("--lambda", train.lambda, "Regularisation strength")->capture_default_str();
     cli::add_seed_option(train_cmd, train.seed, "Seed of the random initial weights");
-    train_cmd->add_option("--init", train.init, "Start from these weights (.mat with Theta1..ThetaL) instead of random ones");
+    train_cmd->add_option("--init", train.init,
+                          "Start from these weights (.mat with Theta1..ThetaL) instead of random ones");
     train_cmd->add_option("--save", train.save, "Save the trained model here (.mat, Theta1..ThetaL)");
     train_cmd->add_option("--history", train.history, "Write the cost of every iteration here (CSV)");
     train_cmd->add_option("--checkpoint-every", train.checkpoint_every,
@@ -117,7 +124,8 @@ int main(int argc, char** argv) {
     auto* predict_cmd = app.add_subcommand("predict", "Accuracy and confusion matrix of a model on a data set");
     predict_cmd->add_option("--model", predict.model, "Model file (.mat with Theta1..ThetaL)")->required();
     predict_cmd->add_option("--data", predict.data, "Data file; default: the embedded data/digits20.mat");
-    predict_cmd->add_option("--set", predict.set, "Which examples: train (X, y) or test (Xtest, ytest)")->capture_default_str();
+    predict_cmd->add_option("--set", predict.set, "Which examples: train (X, y) or test (Xtest, ytest)")
+        ->capture_default_str();
     predict_cmd->add_option("--test-data", predict.test_data, "Test examples for --set test (then the default set)");
     predict_cmd->add_option("--image", predict.images,
                             "Classify these PNGs of one digit each, or the PNGs in these folders (any size, colour or "
@@ -130,7 +138,8 @@ int main(int argc, char** argv) {
     add_json_flag(predict_cmd, predict.json);
 
     cli::GradcheckOptions gradcheck;
-    auto* gradcheck_cmd = app.add_subcommand("gradcheck", "Check backpropagation against central differences, in double");
+    auto* gradcheck_cmd =
+        app.add_subcommand("gradcheck", "Check backpropagation against central differences, in double");
     gradcheck_cmd->add_option("--lambda", gradcheck.lambda, "Regularisation strength")->capture_default_str();
     gradcheck_cmd->add_option("--data", gradcheck.data, "Data file for the second check; default: data/digits20.mat");
     gradcheck_cmd->add_option("--examples", gradcheck.examples, "Examples in the random subset")->capture_default_str();

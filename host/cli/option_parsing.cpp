@@ -10,7 +10,8 @@ std::uint64_t parse_seed(const std::string& text) {
     const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (!digits || error != std::errc() || end != text.data() + text.size())
-        throw CLI::ValidationError("--seed", "must be a whole number from 0 to 18446744073709551615 (2^64 - 1), got '" + text + "'");
+        throw CLI::ValidationError(
+            "--seed", "must be a whole number from 0 to 18446744073709551615 (2^64 - 1), got '" + text + "'");
     return value;
 }
 
@@ -20,12 +21,14 @@ std::vector<int> parse_hidden(const std::vector<std::string>& words) {
         std::size_t start = 0;
         for (;;) {
             const std::size_t comma = word.find(',', start);
-            const std::string piece = word.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+            const std::string piece =
+                word.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
             int value = 0;
             const auto [end, error] = std::from_chars(piece.data(), piece.data() + piece.size(), value);
             if (piece.empty() || error != std::errc() || end != piece.data() + piece.size() || value < 1)
-                throw CLI::ValidationError("--hidden", "each hidden layer is a whole number of units >= 1, separated by commas; '" +
-                                                           word + "' has " + (piece.empty() ? "an empty entry" : "'" + piece + "'"));
+                throw CLI::ValidationError(
+                    "--hidden", "each hidden layer is a whole number of units >= 1, separated by commas; '" + word +
+                                    "' has " + (piece.empty() ? "an empty entry" : "'" + piece + "'"));
             sizes.push_back(value);
             if (comma == std::string::npos) break;
             start = comma + 1;
@@ -35,7 +38,9 @@ std::vector<int> parse_hidden(const std::vector<std::string>& words) {
 }
 
 void add_seed_option(CLI::App* command, std::uint64_t& seed, const std::string& description) {
-    command->add_option_function<std::string>("--seed", [&seed](const std::string& text) { seed = parse_seed(text); }, description)
+    command
+        ->add_option_function<std::string>(
+            "--seed", [&seed](const std::string& text) { seed = parse_seed(text); }, description)
         ->option_text("N (0..2^64-1, default " + std::to_string(seed) + ")");
 }
 

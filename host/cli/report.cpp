@@ -23,7 +23,8 @@ void ProgressBar::update(int done, double cost) {
     const int width = 30;
     const int filled = total_ > 0 ? static_cast<int>(static_cast<long long>(width) * done / total_) : width;
     const double seconds = std::chrono::duration<double>(now - start_).count();
-    std::fprintf(stderr, "\r[%s%s] %d/%d  cost %.6f  %.1fs ", std::string(static_cast<std::size_t>(filled), '#').c_str(),
+    std::fprintf(stderr, "\r[%s%s] %d/%d  cost %.6f  %.1fs ",
+                 std::string(static_cast<std::size_t>(filled), '#').c_str(),
                  std::string(static_cast<std::size_t>(width - filled), '.').c_str(), done, total_, cost, seconds);
     std::fflush(stderr);
 }

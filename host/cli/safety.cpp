@@ -48,8 +48,8 @@ Device check_memory_for(const Layout& layout, long examples, const ComputeOption
     if (gpu) {
         const double gpu_bytes = activations + parameters * 4.0 * element;
         if (gpu_bytes > double(gpu->free_memory)) {
-            const std::string message = network + " needs about " + bytes_text(gpu_bytes) + " of GPU memory but " + gpu->name +
-                                        " has " + bytes_text(double(gpu->free_memory)) + " free";
+            const std::string message = network + " needs about " + bytes_text(gpu_bytes) + " of GPU memory but " +
+                                        gpu->name + " has " + bytes_text(double(gpu->free_memory)) + " free";
             if (compute.device == Device::Gpu) throw InputError(message + "; HINT: " + hint + ", or --device cpu");
             check_memory_available(cpu_bytes + parameters * 8.0, network, hint);
             if (note) *note = message + ": using the CPU";
@@ -81,13 +81,17 @@ void check_optimizer_options(const std::string& optimizer, const std::vector<std
 
 void check_png_name(const std::string& path, const std::string& what) {
     std::string extension = path.size() >= 4 ? path.substr(path.size() - 4) : "";
-    std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    std::transform(extension.begin(), extension.end(), extension.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
     if (extension != ".png")
-        throw InputError(path + ": " + what + " writes a PNG image; name the file .png (other formats are not written)");
+        throw InputError(path + ": " + what +
+                         " writes a PNG image; name the file .png (other formats are not written)");
 }
 
 std::string divergence_message(const TrainOptions& o, int examples, int iteration, double cost, double first_cost) {
-    const std::string what = std::isnan(cost) ? "NaN" : std::isinf(cost) ? "infinite" : number(cost) + " (from " + number(first_cost) + ")";
+    const std::string what = std::isnan(cost)   ? "NaN"
+                             : std::isinf(cost) ? "infinite"
+                                                : number(cost) + " (from " + number(first_cost) + ")";
     std::string hint;
     // Gradient descent shrinks each weight by alpha * lambda / m per step: past 2 the decay
     // itself overshoots and grows the weights, whatever the data.
@@ -100,8 +104,8 @@ std::string divergence_message(const TrainOptions& o, int examples, int iteratio
         hint = "try a smaller --lambda, or check the data for extreme values";
     else
         hint = "try a smaller --alpha (" + number(o.alpha) + ")";
-    return "training diverged: the cost became " + what + " at iteration " + std::to_string(iteration) + "; HINT: " + hint +
-           (o.save.empty() ? "" : "; " + o.save + " was not written");
+    return "training diverged: the cost became " + what + " at iteration " + std::to_string(iteration) +
+           "; HINT: " + hint + (o.save.empty() ? "" : "; " + o.save + " was not written");
 }
 
 std::string count_of(long count, const std::string& singular, const std::string& plural) {

@@ -33,7 +33,8 @@ void check_png_name(const std::string& path, const std::string& what);
 
 // Training stopped at `iteration` with `cost` (not finite, or grown far beyond the start): what
 // happened and which option to lower.
-std::string divergence_message(const TrainOptions& options, int examples, int iteration, double cost, double first_cost);
+std::string divergence_message(const TrainOptions& options, int examples, int iteration, double cost,
+                               double first_cost);
 
 // "1 epoch", "2 epochs".
 std::string count_of(long count, const std::string& singular, const std::string& plural);

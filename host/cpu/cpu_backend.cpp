@@ -87,7 +87,8 @@ struct Slice {
         one_hot.assign(outputs, T(0));
         for (int i = 0; i < m; ++i) one_hot[static_cast<std::size_t>(label(i)) * m + i] = T(1);
         deltas.resize(static_cast<std::size_t>(layout.layers()) + 1);
-        for (int l = 1; l <= layout.layers(); ++l) deltas[static_cast<std::size_t>(l)].assign(static_cast<std::size_t>(layout.sizes[l]) * m, T(0));
+        for (int l = 1; l <= layout.layers(); ++l)
+            deltas[static_cast<std::size_t>(l)].assign(static_cast<std::size_t>(layout.sizes[l]) * m, T(0));
         gradient.assign(layout.parameter_count(), T(0));
     }
 
@@ -181,7 +182,8 @@ public:
 
     void set_parameters(const Parameters& parameters) override {
         if (!(parameters.layout == layout_))
-            throw InputError("parameters of layout " + parameters.layout.describe() + " do not fit network " + layout_.describe());
+            throw InputError("parameters of layout " + parameters.layout.describe() + " do not fit network " +
+                             layout_.describe());
         std::transform(parameters.values.begin(), parameters.values.end(), theta_.begin(),
                        [](double v) { return static_cast<T>(v); });
     }
@@ -222,13 +224,18 @@ public:
         if (m_ == 0) throw_no_training_set();
         if (rows.empty()) throw InputError("a mini-batch needs at least one example");
         for (int row : rows)
-            if (row < 0 || row >= m_) throw InputError("mini-batch row " + std::to_string(row) + " is outside the training set");
+            if (row < 0 || row >= m_)
+                throw InputError("mini-batch row " + std::to_string(row) + " is outside the training set");
         // Gathered from the training slices, where the examples already are in T.
         auto located = [&](int i) { return owner_[static_cast<std::size_t>(rows[static_cast<std::size_t>(i)])]; };
         std::vector<Slice<T>> batch = make_slices<T>(
             layout_, static_cast<int>(rows.size()), static_cast<int>(active_.size()),
-            [&](int i, int j) { return slices_[static_cast<std::size_t>(located(i).slice)].input(located(i).index, j); },
-            [&](int i) { return slices_[static_cast<std::size_t>(located(i).slice)].label(located(i).index, layout_.classes()); },
+            [&](int i, int j) {
+                return slices_[static_cast<std::size_t>(located(i).slice)].input(located(i).index, j);
+            },
+            [&](int i) {
+                return slices_[static_cast<std::size_t>(located(i).slice)].label(located(i).index, layout_.classes());
+            },
             true, mode_);
         const double cost = compute(batch, static_cast<int>(rows.size()), lambda, gradient != nullptr);
         if (gradient) {
@@ -263,7 +270,8 @@ public:
         int row = 0;
         for (const Slice<T>& slice : slices) {
             for (int k = 0; k < K; ++k)
-                for (int i = 0; i < slice.m; ++i) h(row + i, k) = static_cast<double>(slice.z_out[static_cast<std::size_t>(k) * slice.m + i]);
+                for (int i = 0; i < slice.m; ++i)
+                    h(row + i, k) = static_cast<double>(slice.z_out[static_cast<std::size_t>(k) * slice.m + i]);
             row += slice.m;
         }
         return h;
@@ -339,10 +347,11 @@ private:
         const int L = layout_.layers(), m = slice.m;
         forward(slice);
         T* delta_out = slice.deltas[static_cast<std::size_t>(L)].data();
-        slice.cost_sum = layout_.output == Output::Softmax
-                             ? cpu::softmax_output_delta_cost(slice.z_out.data(), slice.one_hot.data(), delta_out,
-                                                              layout_.classes(), static_cast<std::size_t>(m))
-                             : cpu::output_delta_cost(slice.z_out.data(), slice.one_hot.data(), delta_out, slice.z_out.size());
+        slice.cost_sum =
+            layout_.output == Output::Softmax
+                ? cpu::softmax_output_delta_cost(slice.z_out.data(), slice.one_hot.data(), delta_out, layout_.classes(),
+                                                 static_cast<std::size_t>(m))
+                : cpu::output_delta_cost(slice.z_out.data(), slice.one_hot.data(), delta_out, slice.z_out.size());
         if (!want_gradient) return;
         round_in_place(delta_out, slice.z_out.size());
         for (int l = L; l >= 1; --l) {
@@ -414,7 +423,8 @@ private:
                 for (int k = 0; k < slice_cols; ++k) {
                     const int c = gathered && k > 0 ? active_[static_cast<std::size_t>(k - 1)] + 1 : k;
                     T sum = 0;
-                    for (const Slice<T>& slice : slices) sum += slice.gradient[offset + static_cast<std::size_t>(r) * slice_cols + k];
+                    for (const Slice<T>& slice : slices)
+                        sum += slice.gradient[offset + static_cast<std::size_t>(r) * slice_cols + k];
                     gradient_[offset + static_cast<std::size_t>(r) * cols + c] += sum * inverse_m;
                 }
             }

@@ -82,7 +82,8 @@ inline double softmax_loop(T* z_out, const T* z, const T* y, T* delta, int class
     double cost = 0.0;
     if (delta) {
         // sum_i (max z + log sum - z_y), with z_y = sum_k y_k z_k for one-hot y; in double.
-        for (std::size_t i = 0; i < m; ++i) cost += static_cast<double>(z_max[i]) + std::log(static_cast<double>(sum[i]));
+        for (std::size_t i = 0; i < m; ++i)
+            cost += static_cast<double>(z_max[i]) + std::log(static_cast<double>(sum[i]));
         for (int k = 0; k < classes; ++k) {
             const std::size_t offset = static_cast<std::size_t>(k) * m;
             double label_terms = 0.0;
@@ -128,16 +129,25 @@ DIGITNET_CLONES void multiply_activation_derivative(Activation f, float* delta, 
 DIGITNET_CLONES void multiply_activation_derivative(Activation f, double* delta, const double* a, std::size_t n) {
     derivative_loop(f, delta, a, n);
 }
-DIGITNET_CLONES double softmax_output_delta_cost(const float* z, const float* y, float* delta, int classes, std::size_t m) {
+DIGITNET_CLONES double softmax_output_delta_cost(const float* z, const float* y, float* delta, int classes,
+                                                 std::size_t m) {
     return softmax_loop<float>(nullptr, z, y, delta, classes, m);
 }
 DIGITNET_CLONES double softmax_output_delta_cost(const double* z, const double* y, double* delta, int classes,
                                                  std::size_t m) {
     return softmax_loop<double>(nullptr, z, y, delta, classes, m);
 }
-DIGITNET_CLONES void softmax_in_place(float* z, int classes, std::size_t m) { softmax_loop<float>(z, z, nullptr, nullptr, classes, m); }
-DIGITNET_CLONES void softmax_in_place(double* z, int classes, std::size_t m) { softmax_loop<double>(z, z, nullptr, nullptr, classes, m); }
-DIGITNET_CLONES void descend(float* theta, const float* gradient, float alpha, std::size_t n) { descend_loop(theta, gradient, alpha, n); }
-DIGITNET_CLONES void descend(double* theta, const double* gradient, double alpha, std::size_t n) { descend_loop(theta, gradient, alpha, n); }
+DIGITNET_CLONES void softmax_in_place(float* z, int classes, std::size_t m) {
+    softmax_loop<float>(z, z, nullptr, nullptr, classes, m);
+}
+DIGITNET_CLONES void softmax_in_place(double* z, int classes, std::size_t m) {
+    softmax_loop<double>(z, z, nullptr, nullptr, classes, m);
+}
+DIGITNET_CLONES void descend(float* theta, const float* gradient, float alpha, std::size_t n) {
+    descend_loop(theta, gradient, alpha, n);
+}
+DIGITNET_CLONES void descend(double* theta, const double* gradient, double alpha, std::size_t n) {
+    descend_loop(theta, gradient, alpha, n);
+}
 
 }  // namespace digitnet::cpu

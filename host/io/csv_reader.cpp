@@ -137,15 +137,17 @@ Dataset load_csv(const std::string& path) {
             columns = fields.size();
             if (columns < 2)
                 throw InputError(where + ": 1 column; expected the label and then the pixels, separated by commas");
-            const bool header = std::any_of(fields.begin(), fields.end(), [](std::string_view f) { return !parse_number(f); });
+            const bool header =
+                std::any_of(fields.begin(), fields.end(), [](std::string_view f) { return !parse_number(f); });
             if (header) {
                 header_line = static_cast<int>(line_number);
                 continue;
             }
         }
         if (fields.size() != columns)
-            throw InputError(where + ": " + std::to_string(fields.size()) + " columns, expected " + std::to_string(columns) +
-                             " (the label and " + std::to_string(columns - 1) + " pixels, as on the first line)");
+            throw InputError(where + ": " + std::to_string(fields.size()) + " columns, expected " +
+                             std::to_string(columns) + " (the label and " + std::to_string(columns - 1) +
+                             " pixels, as on the first line)");
         if (labels.size() >= static_cast<std::size_t>(std::numeric_limits<int>::max()))
             throw InputError(where + ": too many rows");
         parse_row(fields, where, values, labels);

@@ -53,7 +53,8 @@ bool looks_like_mat_v4(std::string_view head) {
             return value;
         };
         const std::uint32_t type = word(0), rows = word(1), cols = word(2), imaginary = word(3), name_length = word(4);
-        if (type >= 2000 || type / 1000 != (big_endian ? 1u : 0u) || type / 100 % 10 != 0 || type / 10 % 10 > 5 || type % 10 > 2)
+        if (type >= 2000 || type / 1000 != (big_endian ? 1u : 0u) || type / 100 % 10 != 0 || type / 10 % 10 > 5 ||
+            type % 10 > 2)
             continue;
         if (rows > 0x7fffffffu || cols > 0x7fffffffu || imaginary > 1 || name_length < 2 || name_length > 64) continue;
         if (head.size() < 20 + name_length) continue;
@@ -82,7 +83,8 @@ std::string raw_head(const std::string& path) {
 std::string train_images_of_folder(const std::string& folder) {
     const auto train_images = find_idx_images(folder, "train");
     if (!train_images)
-        throw InputError(folder + ": is a directory without train-images-idx3-ubyte[.gz] (an MNIST-style IDX folder holds "
+        throw InputError(folder +
+                         ": is a directory without train-images-idx3-ubyte[.gz] (an MNIST-style IDX folder holds "
                          "train-images-idx3-ubyte, train-labels-idx1-ubyte and the t10k-* test files)");
     return *train_images;
 }
@@ -124,7 +126,8 @@ DataFormat detect_data_format(const std::string& path) {
     if (starts_with(raw, "\x1f\x8b")) {  // gzip: look at what it holds
         const std::string head = read_head(path, head_bytes);
         if (looks_like_mat(head))
-            throw InputError(path + ": a gzip-compressed .mat file; matio reads only uncompressed files (gunzip it first)");
+            throw InputError(path +
+                             ": a gzip-compressed .mat file; matio reads only uncompressed files (gunzip it first)");
         if (looks_like_idx(head)) return DataFormat::Idx;
         if (looks_like_text(head)) return DataFormat::Csv;
         throw InputError(path + ": not a .mat, IDX or CSV file (gzip-compressed binary data of an unknown kind)");
@@ -149,7 +152,8 @@ DataFile load_data(const std::string& path) {
                 if (fs::path(path).extension() != ".mat") throw;
                 std::string reason = e.what();
                 if (reason.rfind(path + ": ", 0) == 0) reason.erase(0, path.size() + 2);
-                throw InputError(path + ": not a MATLAB .mat file (it has no MATLAB header), and as CSV text: " + reason);
+                throw InputError(path +
+                                 ": not a MATLAB .mat file (it has no MATLAB header), and as CSV text: " + reason);
             }
     }
     throw InputError(path + ": unknown data format");
@@ -217,9 +221,10 @@ void check_test_fits(Dataset& test, const Dataset& train) {
                          train.source + ") are " + shape_text(b) + "; their pixels do not line up");
     for (std::size_t i = 0; i < test.labels.size(); ++i)
         if (test.labels[i] >= train.classes)
-            throw InputError(test.source + ": label " + std::to_string(test.labels[i] + test.label_base) + " of example " +
-                             std::to_string(i + 1) + " is beyond the training data's labels (" +
-                             std::to_string(train.label_base) + ".." + std::to_string(train.classes - 1 + train.label_base) + ")");
+            throw InputError(test.source + ": label " + std::to_string(test.labels[i] + test.label_base) +
+                             " of example " + std::to_string(i + 1) + " is beyond the training data's labels (" +
+                             std::to_string(train.label_base) + ".." +
+                             std::to_string(train.classes - 1 + train.label_base) + ")");
     test.classes = train.classes;
 }
 

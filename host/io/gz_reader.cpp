@@ -56,7 +56,9 @@ std::size_t GzReader::read(void* out, std::size_t count) {
         int code = Z_OK;
         gzerror(file_, &code);
         if (code == Z_BUF_ERROR)
-            throw InputError(path_ + ": truncated gzip data (unexpected end of file); the file is incomplete, HINT: gzip -t " + path_);
+            throw InputError(path_ +
+                             ": truncated gzip data (unexpected end of file); the file is incomplete, HINT: gzip -t " +
+                             path_);
     }
     return done;
 }
@@ -113,8 +115,9 @@ std::string read_all(const std::string& path) {
         content.resize(old_size + got);
         if (got < step) break;
         if (content.size() > most)
-            throw InputError(path + ": expands to more than " + bytes_text(double(content.size())) + " of text, more than this machine's " +
-                             bytes_text(double(*available)) + " of free memory can load; HINT: use a subset of the file");
+            throw InputError(path + ": expands to more than " + bytes_text(double(content.size())) +
+                             " of text, more than this machine's " + bytes_text(double(*available)) +
+                             " of free memory can load; HINT: use a subset of the file");
         step = std::min(step * 2, chunk_bytes);
     }
     return content;

@@ -60,7 +60,8 @@ IdxHeader read_header(GzReader& reader) {
     const std::size_t got = reader.read(magic, 4);
     if (got < 4) throw InputError(path + ": too short for an IDX file (" + std::to_string(got) + " bytes)");
     if (magic[0] != 0 || magic[1] != 0)
-        throw InputError(path + ": not an IDX file (its first bytes are " + hex_bytes(magic, 4) + ", expected 00 00 08 03 or 00 00 08 01)");
+        throw InputError(path + ": not an IDX file (its first bytes are " + hex_bytes(magic, 4) +
+                         ", expected 00 00 08 03 or 00 00 08 01)");
     IdxHeader header;
     header.type = magic[2];
     if (header.type != unsigned_byte_type)
@@ -68,11 +69,13 @@ IdxHeader read_header(GzReader& reader) {
                          ") is not supported, only unsigned bytes (0x08)");
     const int dimensions = magic[3];
     if (dimensions < 1 || dimensions > 4)
-        throw InputError(path + ": IDX header gives " + std::to_string(dimensions) + " dimensions, expected 3 (images) or 1 (labels)");
+        throw InputError(path + ": IDX header gives " + std::to_string(dimensions) +
+                         " dimensions, expected 3 (images) or 1 (labels)");
     for (int d = 0; d < dimensions; ++d) {
         unsigned char size[4];
         if (reader.read(size, 4) < 4) throw InputError(path + ": truncated: the IDX header ends inside its dimensions");
-        header.dims.push_back(std::uint64_t{size[0]} << 24 | std::uint64_t{size[1]} << 16 | std::uint64_t{size[2]} << 8 | size[3]);
+        header.dims.push_back(std::uint64_t{size[0]} << 24 | std::uint64_t{size[1]} << 16 |
+                              std::uint64_t{size[2]} << 8 | size[3]);
     }
     return header;
 }
@@ -88,7 +91,8 @@ std::vector<std::uint8_t> read_data(GzReader& reader, std::uint64_t count, const
                          (last ? "only " + std::to_string(got) + " follow" : "the file ends before them"));
     unsigned char extra = 0;
     if (last && reader.read(&extra, 1) != 0)
-        throw InputError(reader.path() + ": more bytes than its header says (" + what + "); not an IDX file, or a damaged one");
+        throw InputError(reader.path() + ": more bytes than its header says (" + what +
+                         "); not an IDX file, or a damaged one");
     return bytes;
 }
 
@@ -99,7 +103,8 @@ int idx_dimensions(const std::string& path) {
     const std::size_t got = reader.read(magic, 4);
     if (got < 4) throw InputError(path + ": too short for an IDX file (" + std::to_string(got) + " bytes)");
     if (magic[0] != 0 || magic[1] != 0)
-        throw InputError(path + ": not an IDX file (its first bytes are " + hex_bytes(magic, 4) + ", expected 00 00 08 03 or 00 00 08 01)");
+        throw InputError(path + ": not an IDX file (its first bytes are " + hex_bytes(magic, 4) +
+                         ", expected 00 00 08 03 or 00 00 08 01)");
     return magic[3];
 }
 
@@ -136,12 +141,14 @@ std::optional<std::string> idx_partner(const std::string& path, bool given_image
     bool renamed = replace_last(name, kind, other_kind);
     renamed = replace_last(name, given_images ? "idx3" : "idx1", given_images ? "idx1" : "idx3") || renamed;
     if (!renamed)
-        throw InputError(path + ": an IDX " + kind + " file whose name has no \"" + kind + "\" in it, so its " + other_kind +
+        throw InputError(path + ": an IDX " + kind + " file whose name has no \"" + kind + "\" in it, so its " +
+                         other_kind +
                          " file cannot be found (name them like train-images-idx3-ubyte and train-labels-idx1-ubyte)");
     const bool gz = ends_with(name, ".gz");
     const std::string stem = gz ? name.substr(0, name.size() - 3) : name;
     // Same compression as the given file first, then the other.
-    for (const std::string& candidate : gz ? std::vector<std::string>{stem + ".gz", stem} : std::vector<std::string>{stem, stem + ".gz"}) {
+    for (const std::string& candidate :
+         gz ? std::vector<std::string>{stem + ".gz", stem} : std::vector<std::string>{stem, stem + ".gz"}) {
         const fs::path partner = given.parent_path() / candidate;
         if (is_file(partner)) return partner.string();
     }
@@ -171,8 +178,9 @@ DataShard read_idx_pair(const std::string& images_path, const std::string& label
     const std::uint64_t features = rows * cols;          // <= 2^24
     const std::uint64_t pixel_bytes = count * features;  // < 2^31 * 2^24, no overflow
     if (pixel_bytes > max_pixel_bytes)
-        throw InputError(images_path + ": the IDX header says " + std::to_string(count) + " images of " + std::to_string(rows) +
-                         " x " + std::to_string(cols) + ", more than 16 GiB of pixels (a damaged header?)");
+        throw InputError(images_path + ": the IDX header says " + std::to_string(count) + " images of " +
+                         std::to_string(rows) + " x " + std::to_string(cols) +
+                         ", more than 16 GiB of pixels (a damaged header?)");
     // A plain file's size is known before reading: say it is truncated without reading it all.
     if (!images.compressed()) {
         std::error_code ec;
@@ -186,7 +194,8 @@ DataShard read_idx_pair(const std::string& images_path, const std::string& label
     const int total = static_cast<int>(count);
     const RowRange range = choose ? (*choose)(total) : RowRange{0, total};
     const bool to_the_end = range.end() == total;
-    const std::string what = std::to_string(count) + " images of " + std::to_string(rows) + " x " + std::to_string(cols);
+    const std::string what =
+        std::to_string(count) + " images of " + std::to_string(rows) + " x " + std::to_string(cols);
     // A small .gz can expand to gigabytes: the bytes this process reads (up to three times, while
     // the buffer grows) and their doubles must fit before we read.
     check_memory_available(double(range.count) * double(features) * (3.0 + sizeof(double)), images_path + ": " + what,
@@ -249,8 +258,9 @@ std::pair<std::string, std::string> idx_pair_of(const std::string& path) {
         replace_last(name, images ? "images" : "labels", images ? "labels" : "images");
         replace_last(name, images ? "idx3" : "idx1", images ? "idx1" : "idx3");
         if (ends_with(name, ".gz")) name.resize(name.size() - 3);
-        throw InputError(path + ": IDX " + (images ? "images" : "labels") + " without its " + (images ? "labels" : "images") +
-                         " file (looked for " + (fs::path(path).parent_path() / name).string() + "[.gz])");
+        throw InputError(path + ": IDX " + (images ? "images" : "labels") + " without its " +
+                         (images ? "labels" : "images") + " file (looked for " +
+                         (fs::path(path).parent_path() / name).string() + "[.gz])");
     }
     return images ? std::pair{path, *partner} : std::pair{*partner, path};
 }

@@ -33,7 +33,8 @@ GrayImage tile_grid(const std::vector<std::vector<double>>& tiles, ImageShape sh
                 const double value = (tile[static_cast<std::size_t>(index)] / largest + 1.0) / 2.0;
                 for (int dy = 0; dy < zoom; ++dy)
                     for (int dx = 0; dx < zoom; ++dx)
-                        image.pixels[static_cast<std::size_t>((top + r) * zoom + dy) * image.width + (left + c) * zoom + dx] = value;
+                        image.pixels[static_cast<std::size_t>((top + r) * zoom + dy) * image.width + (left + c) * zoom +
+                                     dx] = value;
             }
     }
     return image;

@@ -36,7 +36,9 @@ bool injected_failure() {
 
 std::string reason(int error_number) { return std::strerror(error_number); }
 
-fs::path folder_of(const fs::path& target) { return target.parent_path().empty() ? fs::path(".") : target.parent_path(); }
+fs::path folder_of(const fs::path& target) {
+    return target.parent_path().empty() ? fs::path(".") : target.parent_path();
+}
 
 // The file a path finally names, following symbolic links (also a dangling last one, whose target
 // is then created).
@@ -53,7 +55,9 @@ fs::path resolve_links(const std::string& path) {
     throw InputError(path + ": too many levels of symbolic links");
 }
 
-bool is_special(const struct stat& st) { return S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode); }
+bool is_special(const struct stat& st) {
+    return S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
+}
 
 // Owns a file descriptor; closing it explicitly checks the close.
 class Descriptor {
@@ -108,8 +112,9 @@ void write_in_place(const std::string& path, const fs::path& target, const struc
     Descriptor fd(::open(target.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC | (S_ISFIFO(st.st_mode) ? O_NONBLOCK : 0)));
     if (fd.get() < 0) {
         const int error = errno;
-        throw OutputError(path + ": cannot open for writing (" +
-                          (error == ENXIO && S_ISFIFO(st.st_mode) ? std::string("no process reads the FIFO") : reason(error)) + ")");
+        throw OutputError(
+            path + ": cannot open for writing (" +
+            (error == ENXIO && S_ISFIFO(st.st_mode) ? std::string("no process reads the FIFO") : reason(error)) + ")");
     }
     if (S_ISFIFO(st.st_mode)) ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
     if (!write_all(fd.get(), bytes)) throw OutputError(path + ": cannot write (" + reason(errno) + ")");
@@ -159,10 +164,11 @@ void check_output_path(const std::string& path, const std::string& what) {
     const long name_max = ::pathconf(folder.c_str(), _PC_NAME_MAX);
     const std::size_t name_length = target.filename().string().size();
     if (name_max > 0 && name_length > static_cast<std::size_t>(name_max))
-        throw InputError(where + ": the file name is " + std::to_string(name_length) + " characters long, more than the " +
-                         std::to_string(name_max) + " this file system allows");
+        throw InputError(where + ": the file name is " + std::to_string(name_length) +
+                         " characters long, more than the " + std::to_string(name_max) + " this file system allows");
     if (fs::absolute(target).string().size() >= PATH_MAX)
-        throw InputError(where + ": the path is longer than the system allows (" + std::to_string(PATH_MAX) + " characters)");
+        throw InputError(where + ": the path is longer than the system allows (" + std::to_string(PATH_MAX) +
+                         " characters)");
     if (target.filename().empty() || target.filename() == "." || target.filename() == "..")
         throw InputError(where + " names a directory, not a file");
 
@@ -216,8 +222,9 @@ void check_outputs_are_not_inputs(const std::vector<NamedPath>& outputs, const s
             for (const fs::path& file : files_of_input(input.path)) {
                 struct stat in {};
                 if (::stat(file.c_str(), &in) == 0 && same_file(in, out))
-                    throw InputError(output.path + ": " + output.option + " names the same file as the input " + input.option +
-                                     " " + file.string() + "; writing it would destroy the input. HINT: choose another name");
+                    throw InputError(output.path + ": " + output.option + " names the same file as the input " +
+                                     input.option + " " + file.string() +
+                                     "; writing it would destroy the input. HINT: choose another name");
             }
         }
         for (const auto& [earlier, earlier_stat] : seen)
@@ -235,14 +242,16 @@ void write_output_file(const std::string& path, std::string_view bytes) {
     if (exists && S_ISDIR(existing.st_mode)) throw InputError(path + ": is a directory, not a file");
     if (exists && is_special(existing)) return write_in_place(path, target, existing, bytes);
     if (exists && ::access(target.c_str(), W_OK) != 0)
-        throw InputError(path + ": the file is read-only for you (mode " + mode_text(existing.st_mode) + "); it was not replaced");
+        throw InputError(path + ": the file is read-only for you (mode " + mode_text(existing.st_mode) +
+                         "); it was not replaced");
 
     const fs::path folder = folder_of(target);
     // Not a structured binding: the lambda below captures it (clang before C++20's P1091).
     const std::pair<fs::path, int> created = create_temporary(folder, exists ? (existing.st_mode & 07777) : 0666);
     const fs::path temporary = created.first;
     const int raw_fd = created.second;
-    if (raw_fd < 0) throw OutputError(path + ": cannot create a file in " + folder.string() + " (" + reason(errno) + ")");
+    if (raw_fd < 0)
+        throw OutputError(path + ": cannot create a file in " + folder.string() + " (" + reason(errno) + ")");
     Descriptor fd(raw_fd);
     auto fail = [&](const std::string& what) {
         const int error = errno;
@@ -261,7 +270,8 @@ void write_output_file(const std::string& path, std::string_view bytes) {
     if (!write_all(fd.get(), bytes)) fail("cannot write");
     if (!sync(fd.get())) fail("cannot flush the file to disk");
     if (!fd.close()) fail("cannot write");
-    if (injected_failure() || ::rename(temporary.c_str(), target.c_str()) != 0) fail("cannot move the written file into place");
+    if (injected_failure() || ::rename(temporary.c_str(), target.c_str()) != 0)
+        fail("cannot move the written file into place");
     // The rename is durable only once the folder is: without this a crash could bring back the old file.
     Descriptor directory(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (directory.get() >= 0 && ::fsync(directory.get()) != 0 && errno != EINVAL)
@@ -272,18 +282,22 @@ void write_output_file(const std::string& path, std::string_view bytes) {
 
 void check_writable(const std::string& path, const std::string& what) { check_output_path(path, what); }
 
-std::string bytes_written_by(const std::string& path_for_messages, const std::function<void(const std::string&)>& write) {
+std::string bytes_written_by(const std::string& path_for_messages,
+                             const std::function<void(const std::string&)>& write) {
     Descriptor scratch(::memfd_create("digitnet-output", MFD_CLOEXEC));
-    if (scratch.get() < 0) throw OutputError(path_for_messages + ": cannot make a scratch file in memory (" + reason(errno) + ")");
+    if (scratch.get() < 0)
+        throw OutputError(path_for_messages + ": cannot make a scratch file in memory (" + reason(errno) + ")");
     write("/proc/self/fd/" + std::to_string(scratch.get()));
     struct stat st {};
-    if (::fstat(scratch.get(), &st) != 0) throw OutputError(path_for_messages + ": cannot read back what was written (" + reason(errno) + ")");
+    if (::fstat(scratch.get(), &st) != 0)
+        throw OutputError(path_for_messages + ": cannot read back what was written (" + reason(errno) + ")");
     std::string bytes(static_cast<std::size_t>(st.st_size), '\0');
     std::size_t done = 0;
     while (done < bytes.size()) {
         const ssize_t got = ::pread(scratch.get(), bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
         if (got < 0 && errno == EINTR) continue;
-        if (got <= 0) throw OutputError(path_for_messages + ": cannot read back what was written (" + reason(errno) + ")");
+        if (got <= 0)
+            throw OutputError(path_for_messages + ": cannot read back what was written (" + reason(errno) + ")");
         done += static_cast<std::size_t>(got);
     }
     return bytes;

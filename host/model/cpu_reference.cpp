@@ -55,7 +55,8 @@ Activations forward(const Parameters& theta, const double* x) {
         z.assign(static_cast<std::size_t>(layout.theta_rows(l)), 0.0);
         for (int j = 0; j < layout.theta_rows(l); ++j) {
             double sum = 0.0;
-            for (int k = 0; k < layout.theta_cols(l); ++k) sum += theta.at(l, j, k) * previous[static_cast<std::size_t>(k)];
+            for (int k = 0; k < layout.theta_cols(l); ++k)
+                sum += theta.at(l, j, k) * previous[static_cast<std::size_t>(k)];
             z[static_cast<std::size_t>(j)] = sum;
         }
         if (l < L) {
@@ -88,13 +89,15 @@ double cost_and_gradient(const Parameters& theta, const Dataset& data, double la
         if (layout.output == Output::Softmax)
             cost += softmax_cost(z_out, data.labels[static_cast<std::size_t>(i)]);
         else
-            for (int k = 0; k < K; ++k) cost += output_cost_term(z_out[static_cast<std::size_t>(k)], y[static_cast<std::size_t>(k)]);
+            for (int k = 0; k < K; ++k)
+                cost += output_cost_term(z_out[static_cast<std::size_t>(k)], y[static_cast<std::size_t>(k)]);
         if (!gradient) continue;
 
         // d_L = h - y (for both outputs); d_l = (Theta_(l+1)[:,1:]^T d_(l+1)) .* f'(a_l);
         // grad_l += d_l a_(l-1)^T.
         std::vector<double> delta(static_cast<std::size_t>(K));
-        for (int k = 0; k < K; ++k) delta[static_cast<std::size_t>(k)] = h[static_cast<std::size_t>(k)] - y[static_cast<std::size_t>(k)];
+        for (int k = 0; k < K; ++k)
+            delta[static_cast<std::size_t>(k)] = h[static_cast<std::size_t>(k)] - y[static_cast<std::size_t>(k)];
         for (int l = L; l >= 1; --l) {
             const auto& previous = act.a[static_cast<std::size_t>(l - 1)];
             for (int j = 0; j < layout.theta_rows(l); ++j)
@@ -104,7 +107,8 @@ double cost_and_gradient(const Parameters& theta, const Dataset& data, double la
             std::vector<double> below(static_cast<std::size_t>(layout.sizes[l - 1]), 0.0);
             for (int k = 1; k < layout.theta_cols(l); ++k) {
                 double sum = 0.0;
-                for (int j = 0; j < layout.theta_rows(l); ++j) sum += theta.at(l, j, k) * delta[static_cast<std::size_t>(j)];
+                for (int j = 0; j < layout.theta_rows(l); ++j)
+                    sum += theta.at(l, j, k) * delta[static_cast<std::size_t>(j)];
                 const double a = previous[static_cast<std::size_t>(k)];
                 below[static_cast<std::size_t>(k - 1)] = sum * activation_derivative(layout.hidden, a);
             }

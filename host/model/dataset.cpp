@@ -31,8 +31,8 @@ void validate_dataset(const Dataset& data, const std::string& where) {
     for (std::size_t i = 0; i < data.X.data.size(); ++i) {
         if (!std::isfinite(data.X.data[i])) {
             const auto row = i / static_cast<std::size_t>(data.X.cols), col = i % static_cast<std::size_t>(data.X.cols);
-            throw InputError(where + ": X has " + (std::isnan(data.X.data[i]) ? "a NaN" : "an infinite value") + " at row " +
-                             std::to_string(row + 1) + ", column " + std::to_string(col + 1));
+            throw InputError(where + ": X has " + (std::isnan(data.X.data[i]) ? "a NaN" : "an infinite value") +
+                             " at row " + std::to_string(row + 1) + ", column " + std::to_string(col + 1));
         }
     }
     for (std::size_t i = 0; i < data.labels.size(); ++i) {

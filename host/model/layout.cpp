@@ -33,7 +33,9 @@ Layout make_layout(int inputs, const std::vector<int>& hidden, int classes, Acti
     layout.sizes.push_back(classes);
     for (std::size_t i = 0; i < layout.sizes.size(); ++i) {
         if (layout.sizes[i] < 1) {
-            const char* what = i == 0 ? "input size" : i + 1 == layout.sizes.size() ? "number of classes" : "hidden layer size";
+            const char* what = i == 0                         ? "input size"
+                               : i + 1 == layout.sizes.size() ? "number of classes"
+                                                              : "hidden layer size";
             throw InputError(std::string("layout ") + layout.describe() + ": " + what + " must be at least 1");
         }
     }

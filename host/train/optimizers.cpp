@@ -142,7 +142,8 @@ private:
         double alpha = 0.5 * (low + high);
         if (radicand >= 0 && std::isfinite(radicand)) {
             const double d2 = std::copysign(std::sqrt(radicand), b.alpha - a.alpha);
-            const double candidate = b.alpha - (b.alpha - a.alpha) * (b.slope + d2 - d1) / (b.slope - a.slope + 2.0 * d2);
+            const double candidate =
+                b.alpha - (b.alpha - a.alpha) * (b.slope + d2 - d1) / (b.slope - a.slope + 2.0 * d2);
             if (std::isfinite(candidate)) alpha = candidate;
         }
         return std::clamp(alpha, low + 0.1 * width, high - 0.1 * width);
@@ -188,7 +189,8 @@ TrainingOutcome run_conjugate_gradient(Backend& backend, const TrainingPlan& pla
         if (!next) {
             // No progress along d: once more along the steepest descent, then stop (converged).
             if (++failures == 2) break;
-            std::transform(current.g.values.begin(), current.g.values.end(), direction.begin(), [](double g) { return -g; });
+            std::transform(current.g.values.begin(), current.g.values.end(), direction.begin(),
+                           [](double g) { return -g; });
             alpha = 1.0 / (1.0 - dot(current.g.values, direction));
             --iteration;
             continue;
@@ -201,7 +203,8 @@ TrainingOutcome run_conjugate_gradient(Backend& backend, const TrainingPlan& pla
         for (std::size_t i = 0; i < direction.size(); ++i) direction[i] = -next->g.values[i] + beta * direction[i];
         double new_slope = dot(next->g.values, direction);
         if (new_slope >= 0) {
-            std::transform(next->g.values.begin(), next->g.values.end(), direction.begin(), [](double g) { return -g; });
+            std::transform(next->g.values.begin(), next->g.values.end(), direction.begin(),
+                           [](double g) { return -g; });
             new_slope = -g1g1;
         }
         alpha = next->alpha * std::min(10.0, slope / std::min(new_slope, -1e-300));

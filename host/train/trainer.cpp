@@ -113,12 +113,14 @@ TrainingOutcome run_gradient_descent(Backend& backend, const TrainingPlan& plan)
             own_loop ? own_loop->run(step, observer) : generic_gradient_descent(backend, step, observer);
         outcome.history.insert(outcome.history.end(), history.begin(), history.end());
         done += static_cast<int>(history.size());
-        const auto bad = std::find_if(outcome.history.begin(), outcome.history.end(), [](double c) { return !std::isfinite(c); });
+        const auto bad =
+            std::find_if(outcome.history.begin(), outcome.history.end(), [](double c) { return !std::isfinite(c); });
         if (bad != outcome.history.end()) {
             outcome.diverged_at = static_cast<int>(bad - outcome.history.begin()) + 1;
             return outcome;
         }
-        if (plan.checkpoint_every > 0 && plan.on_checkpoint && done < total && history.size() == static_cast<std::size_t>(step.iterations))
+        if (plan.checkpoint_every > 0 && plan.on_checkpoint && done < total &&
+            history.size() == static_cast<std::size_t>(step.iterations))
             plan.on_checkpoint(backend.parameters(), done);
     }
     outcome.interrupted = plan.interrupt && plan.interrupt->load() && done < total;

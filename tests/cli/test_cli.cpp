@@ -26,11 +26,12 @@ int lines(const std::string& text) {
 
 TEST(Cli, TrainJsonHasTheDocumentedKeys) {
     TempDir dir;
-    const auto r = run_digitnet("train --device cpu --iters 30 --json --save " + quote(dir.file("m.mat")) + " --history " +
-                                quote(dir.file("h.csv")));
+    const auto r = run_digitnet("train --device cpu --iters 30 --json --save " + quote(dir.file("m.mat")) +
+                                " --history " + quote(dir.file("h.csv")));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const json out = json::parse(r.out);
-    for (const char* key : {"final_cost", "train_accuracy", "test_accuracy", "iterations", "seconds", "device", "precision"})
+    for (const char* key :
+         {"final_cost", "train_accuracy", "test_accuracy", "iterations", "seconds", "device", "precision"})
         EXPECT_TRUE(out.contains(key)) << key;
     EXPECT_EQ(out["iterations"], 30);
     EXPECT_EQ(out["device"], "cpu");
@@ -56,8 +57,9 @@ TEST(Cli, TrainIsRepeatableAndInitResumes) {
 
 TEST(Cli, TrainReluSoftmaxSavesItAndPredictUsesIt) {
     TempDir dir;
-    const auto r = run_digitnet("train --device cpu --iters 40 --alpha 0.5 --activation relu --output softmax --json --save " +
-                                quote(dir.file("m.mat")));
+    const auto r =
+        run_digitnet("train --device cpu --iters 40 --alpha 0.5 --activation relu --output softmax --json --save " +
+                     quote(dir.file("m.mat")));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const json out = json::parse(r.out);
     EXPECT_EQ(out["activation"], "relu");
@@ -69,7 +71,8 @@ TEST(Cli, TrainReluSoftmaxSavesItAndPredictUsesIt) {
     ASSERT_EQ(p.exit_code, 0) << p.err;
     EXPECT_NEAR(json::parse(p.out)["accuracy"].get<double>(), out["train_accuracy"].get<double>(), 1e-9);
     // Resuming with another activation than the model's is refused before any work.
-    const auto mismatch = run_digitnet("train --device cpu --iters 2 --activation tanh --init " + quote(dir.file("m.mat")));
+    const auto mismatch =
+        run_digitnet("train --device cpu --iters 2 --activation tanh --init " + quote(dir.file("m.mat")));
     EXPECT_EQ(mismatch.exit_code, 2);
     EXPECT_NE(mismatch.err.find("relu"), std::string::npos) << mismatch.err;
     const auto bad = run_digitnet("train --device cpu --iters 2 --activation swish");
@@ -172,7 +175,8 @@ TEST(Cli, ShowWritesAPng) {
     EXPECT_EQ(json::parse(r.out)["width"], (1 + 10 * 21) * 3);
 
     save_weights(dir.file("m.mat"), random_parameters(make_layout(400, {25}, 10), 1));
-    const auto units = run_digitnet("show --out " + quote(dir.file("units.png")) + " --model " + quote(dir.file("m.mat")));
+    const auto units =
+        run_digitnet("show --out " + quote(dir.file("units.png")) + " --model " + quote(dir.file("m.mat")));
     ASSERT_EQ(units.exit_code, 0) << units.err;
     EXPECT_GT(testing::read_file(dir.file("units.png")).size(), 100u);
 }
@@ -222,7 +226,9 @@ struct BadInput : ::testing::Test {
     }
 };
 
-TEST_F(BadInput, MissingFile) { expect_rejected("--data " + quote(dir.file("absent.mat")), "absent.mat: no such file"); }
+TEST_F(BadInput, MissingFile) {
+    expect_rejected("--data " + quote(dir.file("absent.mat")), "absent.mat: no such file");
+}
 
 TEST_F(BadInput, DirectoryInsteadOfFile) { expect_rejected("--data " + quote(dir.path().string()), "is a directory"); }
 

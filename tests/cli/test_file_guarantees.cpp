@@ -33,7 +33,8 @@ using testing::TempDir;
 const std::string kDigitnet = std::string("'") + DIGITNET_BINARY + "' ";
 
 // digitnet with `arguments` in a child prepared by `prepare`; stdout and stderr go to files in `dir`.
-testing::RunResult run_in_child(const TempDir& dir, const std::function<bool()>& prepare, const std::string& arguments) {
+testing::RunResult run_in_child(const TempDir& dir, const std::function<bool()>& prepare,
+                                const std::string& arguments) {
     const std::string out = dir.file("child.out"), err = dir.file("child.err");
     testing::RunResult result;
     result.exit_code = testing::in_child(prepare, [&] {
@@ -66,7 +67,8 @@ TEST(FullDisk, SaveCheckpointAndGradientFailAndKeepThePreviousFiles) {
     // Files may not grow past 8 KiB: the 45 KB models and gradients cannot be written.
     const auto limited = testing::with_limit(RLIMIT_FSIZE, 8192);
     for (const std::string& arguments :
-         {"train --device cpu --iters 3 --save " + quote(model), "train --device cpu --iters 4 --checkpoint-every 2 --save " + quote(model),
+         {"train --device cpu --iters 3 --save " + quote(model),
+          "train --device cpu --iters 4 --checkpoint-every 2 --save " + quote(model),
           "cost --device cpu --model " + quote(dir.file("other.mat")) + " --grad " + quote(grad)}) {
         if (has(arguments, "other.mat")) {
             ASSERT_EQ(run_digitnet("train --device cpu --iters 1 --save " + quote(dir.file("other.mat"))).exit_code, 0);
@@ -79,7 +81,8 @@ TEST(FullDisk, SaveCheckpointAndGradientFailAndKeepThePreviousFiles) {
         EXPECT_EQ(testing::read_file(grad), grad_before) << arguments;
         fs::remove(dir.file("child.out"));
         fs::remove(dir.file("child.err"));
-        EXPECT_EQ(regular_files_in(dir.path()), has(arguments, "other.mat") ? 3 : 2) << "a temporary file was left behind";
+        EXPECT_EQ(regular_files_in(dir.path()), has(arguments, "other.mat") ? 3 : 2)
+            << "a temporary file was left behind";
     }
 }
 
@@ -87,14 +90,16 @@ TEST(FullDisk, ADevFullNodeIsAnErrorAndStaysADevice) {
     TempDir dir;
     const std::string full = dir.file("full");
     if (::mknod(full.c_str(), S_IFCHR | 0666, makedev(1, 7)) != 0) GTEST_SKIP() << "cannot make a device node here";
-    const auto r = run_digitnet("train --device cpu --iters 2 --save " + quote(full) + " --history " + quote(dir.file("h.csv")));
+    const auto r =
+        run_digitnet("train --device cpu --iters 2 --save " + quote(full) + " --history " + quote(dir.file("h.csv")));
     if (has(r.err, "Permission denied")) GTEST_SKIP() << "device nodes cannot be opened here (nodev)";
     EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_TRUE(has(r.err, std::strerror(ENOSPC))) << r.err;
     struct stat st {};
     ASSERT_EQ(::lstat(full.c_str(), &st), 0);
     EXPECT_TRUE(S_ISCHR(st.st_mode)) << "the device node was replaced";
-    const auto g = run_digitnet("cost --device cpu --model " + quote(testing::digits20_path()) + " --grad " + quote(full));
+    const auto g =
+        run_digitnet("cost --device cpu --model " + quote(testing::digits20_path()) + " --grad " + quote(full));
     EXPECT_NE(g.exit_code, 0);
 }
 
@@ -119,13 +124,14 @@ TEST(OutputsAreNotInputs, EveryCommandRefusesBeforeWork) {
     ASSERT_EQ(run_digitnet("train --device cpu --iters 1 --save " + quote(model)).exit_code, 0);
     fs::create_hard_link(data, dir.file("d.png"));
     const std::string data_before = testing::read_file(data), model_before = testing::read_file(model);
-    for (const std::string& arguments : {"train --device cpu --iters 1 --data " + quote(data) + " --save " + quote(data),
-                                         "train --device cpu --iters 1 --data " + quote(data) + " --history " + quote(data),
-                                         "train --device cpu --iters 1 --init " + quote(model) + " --save " + quote(dir.file("x.mat")) +
-                                             " --history " + quote(model),
-                                         "cost --device cpu --model " + quote(model) + " --grad " + quote(model),
-                                         "show --data " + quote(data) + " --out " + quote(dir.file("d.png")),
-                                         "train --device cpu --iters 1 --save " + quote(testing::digits20_path())}) {
+    for (const std::string& arguments :
+         {"train --device cpu --iters 1 --data " + quote(data) + " --save " + quote(data),
+          "train --device cpu --iters 1 --data " + quote(data) + " --history " + quote(data),
+          "train --device cpu --iters 1 --init " + quote(model) + " --save " + quote(dir.file("x.mat")) +
+              " --history " + quote(model),
+          "cost --device cpu --model " + quote(model) + " --grad " + quote(model),
+          "show --data " + quote(data) + " --out " + quote(dir.file("d.png")),
+          "train --device cpu --iters 1 --save " + quote(testing::digits20_path())}) {
         const auto r = run_digitnet(arguments);
         EXPECT_EQ(r.exit_code, 2) << arguments << "\n" << r.err;
         EXPECT_TRUE(has(r.err, "same file")) << r.err;
@@ -169,17 +175,20 @@ TEST(SpecialOutputs, DevNullNodeLinkAndReadOnlyFile) {
 
 TEST(Interrupt, WritesTheHistorySoFarAndTheJsonMarkedInterrupted) {
     TempDir dir;
-    const std::string model = dir.file("m.mat"), history = dir.file("h.csv"), out = dir.file("out"), err = dir.file("err");
+    const std::string model = dir.file("m.mat"), history = dir.file("h.csv"), out = dir.file("out"),
+                      err = dir.file("err");
     const pid_t pid = ::fork();
     if (pid == 0) {
         // digitnet itself in the child (not a shell around it), so that it gets the signal.
         ::dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 1);
         ::dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);
-        ::execl(DIGITNET_BINARY, DIGITNET_BINARY, "train", "--device", "cpu", "--iters", "1000000", "--checkpoint-every", "20", "--json",
-                "--history", history.c_str(), "--save", model.c_str(), static_cast<char*>(nullptr));
+        ::execl(DIGITNET_BINARY, DIGITNET_BINARY, "train", "--device", "cpu", "--iters", "1000000",
+                "--checkpoint-every", "20", "--json", "--history", history.c_str(), "--save", model.c_str(),
+                static_cast<char*>(nullptr));
         ::_exit(127);
     }
-    for (int waited = 0; waited < 600 && !fs::exists(model); ++waited) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (int waited = 0; waited < 600 && !fs::exists(model); ++waited)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
     ASSERT_TRUE(fs::exists(model));
     ::kill(pid, SIGINT);
     int status = 0;
@@ -260,8 +269,9 @@ TEST(WrongAnswers, Uint8PixelsInAMatFileBecomeZeroToOne) {
 // ---- 10, 11: options of another optimizer; the same history for every optimizer ----
 
 TEST(Options, AnotherOptimizersOptionIsRefused) {
-    for (const std::string arguments : {"--optimizer gd --lr 0.5", "--optimizer adam --alpha 0.8", "--optimizer cg --alpha 0.1",
-                                         "--optimizer adam --iters 5", "--optimizer gd --epochs 2"}) {
+    for (const std::string arguments :
+         {"--optimizer gd --lr 0.5", "--optimizer adam --alpha 0.8", "--optimizer cg --alpha 0.1",
+          "--optimizer adam --iters 5", "--optimizer gd --epochs 2"}) {
         const auto r = run_digitnet("train --device cpu " + arguments);
         EXPECT_EQ(r.exit_code, 2) << arguments;
         EXPECT_TRUE(has(r.err, "is an option of --optimizer")) << r.err;
@@ -274,7 +284,8 @@ TEST(History, EveryOptimizerStartsWithTheInitialCostAndEndsWithTheFinalOne) {
     for (const std::string optimizer : {"gd", "cg", "adam"}) {
         const std::string csv = dir.file(optimizer + ".csv");
         const auto r = run_digitnet("train --device cpu --precision double --json --optimizer " + optimizer +
-                                    (optimizer == "adam" ? " --epochs 1 --batch 1000" : " --iters 5") + " --history " + quote(csv));
+                                    (optimizer == "adam" ? " --epochs 1 --batch 1000" : " --iters 5") + " --history " +
+                                    quote(csv));
         ASSERT_EQ(r.exit_code, 0) << r.err;
         const json out = json::parse(r.out);
         const std::string text = testing::read_file(csv);
@@ -336,7 +347,8 @@ TEST(BeforeTheWork, AnOutOfMemoryThatSlipsPastNamesTheStep) {
     TempDir dir;
     // RLIMIT_DATA is not part of the estimate, so the allocation itself fails: std::bad_alloc
     // must still end as one clear line, exit 2.
-    const auto r = run_in_child(dir, testing::with_limit(RLIMIT_DATA, rlim_t{1} << 30), "train --device cpu --iters 1 --hidden 20000");
+    const auto r = run_in_child(dir, testing::with_limit(RLIMIT_DATA, rlim_t{1} << 30),
+                                "train --device cpu --iters 1 --hidden 20000");
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_TRUE(has(r.err, "out of memory while ")) << r.err;
     EXPECT_FALSE(has(r.err, "std::bad_alloc")) << r.err;
@@ -356,7 +368,8 @@ TEST(BeforeTheWork, AnUnwritableOutputIsFoundBeforeTraining) {
         for (const std::string option : {"--save", "--history"}) {
             const auto start = std::chrono::steady_clock::now();
             // A million iterations: an error found after training would take minutes.
-            const auto r = run_in_child(dir, ordinary_user(), "train --device cpu --iters 1000000 " + option + " " + quote(output));
+            const auto r = run_in_child(dir, ordinary_user(),
+                                        "train --device cpu --iters 1000000 " + option + " " + quote(output));
             if (r.exit_code == testing::kChildGaveUp) GTEST_SKIP() << "an ordinary user cannot run digitnet here";
             EXPECT_EQ(r.exit_code, 2) << output << "\n" << r.err;
             EXPECT_TRUE(has(r.err, option) && has(r.err, reason)) << r.err;
@@ -368,8 +381,8 @@ TEST(BeforeTheWork, AnUnwritableOutputIsFoundBeforeTraining) {
 // ---- 14. the smaller things ----
 
 TEST(Smaller, SeedsHiddenLayersAndHints) {
-    for (const std::string arguments : {"--seed -1", "--seed 18446744073709551616", "--seed 1e3", "--hidden 25,,10", "--hidden 25,",
-                                         "--hidden 0"}) {
+    for (const std::string arguments :
+         {"--seed -1", "--seed 18446744073709551616", "--seed 1e3", "--hidden 25,,10", "--hidden 25,", "--hidden 0"}) {
         const auto r = run_digitnet("train --device cpu --iters 1 " + arguments);
         EXPECT_EQ(r.exit_code, 2) << arguments;
     }

@@ -11,7 +11,8 @@ namespace {
 bool have_matplotlib() { return std::system("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") == 0; }
 
 int run_plot(const std::string& arguments) {
-    const std::string command = std::string("'") + DIGITNET_SOURCE_DIR + "/scripts/plot' " + arguments + " >/dev/null 2>&1";
+    const std::string command =
+        std::string("'") + DIGITNET_SOURCE_DIR + "/scripts/plot' " + arguments + " >/dev/null 2>&1";
     const int status = std::system(command.c_str());
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
@@ -56,9 +57,12 @@ TEST(Plot, BinaryInputAndOutputOverInputAreRefused) {
     if (!have_matplotlib()) GTEST_SKIP() << "no python3-matplotlib";
     testing::TempDir dir;
     const std::string model = dir.file("model.mat"), history = dir.file("gd.csv"), err = dir.file("err");
-    ASSERT_EQ(testing::run_digitnet("train --device cpu --iters 3 --save '" + model + "' --history '" + history + "'").exit_code, 0);
+    ASSERT_EQ(testing::run_digitnet("train --device cpu --iters 3 --save '" + model + "' --history '" + history + "'")
+                  .exit_code,
+              0);
     const std::string script = std::string("'") + DIGITNET_SOURCE_DIR + "/scripts/plot' ";
-    const int status = std::system((script + "cost --out '" + dir.file("x.png") + "' '" + model + "' 2>'" + err + "'").c_str());
+    const int status =
+        std::system((script + "cost --out '" + dir.file("x.png") + "' '" + model + "' 2>'" + err + "'").c_str());
     EXPECT_EQ(WEXITSTATUS(status), 2);
     EXPECT_EQ(testing::read_file(err).find("Traceback"), std::string::npos) << testing::read_file(err);
     std::filesystem::create_hard_link(history, dir.file("gd.png"));

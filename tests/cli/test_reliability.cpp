@@ -109,7 +109,8 @@ TEST(Checkpoints, ResumingWithInitContinuesTheSameRun) {
     const std::string half = dir.file("half.mat"), whole = dir.file("whole.mat"), resumed = dir.file("resumed.mat");
     ASSERT_EQ(run_digitnet("train --device cpu --iters 10 --save " + quote(whole)).exit_code, 0);
     ASSERT_EQ(run_digitnet("train --device cpu --iters 5 --checkpoint-every 2 --save " + quote(half)).exit_code, 0);
-    ASSERT_EQ(run_digitnet("train --device cpu --iters 5 --init " + quote(half) + " --save " + quote(resumed)).exit_code, 0);
+    ASSERT_EQ(
+        run_digitnet("train --device cpu --iters 5 --init " + quote(half) + " --save " + quote(resumed)).exit_code, 0);
     // Float weights survive the double file exactly, so the resumed run is the same run.
     EXPECT_EQ(load_weights(resumed).values, load_weights(whole).values);
 }
@@ -186,8 +187,14 @@ TEST(Determinism, SameSeedSameBitsOnTheCpu) {
 
 TEST(Determinism, SameSeedSameResultFromTheCommandLine) {
     TempDir dir;
-    ASSERT_EQ(run_digitnet("train --device cpu --iters 20 --seed 5 --save " + quote(dir.file("a.mat")) + " --history " + quote(dir.file("a.csv"))).exit_code, 0);
-    ASSERT_EQ(run_digitnet("train --device cpu --iters 20 --seed 5 --save " + quote(dir.file("b.mat")) + " --history " + quote(dir.file("b.csv"))).exit_code, 0);
+    ASSERT_EQ(run_digitnet("train --device cpu --iters 20 --seed 5 --save " + quote(dir.file("a.mat")) + " --history " +
+                           quote(dir.file("a.csv")))
+                  .exit_code,
+              0);
+    ASSERT_EQ(run_digitnet("train --device cpu --iters 20 --seed 5 --save " + quote(dir.file("b.mat")) + " --history " +
+                           quote(dir.file("b.csv")))
+                  .exit_code,
+              0);
     EXPECT_EQ(testing::read_file(dir.file("a.csv")), testing::read_file(dir.file("b.csv")));
     EXPECT_EQ(load_weights(dir.file("a.mat")).values, load_weights(dir.file("b.mat")).values);
 }
@@ -196,7 +203,8 @@ TEST(ConcurrentSaves, LeaveOneWholeLoadableFile) {
     TempDir dir;
     const std::string model = dir.file("model.mat");
     // Two writers race to the same path many times; a reader checks every version it sees.
-    const Parameters a = random_parameters(make_layout(100, {50}, 10), 1), b = random_parameters(make_layout(100, {20, 7}, 10), 2);
+    const Parameters a = random_parameters(make_layout(100, {50}, 10), 1),
+                     b = random_parameters(make_layout(100, {20, 7}, 10), 2);
     std::atomic<bool> done{false};
     auto writer = [&](const Parameters& p) {
         for (int i = 0; i < 40; ++i) save_weights(model, p);
@@ -226,8 +234,10 @@ TEST(ConcurrentSaves, LeaveOneWholeLoadableFile) {
 TEST(ConcurrentSaves, TwoProcessesSavingTheSamePath) {
     TempDir dir;
     const std::string model = dir.file("model.mat");
-    const pid_t one = spawn_digitnet({"train", "--device", "cpu", "--iters", "30", "--hidden", "10", "--save", model}, dir.file("o1"), dir.file("e1"));
-    const pid_t two = spawn_digitnet({"train", "--device", "cpu", "--iters", "30", "--hidden", "12", "--save", model}, dir.file("o2"), dir.file("e2"));
+    const pid_t one = spawn_digitnet({"train", "--device", "cpu", "--iters", "30", "--hidden", "10", "--save", model},
+                                     dir.file("o1"), dir.file("e1"));
+    const pid_t two = spawn_digitnet({"train", "--device", "cpu", "--iters", "30", "--hidden", "12", "--save", model},
+                                     dir.file("o2"), dir.file("e2"));
     EXPECT_EQ(wait_exit_code(one), 0);
     EXPECT_EQ(wait_exit_code(two), 0);
     const std::string layout = load_weights(model).layout.describe();

@@ -33,7 +33,8 @@ std::vector<BackendKind> backend_kinds() {
         const std::string suffix = p == Precision::Float ? "float" : "double";
         kinds.push_back({"cpu_" + suffix, p, [p](const Layout& l) { return make_cpu_backend(p, l); }});
         kinds.push_back({"cuda_general_" + suffix, p,
-                         [p](const Layout& l) { return make_cuda_backend(p, l, {OneHiddenLayerPath::General}); }, true});
+                         [p](const Layout& l) { return make_cuda_backend(p, l, {OneHiddenLayerPath::General}); },
+                         true});
         // Fused where the layout and device allow it, the general path otherwise (the factory's
         // fallback): the results must be the same either way.
         kinds.push_back({"cuda_fused_" + suffix, p,
@@ -100,7 +101,8 @@ TEST_P(Conformance, CostGradientAndOutputMatchTheReference) {
     const Matrix<double> h = backend->output(data.X);
 
     const testing::Tolerance t = testing::tolerance_for(kind.precision, layout.hidden);
-    const double cost_ratio = testing::worst_error_ratio(std::vector<double>{cost}, std::vector<double>{expected_cost}, t);
+    const double cost_ratio =
+        testing::worst_error_ratio(std::vector<double>{cost}, std::vector<double>{expected_cost}, t);
     const double gradient_ratio = testing::worst_error_ratio(gradient.values, expected_gradient.values, t);
     const double output_ratio = testing::worst_error_ratio(h.data, expected_h.data, t);
     std::printf("  %s %s: worst error / tolerance: cost %.3f, gradient %.3f, output %.3f\n", kind.name.c_str(),

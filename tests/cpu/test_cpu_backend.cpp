@@ -49,7 +49,8 @@ TEST_P(CpuBackendAgainstReference, CostGradientAndOutput) {
     const testing::Tolerance tol = tolerance_for(precision);
     EXPECT_TRUE(testing::within(cost, expected_cost, tol)) << cost << " vs " << expected_cost;
     const double worst = worst_error_ratio(gradient.values, expected_gradient.values, tol);
-    std::printf("  %s %s: worst gradient error %.3g of tolerance\n", shape_name(shape).c_str(), to_string(precision), worst);
+    std::printf("  %s %s: worst gradient error %.3g of tolerance\n", shape_name(shape).c_str(), to_string(precision),
+                worst);
     EXPECT_LE(worst, 1.0);
 
     const Matrix<double> h = backend->output(data.X), expected_h = reference::output(theta, data.X);
@@ -132,14 +133,17 @@ TEST(CpuBackend, FeaturesZeroInEveryExampleChangeNothing) {
         gathered.X = Matrix<double>(4, 11);
         gathered.labels.clear();
         for (int i = 0; i < 4; ++i) {
-            std::copy(data.X.row(rows[static_cast<std::size_t>(i)]), data.X.row(rows[static_cast<std::size_t>(i)]) + 11, gathered.X.row(i));
+            std::copy(data.X.row(rows[static_cast<std::size_t>(i)]), data.X.row(rows[static_cast<std::size_t>(i)]) + 11,
+                      gathered.X.row(i));
             gathered.labels.push_back(data.labels[static_cast<std::size_t>(rows[static_cast<std::size_t>(i)])]);
         }
         reference::cost_and_gradient(theta, gathered, 0.6, &expected);
         EXPECT_LE(testing::worst_error_ratio(got.values, expected.values, tol), 1.0) << to_string(precision);
 
         const Dataset other = testing::random_dataset(9, 11, 3, 13);  // those features not 0 here
-        EXPECT_LE(testing::worst_error_ratio(backend->output(other.X).data, reference::output(theta, other.X).data, tol), 1.0);
+        EXPECT_LE(
+            testing::worst_error_ratio(backend->output(other.X).data, reference::output(theta, other.X).data, tol),
+            1.0);
     }
 }
 

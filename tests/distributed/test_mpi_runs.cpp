@@ -223,7 +223,8 @@ TEST_F(MpiRuns, OnlyRankZeroWritesAndPrints) {
         written.push_back(entry.path().filename().string());
     std::sort(written.begin(), written.end());
     EXPECT_EQ(written, (std::vector<std::string>{"costs.csv", "model.mat"}));
-    EXPECT_EQ(history(outputs.file("costs.csv")).size(), 13u);  // the starting cost and one row per iteration (issue 10)
+    EXPECT_EQ(history(outputs.file("costs.csv")).size(),
+              13u);  // the starting cost and one row per iteration (issue 10)
 }
 
 TEST_F(MpiRuns, BadRowOnOneProcessStopsAllWithOneMessage) {

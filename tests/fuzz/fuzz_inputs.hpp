@@ -192,7 +192,8 @@ inline void png(std::string_view bytes, const std::filesystem::path& scratch) {
             if (input.size() != static_cast<std::size_t>(info.image.rows * info.image.cols))
                 throw std::logic_error("image_to_input: wrong size");
             for (double v : input)
-                if (!(v >= 0.0 && v <= 1.0)) throw std::logic_error("image_to_input: a value outside the model's levels");
+                if (!(v >= 0.0 && v <= 1.0))
+                    throw std::logic_error("image_to_input: a value outside the model's levels");
         }
     });
 }
@@ -211,24 +212,30 @@ inline void writers(std::string_view bytes, const std::filesystem::path& scratch
         ~HookOff() { fail_output_call_for_testing(0, 0); }
     } hook_off;
     fail_output_call_for_testing(byte(0) % 12, errors[byte(1) % 4]);
-    const auto value = [&](std::size_t i) { return content.empty() ? 0.0 : static_cast<unsigned char>(content[i % content.size()]) / 255.0; };
+    const auto value = [&](std::size_t i) {
+        return content.empty() ? 0.0 : static_cast<unsigned char>(content[i % content.size()]) / 255.0;
+    };
     try {
         if (byte(2) % 3 == 0) {
             write_output_file(path, content);
-            if (std::string_view(read_file_or_empty(path)) != content) throw std::logic_error("write_output_file: wrong contents");
+            if (std::string_view(read_file_or_empty(path)) != content)
+                throw std::logic_error("write_output_file: wrong contents");
         } else if (byte(2) % 3 == 1) {
             Parameters p(make_layout(1 + static_cast<int>(content.size() % 5), {2}, 2));
             for (std::size_t i = 0; i < p.values.size(); ++i) p.values[i] = value(i) - 0.5;
             save_weights(path, p);
-            if (load_weights(path).values != p.values) throw std::logic_error("save_weights: the model does not read back");
+            if (load_weights(path).values != p.values)
+                throw std::logic_error("save_weights: the model does not read back");
         } else {
             GrayImage image;
             image.width = 1 + static_cast<int>(content.size() % 16);
             image.height = 1 + static_cast<int>(content.size() / 16 % 16);
-            for (int i = 0; i < image.width * image.height; ++i) image.pixels.push_back(value(static_cast<std::size_t>(i)));
+            for (int i = 0; i < image.width * image.height; ++i)
+                image.pixels.push_back(value(static_cast<std::size_t>(i)));
             write_png(path, image);
             const GrayImage back = read_png(path);
-            if (back.width != image.width || back.height != image.height) throw std::logic_error("write_png: the image does not read back");
+            if (back.width != image.width || back.height != image.height)
+                throw std::logic_error("write_png: the image does not read back");
         }
     } catch (const OutputError&) {
         if (read_file_or_empty(path) != previous) throw std::logic_error("a failed write changed the previous file");

@@ -32,7 +32,8 @@ void put_u32(std::string& out, std::uint32_t v) {
     for (int shift : {24, 16, 8, 0}) out += static_cast<char>((v >> shift) & 0xff);
 }
 
-std::string idx_images(std::uint32_t count, std::uint32_t rows, std::uint32_t cols, const std::vector<std::uint8_t>& pixels) {
+std::string idx_images(std::uint32_t count, std::uint32_t rows, std::uint32_t cols,
+                       const std::vector<std::uint8_t>& pixels) {
     std::string out("\x00\x00\x08\x03", 4);
     put_u32(out, count);
     put_u32(out, rows);
@@ -70,13 +71,16 @@ struct SmallSet {
 
 SmallSet small_set(std::uint32_t count, std::uint32_t rows, std::uint32_t cols, int classes) {
     SmallSet s{count, rows, cols, {}, {}};
-    for (std::uint32_t i = 0; i < count * rows * cols; ++i) s.pixels.push_back(static_cast<std::uint8_t>((i * 37 + 11) % 256));
-    for (std::uint32_t i = 0; i < count; ++i) s.labels.push_back(static_cast<std::uint8_t>(i % static_cast<std::uint32_t>(classes)));
+    for (std::uint32_t i = 0; i < count * rows * cols; ++i)
+        s.pixels.push_back(static_cast<std::uint8_t>((i * 37 + 11) % 256));
+    for (std::uint32_t i = 0; i < count; ++i)
+        s.labels.push_back(static_cast<std::uint8_t>(i % static_cast<std::uint32_t>(classes)));
     return s;
 }
 
 // Writes prefix-images-idx3-ubyte[.gz] and prefix-labels-idx1-ubyte[.gz]; returns the images path.
-std::string write_idx_pair(const TempDir& dir, const std::string& prefix, const SmallSet& s, bool gz_images, bool gz_labels) {
+std::string write_idx_pair(const TempDir& dir, const std::string& prefix, const SmallSet& s, bool gz_images,
+                           bool gz_labels) {
     const std::string images = dir.file(prefix + "-images-idx3-ubyte" + (gz_images ? ".gz" : ""));
     write_maybe_gz(images, idx_images(s.count, s.rows, s.cols, s.pixels), gz_images);
     write_maybe_gz(dir.file(prefix + "-labels-idx1-ubyte" + (gz_labels ? ".gz" : "")), idx_labels(s.labels), gz_labels);
@@ -105,7 +109,8 @@ void expect_input_error(F&& call, const std::vector<std::string>& parts) {
     } catch (const InputError& e) {
         const std::string message = e.what();
         EXPECT_EQ(message.find('\n'), std::string::npos) << message;
-        for (const auto& part : parts) EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' not in: " << message;
+        for (const auto& part : parts)
+            EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' not in: " << message;
     }
 }
 
@@ -115,7 +120,8 @@ TEST(DataFormats, IdxRoundTripPlainAndGzipEitherFileGiven) {
     const SmallSet s = small_set(12, 3, 4, 10);
     for (bool gz_images : {false, true})
         for (bool gz_labels : {false, true}) {
-            SCOPED_TRACE(std::string("images ") + (gz_images ? "gz" : "plain") + ", labels " + (gz_labels ? "gz" : "plain"));
+            SCOPED_TRACE(std::string("images ") + (gz_images ? "gz" : "plain") + ", labels " +
+                         (gz_labels ? "gz" : "plain"));
             TempDir dir;
             const std::string images = write_idx_pair(dir, "train", s, gz_images, gz_labels);
             EXPECT_EQ(detect_data_format(images), DataFormat::Idx);
@@ -338,7 +344,8 @@ TEST(DataFormats, DetectionGoesByContentNotName) {
     write_file(dir.file("csv.mat"), "1,2,3\n0,4,5\n");
     EXPECT_EQ(load_data(dir.file("csv.mat")).train.label_base, 0);
     write_file(dir.file("text.mat"), "hello, world\n");
-    expect_input_error([&] { load_data(dir.file("text.mat")); }, {dir.file("text.mat"), "not a MATLAB .mat file", "no rows"});
+    expect_input_error([&] { load_data(dir.file("text.mat")); },
+                       {dir.file("text.mat"), "not a MATLAB .mat file", "no rows"});
 
     // Binary data of no known kind, plain or gzip; a gzip-compressed .mat; no file at all.
     write_file(dir.file("junk.bin"), std::string("\x7f" "ELF\x02\x01\x01\x00\x00\x00", 10));
@@ -407,7 +414,8 @@ TEST(DataFormats, TestDataMustFitTheTrainingSet) {
 const char* const fashion_folder = "/usr/share/datasets/fashion-mnist";
 
 TEST(DataFormats, FashionMnistFromDebian) {
-    if (!std::filesystem::exists(fashion_folder)) GTEST_SKIP() << "no " << fashion_folder << " (apt-get install dataset-fashion-mnist)";
+    if (!std::filesystem::exists(fashion_folder))
+        GTEST_SKIP() << "no " << fashion_folder << " (apt-get install dataset-fashion-mnist)";
     const DataFile file = load_data(fashion_folder);
     const Dataset& train = file.train;
     ASSERT_TRUE(file.test);
@@ -485,8 +493,9 @@ TEST(DataFormatsCli, TrainOnIdxWithTestDataAndPredict) {
     TempDir dir;
     const std::string train = write_idx_pair(dir, "train", learnable_set(200, 1), true, true);
     const std::string test = write_idx_pair(dir, "test", learnable_set(100, 2), false, false);
-    const auto r = testing::run_digitnet("train --device cpu --iters 60 --alpha 2 --lambda 0.1 --hidden 8 --json --data " +
-                                         quote(train) + " --test-data " + quote(test) + " --save " + quote(dir.file("m.mat")));
+    const auto r =
+        testing::run_digitnet("train --device cpu --iters 60 --alpha 2 --lambda 0.1 --hidden 8 --json --data " +
+                              quote(train) + " --test-data " + quote(test) + " --save " + quote(dir.file("m.mat")));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const json out = json::parse(r.out);
     EXPECT_EQ(out["layout"], "16-8-4");
@@ -495,7 +504,8 @@ TEST(DataFormatsCli, TrainOnIdxWithTestDataAndPredict) {
     EXPECT_EQ(out["test_data"], test);
 
     // predict: --test-data makes --set test the default; labels are the digits as they are.
-    const auto p = testing::run_digitnet("predict --device cpu --json --model " + quote(dir.file("m.mat")) + " --test-data " + quote(test));
+    const auto p = testing::run_digitnet("predict --device cpu --json --model " + quote(dir.file("m.mat")) +
+                                         " --test-data " + quote(test));
     ASSERT_EQ(p.exit_code, 0) << p.err;
     const json predicted = json::parse(p.out);
     EXPECT_EQ(predicted["set"], "test");
@@ -503,10 +513,12 @@ TEST(DataFormatsCli, TrainOnIdxWithTestDataAndPredict) {
     EXPECT_EQ(predicted["labels"], json::array({0, 1, 2, 3}));
     EXPECT_DOUBLE_EQ(predicted["accuracy"].get<double>(), out["test_accuracy"].get<double>());
     // With --data as well, the test set must fit it; --set train with --test-data is a usage error.
-    EXPECT_EQ(testing::run_digitnet("predict --device cpu --model " + quote(dir.file("m.mat")) + " --data " + quote(train) +
-                                    " --test-data " + quote(test)).exit_code, 0);
-    const auto wrong_set = testing::run_digitnet("predict --device cpu --set train --model " + quote(dir.file("m.mat")) +
-                                                 " --test-data " + quote(test));
+    EXPECT_EQ(testing::run_digitnet("predict --device cpu --model " + quote(dir.file("m.mat")) + " --data " +
+                                    quote(train) + " --test-data " + quote(test))
+                  .exit_code,
+              0);
+    const auto wrong_set = testing::run_digitnet("predict --device cpu --set train --model " +
+                                                 quote(dir.file("m.mat")) + " --test-data " + quote(test));
     EXPECT_EQ(wrong_set.exit_code, 2);
     EXPECT_NE(wrong_set.err.find("--test-data"), std::string::npos) << wrong_set.err;
 }
@@ -515,8 +527,8 @@ TEST(DataFormatsCli, TrainOnCsvWithCsvTestData) {
     TempDir dir;
     write_file(dir.file("train.csv"), csv_of(learnable_set(150, 3)));
     write_file(dir.file("test.csv"), csv_of(learnable_set(50, 4)));
-    const auto r = testing::run_digitnet("train --device cpu --iters 5 --hidden 6 --json --data " + quote(dir.file("train.csv")) +
-                                         " --test-data " + quote(dir.file("test.csv")));
+    const auto r = testing::run_digitnet("train --device cpu --iters 5 --hidden 6 --json --data " +
+                                         quote(dir.file("train.csv")) + " --test-data " + quote(dir.file("test.csv")));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const json out = json::parse(r.out);
     EXPECT_EQ(out["examples"], 150);
@@ -538,32 +550,40 @@ TEST(DataFormatsCli, BadInputsAreOneLineNamingTheFile) {
     };
     // Test data of another size.
     write_file(dir.file("t.csv"), "label,a,b\n1,0,0\n");
-    expect_error(testing::run_digitnet("train --device cpu --iters 2 --data " + quote(train) + " --test-data " + quote(dir.file("t.csv"))),
+    expect_error(testing::run_digitnet("train --device cpu --iters 2 --data " + quote(train) + " --test-data " +
+                                       quote(dir.file("t.csv"))),
                  dir.file("t.csv"), "features");
     // A model whose input layer does not fit the data (the seed's 400 inputs against 16 features).
     save_weights(dir.file("seed.mat"), random_parameters(make_layout(400, {25}, 10), 1));
-    expect_error(testing::run_digitnet("train --device cpu --iters 2 --data " + quote(train) + " --init " + quote(dir.file("seed.mat"))),
+    expect_error(testing::run_digitnet("train --device cpu --iters 2 --data " + quote(train) + " --init " +
+                                       quote(dir.file("seed.mat"))),
                  dir.file("seed.mat"), "400 inputs");
-    expect_error(testing::run_digitnet("predict --device cpu --model " + quote(dir.file("seed.mat")) + " --data " + quote(train)),
+    expect_error(testing::run_digitnet("predict --device cpu --model " + quote(dir.file("seed.mat")) + " --data " +
+                                       quote(train)),
                  dir.file("seed.mat"), "16 features");
     // A broken CSV cell.
     write_file(dir.file("bad.csv"), "label,a\n1,300\n");
-    expect_error(testing::run_digitnet("train --device cpu --iters 2 --data " + quote(dir.file("bad.csv"))), dir.file("bad.csv"), "line 2");
+    expect_error(testing::run_digitnet("train --device cpu --iters 2 --data " + quote(dir.file("bad.csv"))),
+                 dir.file("bad.csv"), "line 2");
     // --set test on a file with no test set.
-    expect_error(testing::run_digitnet("predict --device cpu --set test --model " + quote(dir.file("seed.mat")) + " --data " + quote(train)),
+    expect_error(testing::run_digitnet("predict --device cpu --set test --model " + quote(dir.file("seed.mat")) +
+                                       " --data " + quote(train)),
                  train, "--test-data");
 }
 
 TEST(DataFormatsCli, ShowAndGradcheckReadIdx) {
     TempDir dir;
     const std::string train = write_idx_pair(dir, "train", learnable_set(30, 6), true, true);
-    const auto shown = testing::run_digitnet("show --json --count 9 --data " + quote(train) + " --out " + quote(dir.file("d.png")));
+    const auto shown =
+        testing::run_digitnet("show --json --count 9 --data " + quote(train) + " --out " + quote(dir.file("d.png")));
     ASSERT_EQ(shown.exit_code, 0) << shown.err;
     EXPECT_EQ(json::parse(shown.out)["width"], (1 + 3 * 5) * 3);  // 3 tiles of 4 pixels, 1-pixel borders, zoom 3
     // The hidden units of a model trained on row-major data are drawn row-major without --data too.
     ASSERT_EQ(testing::run_digitnet("train --device cpu --iters 2 --hidden 4 --data " + quote(train) + " --save " +
                                     quote(dir.file("m.mat"))).exit_code, 0);
-    ASSERT_EQ(testing::run_digitnet("show --model " + quote(dir.file("m.mat")) + " --out " + quote(dir.file("a.png"))).exit_code, 0);
+    ASSERT_EQ(testing::run_digitnet("show --model " + quote(dir.file("m.mat")) + " --out " + quote(dir.file("a.png")))
+                  .exit_code,
+              0);
     ASSERT_EQ(testing::run_digitnet("show --model " + quote(dir.file("m.mat")) + " --data " + quote(train) + " --out " +
                                     quote(dir.file("b.png"))).exit_code, 0);
     EXPECT_EQ(testing::read_file(dir.file("a.png")), testing::read_file(dir.file("b.png")));

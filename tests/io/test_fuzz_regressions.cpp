@@ -51,11 +51,12 @@ TEST(FuzzRegressions, EveryKeptInputIsReadOrRefusedWithAnInputError) {
 }
 
 TEST(FuzzRegressions, ValidMatSeedsLoad) {
-    for (const fs::path& path : {seed("fuzz_mat_data", "data_v5.mat"), seed("fuzz_mat_data", "data_v5_big_endian.mat"),
-                                 seed("fuzz_mat_data", "data_v5_zlib_test.mat"), seed("fuzz_mat_data", "data_uint8.mat"),
-                                 seed("fuzz_mat_data", "data_single_int16.mat"), seed("fuzz_mat_data", "many_kinds_v5.mat"),
-                                 seed("fuzz_mat_data", "many_kinds_v5_zlib.mat"), seed("fuzz_mat_data", "data_and_weights_v4.mat"),
-                                 seed("fuzz_mat73", "data_v73.mat")}) {
+    for (const fs::path& path :
+         {seed("fuzz_mat_data", "data_v5.mat"), seed("fuzz_mat_data", "data_v5_big_endian.mat"),
+          seed("fuzz_mat_data", "data_v5_zlib_test.mat"), seed("fuzz_mat_data", "data_uint8.mat"),
+          seed("fuzz_mat_data", "data_single_int16.mat"), seed("fuzz_mat_data", "many_kinds_v5.mat"),
+          seed("fuzz_mat_data", "many_kinds_v5_zlib.mat"), seed("fuzz_mat_data", "data_and_weights_v4.mat"),
+          seed("fuzz_mat73", "data_v73.mat")}) {
         SCOPED_TRACE(path.string());
         const DataFile file = load_mat_data(path.string());
         EXPECT_EQ(file.train.examples(), 4);
@@ -103,9 +104,11 @@ TEST(FuzzRegressions, ModelInfoOutOfRangeIsAnInputError) {
 
 TEST(FuzzRegressions, ValidIdxCsvAndPngSeedsLoad) {
     testing::TempDir scratch;
-    for (const char* name : {"valid_3x4x5.idx", "valid_gzip.idx", "images_gzip_labels_plain.idx", "one_28x28_digit.idx"}) {
+    for (const char* name :
+         {"valid_3x4x5.idx", "valid_gzip.idx", "images_gzip_labels_plain.idx", "one_28x28_digit.idx"}) {
         SCOPED_TRACE(name);
-        const fuzz::IdxFiles files = fuzz::write_idx_pair(testing::read_file(seed("fuzz_idx", name).string()), scratch.path());
+        const fuzz::IdxFiles files =
+            fuzz::write_idx_pair(testing::read_file(seed("fuzz_idx", name).string()), scratch.path());
         EXPECT_GE(load_data(files.images).train.examples(), 1);
         EXPECT_GE(load_data(files.folder.string()).train.examples(), 1);
     }
@@ -114,8 +117,9 @@ TEST(FuzzRegressions, ValidIdxCsvAndPngSeedsLoad) {
         SCOPED_TRACE(name);
         EXPECT_GE(load_data(seed("fuzz_csv", name).string()).train.examples(), 1);
     }
-    for (const char* name : {"grey_20x20.png", "dark_on_white_28x28.png", "rgb_interlaced.png", "rgba_transparent_canvas.png",
-                             "grey16.png", "palette.png", "one_bit.png", "one_pixel.png", "wide_300x2.png"}) {
+    for (const char* name :
+         {"grey_20x20.png", "dark_on_white_28x28.png", "rgb_interlaced.png", "rgba_transparent_canvas.png",
+          "grey16.png", "palette.png", "one_bit.png", "one_pixel.png", "wide_300x2.png"}) {
         SCOPED_TRACE(name);
         EXPECT_GT(read_png(seed("fuzz_png", name).string()).width, 0);
     }

@@ -114,7 +114,8 @@ TEST_F(ImageInput, PicturesOfTestDigitsAreReadAsTheDataIs) {
             }
             const std::vector<int> on_pictures = predict_classes(backend->output(X));
             int same = 0;
-            for (int n = 0; n < 100; ++n) same += on_pictures[static_cast<std::size_t>(n)] == on_data[static_cast<std::size_t>(n * 50)];
+            for (int n = 0; n < 100; ++n)
+                same += on_pictures[static_cast<std::size_t>(n)] == on_data[static_cast<std::size_t>(n * 50)];
             EXPECT_GE(same, 95) << "inverted " << inverted << ", zoom " << zoom;
         }
     }
@@ -133,7 +134,8 @@ TEST_F(ImageInput, ColourPngWithAlphaRoundTripsThroughTheCommandLine) {
         const int i = 37 + n * 490;
         const std::string png = dir.file("digit" + std::to_string(n) + ".png");
         write_rgba_png(png, picture_of(test, i, 2, false));
-        const auto r = testing::run_digitnet("predict --device cpu --json --model '" + model_path + "' --image '" + png + "'");
+        const auto r =
+            testing::run_digitnet("predict --device cpu --json --model '" + model_path + "' --image '" + png + "'");
         ASSERT_EQ(r.exit_code, 0) << r.err;
         const auto out = nlohmann::json::parse(r.out);
         Matrix<double> X(1, 400);
@@ -349,7 +351,8 @@ TEST(ImageInputErrors, CommandLineSaysWhichFile) {
     testing::TempDir dir;
     save_weights(dir.file("m.mat"), random_parameters(make_layout(400, {5}, 10), 1));
     testing::write_file(dir.file("x.png"), "garbage");
-    const auto r = testing::run_digitnet("predict --device cpu --model '" + dir.file("m.mat") + "' --image '" + dir.file("x.png") + "'");
+    const auto r = testing::run_digitnet("predict --device cpu --model '" + dir.file("m.mat") + "' --image '" +
+                                         dir.file("x.png") + "'");
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("x.png: not a PNG"), std::string::npos) << r.err;
 }

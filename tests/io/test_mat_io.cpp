@@ -100,7 +100,8 @@ TEST(MatIo, DataInAnyNumericClassAndBothVersions) {
     }
     for (auto class_type : {MAT_C_DOUBLE, MAT_C_SINGLE, MAT_C_UINT8}) {
         for (auto version : {MAT_FT_MAT5, MAT_FT_MAT73}) {
-            const std::string path = dir.file("data" + std::to_string(int(class_type)) + "_" + std::to_string(int(version)) + ".mat");
+            const std::string path =
+                dir.file("data" + std::to_string(int(class_type)) + "_" + std::to_string(int(version)) + ".mat");
             testing::write_mat(path, {{"X", X, class_type}, {"y", y}}, version);
             const DataFile file = load_mat_data(path);
             // uint8 pixels become [0, 1] as IDX and CSV bytes do (issue 10).

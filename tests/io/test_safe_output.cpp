@@ -116,7 +116,8 @@ TEST(SafeOutput, ASymbolicLinkIsWrittenThroughToItsTarget) {
 TEST(SafeOutput, DevicesAreWrittenInPlaceNeverReplaced) {
     TempDir dir;
     const std::string null_node = dir.file("null"), full_node = dir.file("full");
-    if (!make_device(null_node, 3) || !make_device(full_node, 7)) GTEST_SKIP() << "cannot make device nodes here (not root, or nodev)";
+    if (!make_device(null_node, 3) || !make_device(full_node, 7))
+        GTEST_SKIP() << "cannot make device nodes here (not root, or nodev)";
     check_output_path(null_node, "--save");
     write_output_file(null_node, "discarded");
     EXPECT_TRUE(S_ISCHR(stat_of(null_node).st_mode)) << "the device node was replaced by a regular file";
@@ -204,7 +205,8 @@ TEST(SafeOutput, OutputsThatAreInputsAreRefusedByInode) {
     EXPECT_THROW(check_outputs_are_not_inputs({{"--save", other_name}}, {{"--data", data}}), InputError);
     fs::create_symlink(data, dir.file("link.mat"));
     EXPECT_THROW(check_outputs_are_not_inputs({{"--save", dir.file("link.mat")}}, {{"--data", data}}), InputError);
-    EXPECT_THROW(check_outputs_are_not_inputs({{"--save", fresh}, {"--history", data}}, {{"--data", data}}), InputError);
+    EXPECT_THROW(check_outputs_are_not_inputs({{"--save", fresh}, {"--history", data}}, {{"--data", data}}),
+                 InputError);
     // A folder input stands for its IDX files (only those are read), an IDX file for those beside it.
     const std::string images = dir.file("train-images-idx3-ubyte"), labels = dir.file("train-labels-idx1-ubyte");
     testing::write_file(images, "pixels");
@@ -214,7 +216,8 @@ TEST(SafeOutput, OutputsThatAreInputsAreRefusedByInode) {
     EXPECT_NO_THROW(check_outputs_are_not_inputs({{"--save", data}}, {{"--data", dir.path().string()}}));
     testing::write_file(fresh, "x");
     EXPECT_THROW(check_outputs_are_not_inputs({{"--save", fresh}, {"--history", fresh}}, {}), InputError);
-    EXPECT_NO_THROW(check_outputs_are_not_inputs({{"--save", fresh}, {"--history", dir.file("h.csv")}}, {{"--data", data}}));
+    EXPECT_NO_THROW(
+        check_outputs_are_not_inputs({{"--save", fresh}, {"--history", dir.file("h.csv")}}, {{"--data", data}}));
 }
 
 TEST(SafeOutput, UnwritablePathsAreFoundBeforeAnyWork) {
@@ -281,7 +284,8 @@ TEST(SafeOutput, AFailureAtAnyCallKeepsThePreviousFile) {
                 // nth never reached the failure.
                 testing::write_file(path, "the previous file");
             }
-            EXPECT_EQ(files_in(dir.path()), static_cast<int>(&writer - writers.data()) + 1) << writer.name << " left a temporary file";
+            EXPECT_EQ(files_in(dir.path()), static_cast<int>(&writer - writers.data()) + 1)
+                << writer.name << " left a temporary file";
         }
     }
 }

@@ -39,7 +39,9 @@ TEST_P(GradientCheckOn, ReferenceAndCpuBackendPass) {
     const std::vector<int>& hidden = std::get<0>(GetParam());
     const double lambda = std::get<1>(GetParam());
     const CheckProblem problem = small_check_problem(hidden);
-    auto reference_cost = [&](const Parameters& p) { return reference::cost_and_gradient(p, problem.data, lambda, nullptr); };
+    auto reference_cost = [&](const Parameters& p) {
+        return reference::cost_and_gradient(p, problem.data, lambda, nullptr);
+    };
     const Parameters numerical = numerical_gradient(reference_cost, problem.parameters);
 
     Parameters analytic;

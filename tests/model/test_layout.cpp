@@ -38,7 +38,8 @@ TEST(Layout, RejectsEmptyLayers) {
 
 TEST(RandomInit, WithinEpsilonAndRepeatable) {
     const Layout layout = make_layout(400, {25}, 10);
-    const Parameters a = random_parameters(layout, 42), b = random_parameters(layout, 42), c = random_parameters(layout, 43);
+    const Parameters a = random_parameters(layout, 42), b = random_parameters(layout, 42),
+                     c = random_parameters(layout, 43);
     EXPECT_EQ(a.values, b.values);
     EXPECT_NE(a.values, c.values);
     for (int l = 1; l <= layout.layers(); ++l) {

@@ -18,7 +18,8 @@ TEST(Reference, SoftplusCostTermEqualsTheLogFormWhereFinite) {
         for (double y : {0.0, 1.0}) {
             const double h = reference::sigmoid(z);
             const double seed_form = -y * std::log(h) - (1 - y) * std::log(1 - h);
-            EXPECT_NEAR(reference::output_cost_term(z, y), seed_form, 1e-8 * (1 + std::abs(seed_form))) << "z=" << z << " y=" << y;
+            EXPECT_NEAR(reference::output_cost_term(z, y), seed_form, 1e-8 * (1 + std::abs(seed_form)))
+                << "z=" << z << " y=" << y;
         }
 }
 

@@ -48,7 +48,8 @@ TEST(MiniBatch, MatchesTheReferenceOnTheGatheredRows) {
         EXPECT_TRUE(testing::within(j, j_expected, tol)) << to_string(precision);
         EXPECT_LE(testing::worst_error_ratio(got.values, expected.values, tol), 1.0) << to_string(precision);
         // The full batch afterwards is unaffected.
-        EXPECT_TRUE(testing::within(backend->cost_and_gradient(0.9, nullptr), reference::cost_and_gradient(theta, data, 0.9, nullptr), tol));
+        EXPECT_TRUE(testing::within(backend->cost_and_gradient(0.9, nullptr),
+                                    reference::cost_and_gradient(theta, data, 0.9, nullptr), tol));
     }
 }
 
@@ -129,7 +130,8 @@ TEST(Optimizers, CommandLine) {
         EXPECT_EQ(out["optimizer"], std::string(arguments).substr(12, std::string(arguments).find(' ', 12) - 12));
         EXPECT_GT(out["train_accuracy"].get<double>(), 0.3) << arguments;
     }
-    for (const char* bad : {"--optimizer sgd", "--optimizer adam --batch 0", "--optimizer adam --lr -1", "--optimizer adam --epochs 0"}) {
+    for (const char* bad :
+         {"--optimizer sgd", "--optimizer adam --batch 0", "--optimizer adam --lr -1", "--optimizer adam --epochs 0"}) {
         const auto r = testing::run_digitnet(std::string("train --device cpu ") + bad);
         EXPECT_EQ(r.exit_code, 2) << bad;
     }

@@ -27,7 +27,8 @@ TEST(Training, SeedRecipeOnDigits20ReachesTheSeedsAccuracy) {
     ASSERT_EQ(history.size(), 800u);
     const double train_accuracy = accuracy(predict_classes(backend->output(file.train.X)), file.train.labels);
     const double test_accuracy = accuracy(predict_classes(backend->output(file.test->X)), file.test->labels);
-    std::printf("  final cost %.6f, train accuracy %.4f, test accuracy %.4f\n", history.back(), train_accuracy, test_accuracy);
+    std::printf("  final cost %.6f, train accuracy %.4f, test accuracy %.4f\n", history.back(), train_accuracy,
+                test_accuracy);
     EXPECT_GE(train_accuracy, 0.94);
     EXPECT_GE(test_accuracy, 0.88);
     EXPECT_LT(history.back(), 0.6);

@@ -56,7 +56,8 @@ private:
 // is read: never more than the walk asks for, whatever the element claims.
 class InflateSource final : public Source {
 public:
-    InflateSource(std::ifstream& in, std::uint64_t begin, std::uint64_t end) : file_(in, begin, end), left_(end - begin) {
+    InflateSource(std::ifstream& in, std::uint64_t begin, std::uint64_t end)
+        : file_(in, begin, end), left_(end - begin) {
         ready_ = inflateInit(&z_) == Z_OK;
     }
     ~InflateSource() override {

@@ -12,8 +12,8 @@
 namespace digitnet {
 
 // Level 5 files (MATLAB v5 to v7, compressed or not) and level 4 files are walked; v7.3 files are
-// HDF5, which matio hands to libhdf5, and are checked per variable (check_mat73_variable). Throws InputError naming `path` and the
-// byte offset of the damaged header.
+// HDF5, which matio hands to libhdf5, and are checked per variable (check_mat73_variable). Throws InputError naming
+// `path` and the byte offset of the damaged header.
 void check_mat_file(const std::string& path);
 
 // For a v7.3 (HDF5) file, the one variable `name` matio is about to read: libhdf5 sizes its

@@ -65,8 +65,9 @@ std::uint64_t check_header(const matvar_t& var, const std::string& where, std::u
     if (rows > 0x7fffffff || cols > 0x7fffffff) throw InputError(where + " is too large");
     const std::uint64_t elements = rows * cols;  // < 2^62
     if (elements / max_elements_per_file_byte > file_bytes)
-        throw InputError(where + " claims " + std::to_string(rows) + " x " + std::to_string(cols) + " values, more than a file of " +
-                         std::to_string(file_bytes) + " bytes can hold (a damaged file?)");
+        throw InputError(where + " claims " + std::to_string(rows) + " x " + std::to_string(cols) +
+                         " values, more than a file of " + std::to_string(file_bytes) +
+                         " bytes can hold (a damaged file?)");
     return elements;
 }
 
@@ -131,7 +132,8 @@ Matrix<double> read_matrix(mat_t* mat, const std::string& path, const char* name
 // Labels from an m x 1 (or 1 x m) matrix of whole numbers >= 1.
 std::vector<int> read_labels(const Matrix<double>& y, const std::string& where) {
     if (y.rows != 1 && y.cols != 1)
-        throw InputError(where + " is " + std::to_string(y.rows) + " x " + std::to_string(y.cols) + ", expected a vector of labels");
+        throw InputError(where + " is " + std::to_string(y.rows) + " x " + std::to_string(y.cols) +
+                         ", expected a vector of labels");
     std::vector<int> labels;
     labels.reserve(y.size());
     for (std::size_t i = 0; i < y.size(); ++i) {
@@ -187,7 +189,8 @@ DataFile load_mat_data(const std::string& path) {
     Matrix<double> Xtest = read_matrix(mat.get(), path, "Xtest", Values::Pixels);
     Matrix<double> ytest = read_matrix(mat.get(), path, "ytest");
     const bool has_xtest = Xtest.rows || Xtest.cols, has_ytest = ytest.rows || ytest.cols;
-    if (has_xtest != has_ytest) throw InputError(path + ": has " + (has_xtest ? "Xtest but no ytest" : "ytest but no Xtest"));
+    if (has_xtest != has_ytest)
+        throw InputError(path + ": has " + (has_xtest ? "Xtest but no ytest" : "ytest but no Xtest"));
     if (has_xtest) {
         if (Xtest.cols != file.train.features())
             throw InputError(path + ": Xtest has " + std::to_string(Xtest.cols) + " columns but X has " +
@@ -228,8 +231,8 @@ Parameters load_weights(const std::string& path) {
     // Theta1, Theta3 without Theta2 is not a network of one layer: a gap is a damaged file.
     for (int number : theta_numbers(mat.get()))
         if (number > static_cast<int>(thetas.size()))
-            throw InputError(path + ": has Theta" + std::to_string(number) + " but no Theta" + std::to_string(thetas.size() + 1) +
-                             "; a model's layers are Theta1..ThetaL without gaps");
+            throw InputError(path + ": has Theta" + std::to_string(number) + " but no Theta" +
+                             std::to_string(thetas.size() + 1) + "; a model's layers are Theta1..ThetaL without gaps");
     std::vector<int> sizes{thetas[0].cols - 1};
     for (std::size_t l = 0; l < thetas.size(); ++l) {
         const Matrix<double>& t = thetas[l];
@@ -244,9 +247,10 @@ Parameters load_weights(const std::string& path) {
     }
     // A file that records its layout (digitnet saves it last) must agree with its Thetas.
     const Matrix<double> recorded = read_matrix(mat.get(), path, "digitnet_layout");
-    if (recorded.size() > 0 && (recorded.size() != sizes.size() || !std::equal(sizes.begin(), sizes.end(), recorded.data.begin())))
-        throw InputError(path + ": its digitnet_layout does not match the layers Theta1..Theta" + std::to_string(thetas.size()) +
-                         " (a damaged or edited file?)");
+    if (recorded.size() > 0 &&
+        (recorded.size() != sizes.size() || !std::equal(sizes.begin(), sizes.end(), recorded.data.begin())))
+        throw InputError(path + ": its digitnet_layout does not match the layers Theta1..Theta" +
+                         std::to_string(thetas.size()) + " (a damaged or edited file?)");
     Layout layout;
     layout.sizes = sizes;
     // digitnet_activation: [hidden, output] as the codes of activation.hpp (0 sigmoid, 1 tanh,
@@ -254,9 +258,12 @@ Parameters load_weights(const std::string& path) {
     // sigmoid network.
     const Matrix<double> codes = read_matrix(mat.get(), path, "digitnet_activation");
     if (codes.size() != 0) {
-        const auto code = [](double v, int most) { return std::isfinite(v) && v == std::floor(v) && v >= 0 && v <= most; };
+        const auto code = [](double v, int most) {
+            return std::isfinite(v) && v == std::floor(v) && v >= 0 && v <= most;
+        };
         if (codes.size() != 2 || !code(codes.data[0], kActivationCount - 1) || !code(codes.data[1], kOutputCount - 1))
-            throw InputError(path + ": digitnet_activation must be [hidden 0..2, output 0..1] (sigmoid/tanh/relu, sigmoid/softmax)");
+            throw InputError(
+                path + ": digitnet_activation must be [hidden 0..2, output 0..1] (sigmoid/tanh/relu, sigmoid/softmax)");
         layout.hidden = static_cast<Activation>(static_cast<int>(codes.data[0]));
         layout.output = static_cast<Output>(static_cast<int>(codes.data[1]));
     }
@@ -279,7 +286,9 @@ ModelInfo load_model_info(const std::string& path, int inputs) {
     const Matrix<double> digit = read_matrix(mat.get(), path, "digitnet_digit_box");
     // Whole numbers in range before any conversion to int: a NaN or 1e300 here was undefined
     // behaviour (found by fuzz_mat_data under UBSan).
-    const auto whole = [](double v, double most) { return std::isfinite(v) && v == std::floor(v) && v >= 0 && v <= most; };
+    const auto whole = [](double v, double most) {
+        return std::isfinite(v) && v == std::floor(v) && v >= 0 && v <= most;
+    };
     if (base.size() == 1) {
         if (!whole(base.data[0], 1))
             throw InputError(path + ": digitnet_label_base is " + std::to_string(base.data[0]) +
@@ -332,8 +341,9 @@ struct OutputVariable {
 bool reads_back_as(mat_t* mat, const OutputVariable& v) {
     MatVar var(Mat_VarRead(mat, v.name.c_str()));
     const std::size_t bytes = v.column_major.size() * sizeof(double);
-    return var && var->rank == 2 && var->dims[0] == v.rows && var->dims[1] == v.cols && var->class_type == MAT_C_DOUBLE &&
-           !var->isComplex && var->nbytes == bytes && (bytes == 0 || std::memcmp(var->data, v.column_major.data(), bytes) == 0);
+    return var && var->rank == 2 && var->dims[0] == v.rows && var->dims[1] == v.cols &&
+           var->class_type == MAT_C_DOUBLE && !var->isComplex && var->nbytes == bytes &&
+           (bytes == 0 || std::memcmp(var->data, v.column_major.data(), bytes) == 0);
 }
 
 // The bytes of a MATLAB v5 file holding the variables. matio ignores what its writes return, so
@@ -356,23 +366,27 @@ std::string encode_mat(const std::string& path, const std::vector<OutputVariable
         MatFile back(Mat_Open(scratch.c_str(), MAT_ACC_RDONLY));
         for (const OutputVariable& v : variables)
             if (!back || !reads_back_as(back.get(), v))
-                throw OutputError(path + ": what matio wrote does not read back as " + v.name + " (out of memory?); nothing was written");
+                throw OutputError(path + ": what matio wrote does not read back as " + v.name +
+                                  " (out of memory?); nothing was written");
     });
 }
 
 }  // namespace
 
-void save_weights(const std::string& path, const Parameters& parameters, const std::string& suffix, const ModelInfo* info) {
+void save_weights(const std::string& path, const Parameters& parameters, const std::string& suffix,
+                  const ModelInfo* info) {
     check_output_path(path, "the output");
     std::vector<OutputVariable> variables;
     const Layout& layout = parameters.layout;
     for (int l = 1; l <= layout.layers(); ++l) {
         // matio wants column-major data; Parameters are row-major.
         const int rows = layout.theta_rows(l), cols = layout.theta_cols(l);
-        OutputVariable v{"Theta" + std::to_string(l) + suffix, static_cast<std::size_t>(rows), static_cast<std::size_t>(cols),
-                         std::vector<double>(layout.theta_size(l)), MAT_COMPRESSION_ZLIB};
+        OutputVariable v{"Theta" + std::to_string(l) + suffix, static_cast<std::size_t>(rows),
+                         static_cast<std::size_t>(cols), std::vector<double>(layout.theta_size(l)),
+                         MAT_COMPRESSION_ZLIB};
         for (int r = 0; r < rows; ++r)
-            for (int c = 0; c < cols; ++c) v.column_major[static_cast<std::size_t>(c) * rows + r] = parameters.at(l, r, c);
+            for (int c = 0; c < cols; ++c)
+                v.column_major[static_cast<std::size_t>(c) * rows + r] = parameters.at(l, r, c);
         variables.push_back(std::move(v));
     }
     auto row = [](const std::string& name, std::vector<double> values) {
@@ -380,11 +394,13 @@ void save_weights(const std::string& path, const Parameters& parameters, const s
     };
     // digitnet_activation: see load_weights (a gradient file, suffix "_grad", has none).
     if (suffix.empty())
-        variables.push_back(row("digitnet_activation", {double(static_cast<int>(layout.hidden)), double(static_cast<int>(layout.output))}));
+        variables.push_back(row("digitnet_activation",
+                                {double(static_cast<int>(layout.hidden)), double(static_cast<int>(layout.output))}));
     if (info) {
         variables.push_back(row("digitnet_layout", std::vector<double>(layout.sizes.begin(), layout.sizes.end())));
         variables.push_back(row("digitnet_label_base", {double(info->label_base)}));
-        variables.push_back(row("digitnet_image", {double(info->image.rows), double(info->image.cols), info->image.column_major ? 1.0 : 0.0}));
+        variables.push_back(row("digitnet_image", {double(info->image.rows), double(info->image.cols),
+                                                   info->image.column_major ? 1.0 : 0.0}));
         variables.push_back(row("digitnet_pixel_levels", {info->background, info->ink}));
         if (info->digit_box > 0)
             variables.push_back(row("digitnet_digit_box", {info->digit_box, info->centre_row, info->centre_col}));

@@ -36,7 +36,8 @@ constexpr int max_nesting = 32;
 
 // Level 5 data types (miXXX) and array classes (mxXXX_CLASS) that matter here.
 constexpr std::uint32_t mi_int8 = 1, mi_int32 = 5, mi_uint32 = 6, mi_matrix = 14, mi_compressed = 15;
-constexpr std::uint32_t mx_cell = 1, mx_struct = 2, mx_char = 4, mx_sparse = 5, mx_double = 6, mx_uint64 = 15, mx_function = 16, mx_opaque = 17;
+constexpr std::uint32_t mx_cell = 1, mx_struct = 2, mx_char = 4, mx_sparse = 5, mx_double = 6, mx_uint64 = 15,
+                        mx_function = 16, mx_opaque = 17;
 // matio's compressed reader rejects ranks above this when the dimensions fit its buffer.
 constexpr std::uint32_t max_compressed_rank = 13;
 
@@ -123,14 +124,16 @@ public:
             element_ = position;
             const std::uint64_t left = file_size - position - 20;
             if (static_cast<std::uint64_t>(name_length) > left)
-                damaged("has a name of " + std::to_string(name_length) + " bytes but only " + std::to_string(left) + " follow");
+                damaged("has a name of " + std::to_string(name_length) + " bytes but only " + std::to_string(left) +
+                        " follow");
             if (rows < 0 || cols < 0)
                 damaged("has negative dimensions " + std::to_string(rows) + " x " + std::to_string(cols));
             const std::uint64_t bytes = saturating_multiply(
                 saturating_multiply(static_cast<std::uint64_t>(rows), static_cast<std::uint64_t>(cols)),
                 v4_size(precision) * (complex ? 2 : 1));
             if (bytes > left - static_cast<std::uint64_t>(name_length))
-                damaged("claims " + std::to_string(rows) + " x " + std::to_string(cols) + " values but the file ends first");
+                damaged("claims " + std::to_string(rows) + " x " + std::to_string(cols) +
+                        " values but the file ends first");
             position += 20 + static_cast<std::uint64_t>(name_length) + bytes;
         }
     }
@@ -199,8 +202,8 @@ private:
         if (name_rule == NameRule::Read && u32(name_tag) == mi_int8) {
             const std::uint64_t padded = round_up_8(u32(name_tag + 4));
             if (padded > in.left())
-                damaged("has a name of " + std::to_string(u32(name_tag + 4)) + " bytes but only " + std::to_string(in.left()) +
-                        " follow");
+                damaged("has a name of " + std::to_string(u32(name_tag + 4)) + " bytes but only " +
+                        std::to_string(in.left()) + " follow");
             skip(in, padded, "name");
         }
 
@@ -222,7 +225,8 @@ private:
                 const std::uint64_t size = mi_size(type);
                 if (size == 0) damaged("has values of type " + std::to_string(type) + ", which hold no numbers");
                 if (bytes / size < elements)
-                    damaged("holds " + std::to_string(bytes / size) + " values but its dimensions say " + std::to_string(elements));
+                    damaged("holds " + std::to_string(bytes / size) + " values but its dimensions say " +
+                            std::to_string(elements));
             }
         } else if (array_class == mx_sparse) {
             // Row indices, column starts, values (and imaginary values): each allocated as its tag says.
@@ -240,8 +244,8 @@ private:
         if ((word >> 16) != 0) return {word & 0xffff, word >> 16};  // small element: up to 4 bytes inside the tag
         const std::uint64_t bytes = u32(tag + 4);
         if (bytes > in.left())
-            damaged("has " + std::string(what) + " of " + std::to_string(bytes) + " bytes but only " + std::to_string(in.left()) +
-                    " follow");
+            damaged("has " + std::string(what) + " of " + std::to_string(bytes) + " bytes but only " +
+                    std::to_string(in.left()) + " follow");
         if (more) skip(in, std::min(round_up_8(bytes), in.left()), what);
         return {word, bytes};
     }
@@ -280,8 +284,8 @@ private:
             fields = names_bytes / name_length;
             const std::uint64_t padded = round_up_8(fields * name_length);
             if (padded > in.left())
-                damaged("has field names of " + std::to_string(names_bytes) + " bytes but only " + std::to_string(in.left()) +
-                        " follow");
+                damaged("has field names of " + std::to_string(names_bytes) + " bytes but only " +
+                        std::to_string(in.left()) + " follow");
             skip(in, padded, "field names");
         } else if ((u32(names_tag) & 0xffff) == mi_int8) {
             fields = (u32(names_tag) >> 16) / name_length;  // names packed into the tag

@@ -16,6 +16,7 @@ void write_atomically(const std::string& path, const std::function<void(const st
 
 // The bytes of a file made by `write(scratch_path)` in a scratch file in memory (memfd), for
 // libraries that write only to a named file (matio). Throws OutputError naming `path_for_messages`.
-std::string bytes_written_by(const std::string& path_for_messages, const std::function<void(const std::string& scratch)>& write);
+std::string bytes_written_by(const std::string& path_for_messages,
+                             const std::function<void(const std::string& scratch)>& write);
 
 }  // namespace digitnet

@@ -50,7 +50,9 @@ struct Parameters {
     std::span<double> theta(int l);  // Theta_l, row-major s_l x (s_(l-1)+1)
     std::span<const double> theta(int l) const;
     double& at(int l, int row, int col) { return theta(l)[static_cast<std::size_t>(row) * layout.theta_cols(l) + col]; }
-    double at(int l, int row, int col) const { return theta(l)[static_cast<std::size_t>(row) * layout.theta_cols(l) + col]; }
+    double at(int l, int row, int col) const {
+        return theta(l)[static_cast<std::size_t>(row) * layout.theta_cols(l) + col];
+    }
 };
 
 // The seed's random initialisation: each Theta_l uniform in [-e, e], e = sqrt(6)/sqrt(L_in + L_out)

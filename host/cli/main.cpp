@@ -9,6 +9,7 @@
 
 #include "agreement.hpp"
 #include "commands.hpp"
+#include "digitnet/model/activation.hpp"
 #include "digitnet/distributed/mpi_session.hpp"
 #include "digitnet/errors.hpp"
 #include "option_parsing.hpp"
@@ -83,11 +84,11 @@ int main(int argc, char** argv) {
     cli::add_hidden_option(train_cmd, train.hidden, train.hidden_given);
     train_cmd->add_option("--activation", train.activation,
                           "Hidden layers' activation: sigmoid (the seed's, default), tanh or relu")
-        ->check(CLI::IsMember({"sigmoid", "tanh", "relu"}));
+        ->check(CLI::IsMember(activation_names()));
     train_cmd->add_option("--output", train.output,
                           "Output layer and loss: sigmoid (per-class cross-entropy, the seed's, default) or softmax "
                           "(multinomial cross-entropy)")
-        ->check(CLI::IsMember({"sigmoid", "softmax"}));
+        ->check(CLI::IsMember(output_names()));
     train_cmd->add_option("--optimizer", train.optimizer,
                           "gd: the seed's full-batch gradient descent; cg: conjugate gradient with Wolfe line "
                           "searches; adam: mini-batch Adam")

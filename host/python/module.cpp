@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings.hpp"
+#include "digitnet/model/activation.hpp"
 #include "digitnet/cpu/cpu_backend.hpp"
 #include "digitnet/cuda/cuda_backend.hpp"
 #include "digitnet/errors.hpp"
@@ -28,6 +29,10 @@ PYBIND11_MODULE(_core, m) {
             PyErr_SetString(PyExc_ValueError, e.what());
         }
     });
+
+    // The choices of activation= and output=, from the core (activation.hpp).
+    m.attr("ACTIVATIONS") = py::tuple(py::cast(activation_names()));
+    m.attr("OUTPUTS") = py::tuple(py::cast(output_names()));
 
     m.def("info", [] {
         py::dict out;

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "digitnet/errors.hpp"
+#include "digitnet/model/activation.hpp"
 #include "digitnet/io/atomic_file.hpp"
 #include "digitnet/io/data_loader.hpp"
 #include "digitnet/io/image_input.hpp"
@@ -283,8 +284,8 @@ void run_server(const ServeOptions& options, const std::atomic<bool>& stop,
                  {"rows", data.train.image.rows},
                  {"cols", data.train.image.cols},
                  {"device", to_string(options.device)},
-                 {"activations", {"sigmoid", "tanh", "relu"}},
-                 {"outputs", {"sigmoid", "softmax"}},
+                 {"activations", activation_names()},
+                 {"outputs", output_names()},
                  {"optimizers", {"gd", "cg", "adam"}},
                  {"model", nullptr}};
         if (model)

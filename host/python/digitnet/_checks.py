@@ -4,10 +4,10 @@ Arrays are checked by the compiled module (digitnet._core), which also converts 
 """
 import operator
 
+from ._core import ACTIVATIONS, OUTPUTS  # noqa: F401 (the core's names, activation.hpp)
+
 DEVICES = ("auto", "cpu", "gpu")
 PRECISIONS = ("float", "double", "tf32", "bf16")
-ACTIVATIONS = ("sigmoid", "tanh", "relu")
-OUTPUTS = ("sigmoid", "softmax")
 OPTIMIZERS = ("gd", "cg", "adam")
 
 

@@ -3,11 +3,13 @@
 // "Hidden activations" and "Outputs"), written once for every place that computes them: the CPU
 // reference, the CPU backend's loops and the CUDA kernels (hence __host__ __device__ under nvcc).
 // Adding an activation means: a value in the enum (and kActivationCount), its function and
-// derivative and its case in with_activation here, its name in activation.cpp; the reference, the
-// CPU loops and the kernels that take an Activation get it from here.
+// derivative and its case in with_activation here, its name in activation.cpp (and its initial
+// weights' range in layout.cpp when not the seed's); the reference, the CPU loops, the kernels,
+// the command line, the page and the Python module get everything else from here.
 #include <cmath>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #if defined(__CUDACC__)
 #define DIGITNET_HOST_DEVICE __host__ __device__
@@ -88,6 +90,9 @@ DIGITNET_HOST_DEVICE inline T softmax_cost(T z_label, T z_max, T log_sum) {
 // "sigmoid", "tanh", "relu"; "sigmoid", "softmax".
 const char* to_string(Activation f);
 const char* to_string(Output o);
+// Every name, in the enums' order: the choices the command line, the page and Python offer.
+std::vector<std::string> activation_names();
+std::vector<std::string> output_names();
 // The value named by text, or InputError naming `option` and the choices.
 Activation parse_activation(const std::string& text, const std::string& option);
 Output parse_output(const std::string& text, const std::string& option);

@@ -21,6 +21,7 @@
 #include "digitnet/model/gradient_check.hpp"
 #include "digitnet/io/mat_io.hpp"
 #include "digitnet/io/png_image.hpp"
+#include "digitnet/train/gradient_check_run.hpp"
 #include "digitnet/train/trainer.hpp"
 #include "command_support.hpp"
 #include "report.hpp"
@@ -139,66 +140,29 @@ int run_gradcheck(const GradcheckOptions& o) {
                          ": the gradient check checks double precision only (central differences need its accuracy)");
     if (o.examples < 1) throw InputError("--examples must be at least 1");
 
-    struct Check {
-        std::string name;
-        Dataset data;
-        Parameters at;
-    };
-    std::vector<Check> checks;
-    CheckProblem small = small_check_problem({5});
-    checks.push_back({"small network 3-5-3, 5 examples", small.data, small.parameters});
-
-    // A random subset of the real data, on the seed's network shape.
     const std::string data_path = data_path_or_default(o.data);
     const DataFile file = load_data(data_path);
-    Dataset subset = file.train;
-    std::mt19937_64 generator(o.seed);
-    std::vector<int> order(static_cast<std::size_t>(file.train.examples()));
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
-    std::shuffle(order.begin(), order.end(), generator);
-    const int count = std::min(o.examples, file.train.examples());
-    subset.X = Matrix<double>(count, file.train.features());
-    subset.labels.clear();
-    for (int i = 0; i < count; ++i) {
-        const int source = order[static_cast<std::size_t>(i)];
-        std::copy(file.train.X.row(source), file.train.X.row(source) + file.train.features(), subset.X.row(i));
-        subset.labels.push_back(file.train.labels[static_cast<std::size_t>(source)]);
-    }
-    const Layout layout = make_layout(subset.features(), {25}, subset.classes);
-    checks.push_back(
-        {count_of(count, "random example", "random examples") + " of " + data_path + ", network " + layout.describe(),
-         subset, random_parameters(layout, o.seed)});
+    std::string note;
+    const GradientCheckReport report =
+        run_gradient_checks(file.train, data_path, o.examples, o.seed, o.lambda, o.compute.device, &note);
+    print_note(note, false);
 
     json results = json::array();
-    double worst = 0.0;
-    std::string device_name;
-    for (const Check& check : checks) {
-        auto backend = backend_for(o.compute, Precision::Double, check.at.layout, check.data);
-        device_name = backend->device_name();
-        auto cost = [&](const Parameters& p) {
-            backend->set_parameters(p);
-            return backend->cost_and_gradient(o.lambda, nullptr);
-        };
-        const Parameters numerical = numerical_gradient(cost, check.at, 1e-4);
-        Parameters analytic;
-        backend->set_parameters(check.at);
-        backend->cost_and_gradient(o.lambda, &analytic);
-        const double difference = relative_difference(numerical, analytic);
-        worst = std::max(worst, std::isnan(difference) ? INFINITY : difference);
+    for (const GradientCheckCase& check : report.cases) {
         results.push_back(
-            {{"check", check.name}, {"parameters", check.at.values.size()}, {"relative_difference", difference}});
+            {{"check", check.name}, {"parameters", check.parameters}, {"relative_difference", check.relative_difference}});
         if (!o.json)
-            std::printf("%-70s %8zu parameters  relative difference %.3e\n", check.name.c_str(), check.at.values.size(),
-                        difference);
+            std::printf("%-70s %8zu parameters  relative difference %.3e\n", check.name.c_str(), check.parameters,
+                        check.relative_difference);
     }
-    const bool passed = worst < 1e-9;
+    const bool passed = report.passed;
     if (o.json) {
-        print_json(json{{"relative_difference", worst}, {"passed", passed}, {"lambda", o.lambda}, {"epsilon", 1e-4},
-                        {"precision", "double"}, {"device", device_name}, {"checks", results}});
+        print_json(json{{"relative_difference", report.worst}, {"passed", passed}, {"lambda", o.lambda},
+                        {"epsilon", 1e-4}, {"precision", "double"}, {"device", report.device_name}, {"checks", results}});
     } else {
         std::printf(
             "%s: worst relative difference %.3e (must be under 1e-9; lambda %g, epsilon 1e-4, double precision, %s)\n",
-            passed ? "PASSED" : "FAILED", worst, o.lambda, device_name.c_str());
+            passed ? "PASSED" : "FAILED", report.worst, o.lambda, report.device_name.c_str());
     }
     return passed ? 0 : 1;
 }

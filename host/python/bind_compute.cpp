@@ -11,77 +11,36 @@
 #include "bindings.hpp"
 #include "digitnet/io/data_loader.hpp"
 #include "digitnet/model/gradient_check.hpp"
+#include "digitnet/train/gradient_check_run.hpp"
 #include "digitnet/train/trainer.hpp"
 
 namespace digitnet::python {
 
 namespace {
 
-// The command line's gradcheck (host/cli/commands.cpp, run_gradcheck), the same two checks with
-// the same random subset and weights: the course's 3-5-3 network, then `examples` random
-// examples of the data on a 25-unit hidden layer. Central differences in double.
+// The command line's gradcheck (run_gradient_checks, host/train): the same two checks with the
+// same random subset and weights. Central differences in double, without the GIL.
 py::dict gradient_check(double lambda, const std::string& data_path, int examples, std::uint64_t seed, Device device) {
-    struct Check {
-        std::string name;
-        Dataset data;
-        Parameters at;
-        double difference = 0;
-    };
-    std::vector<Check> checks;
-    std::string device_name;
+    GradientCheckReport report;
     {
         py::gil_scoped_release release;
-        CheckProblem small = small_check_problem({5});
-        checks.push_back({"small network 3-5-3, 5 examples", small.data, small.parameters});
-
         const DataFile file = load_data(data_path);
-        Dataset subset = file.train;
-        std::mt19937_64 generator(seed);
-        std::vector<int> order(static_cast<std::size_t>(file.train.examples()));
-        for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
-        std::shuffle(order.begin(), order.end(), generator);
-        const int count = std::min(examples, file.train.examples());
-        subset.X = Matrix<double>(count, file.train.features());
-        subset.labels.clear();
-        for (int i = 0; i < count; ++i) {
-            const int source = order[static_cast<std::size_t>(i)];
-            std::copy(file.train.X.row(source), file.train.X.row(source) + file.train.features(), subset.X.row(i));
-            subset.labels.push_back(file.train.labels[static_cast<std::size_t>(source)]);
-        }
-        const Layout layout = make_layout(subset.features(), {25}, subset.classes);
-        checks.push_back({std::to_string(count) + " random examples of " + data_path + ", network " + layout.describe(),
-                          subset, random_parameters(layout, seed)});
-
-        for (Check& check : checks) {
-            auto backend = make_backend(device, Precision::Double, check.at.layout, check.data);
-            device_name = backend->device_name();
-            auto cost = [&](const Parameters& p) {
-                backend->set_parameters(p);
-                return backend->cost_and_gradient(lambda, nullptr);
-            };
-            const Parameters numerical = numerical_gradient(cost, check.at, 1e-4);
-            Parameters analytic;
-            backend->set_parameters(check.at);
-            backend->cost_and_gradient(lambda, &analytic);
-            check.difference = relative_difference(numerical, analytic);
-        }
+        report = run_gradient_checks(file.train, data_path, examples, seed, lambda, device);
     }
     py::list results;
-    double worst = 0.0;
-    for (const Check& check : checks) {
-        worst = std::max(worst, std::isnan(check.difference) ? INFINITY : check.difference);
+    for (const GradientCheckCase& check : report.cases) {
         py::dict result;
         result["check"] = check.name;
-        result["parameters"] = check.at.values.size();
-        result["relative_difference"] = check.difference;
+        result["parameters"] = check.parameters;
+        result["relative_difference"] = check.relative_difference;
         results.append(result);
     }
     py::dict out;
-    out["relative_difference"] = worst;
-    out["passed"] = worst < 1e-9;
+    out["relative_difference"] = report.worst;
+    out["passed"] = report.passed;
     out["lambda"] = lambda;
     out["epsilon"] = 1e-4;
-    out["device"] = device_name;
+    out["device"] = report.device_name;
     out["checks"] = results;
     return out;
 }

@@ -149,16 +149,22 @@ int run_gradcheck(const GradcheckOptions& o) {
 
     json results = json::array();
     for (const GradientCheckCase& check : report.cases) {
-        results.push_back(
-            {{"check", check.name}, {"parameters", check.parameters}, {"relative_difference", check.relative_difference}});
+        results.push_back({{"check", check.name},
+                           {"parameters", check.parameters},
+                           {"relative_difference", check.relative_difference}});
         if (!o.json)
             std::printf("%-70s %8zu parameters  relative difference %.3e\n", check.name.c_str(), check.parameters,
                         check.relative_difference);
     }
     const bool passed = report.passed;
     if (o.json) {
-        print_json(json{{"relative_difference", report.worst}, {"passed", passed}, {"lambda", o.lambda},
-                        {"epsilon", 1e-4}, {"precision", "double"}, {"device", report.device_name}, {"checks", results}});
+        print_json(json{{"relative_difference", report.worst},
+                        {"passed", passed},
+                        {"lambda", o.lambda},
+                        {"epsilon", 1e-4},
+                        {"precision", "double"},
+                        {"device", report.device_name},
+                        {"checks", results}});
     } else {
         std::printf(
             "%s: worst relative difference %.3e (must be under 1e-9; lambda %g, epsilon 1e-4, double precision, %s)\n",

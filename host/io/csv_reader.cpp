@@ -102,6 +102,23 @@ void for_each_line(const std::string& path, OnLine on_line) {
 
 bool blank(std::string_view line) { return line.find_first_not_of(" \t\f\v") == std::string_view::npos; }
 
+// The parsed rows (label first, then columns - 1 pixels each) as a data set of digits 0..9 in
+// row-major images, validated; a shard may hold no rows, which is then left unvalidated.
+Dataset rows_as_dataset(const std::string& path, std::size_t columns, std::vector<double> values,
+                        std::vector<int> labels) {
+    Dataset data;
+    data.source = path;
+    data.label_base = 0;
+    data.X.rows = static_cast<int>(labels.size());
+    data.X.cols = static_cast<int>(columns - 1);
+    data.X.data = std::move(values);
+    data.labels = std::move(labels);
+    data.classes = std::max(data.labels.empty() ? 2 : *std::max_element(data.labels.begin(), data.labels.end()) + 1, 2);
+    data.image = square_image(data.X.cols, /*column_major=*/false);
+    if (!data.labels.empty()) validate_dataset(data, path);
+    return data;
+}
+
 }  // namespace
 
 bool looks_like_text(std::string_view head) {
@@ -155,17 +172,7 @@ Dataset load_csv(const std::string& path) {
     if (labels.empty())
         throw InputError(path + ": no rows of data" + (header_line ? " after the header line" : std::string()));
 
-    Dataset data;
-    data.source = path;
-    data.label_base = 0;
-    data.X.rows = static_cast<int>(labels.size());
-    data.X.cols = static_cast<int>(columns - 1);
-    data.X.data = std::move(values);
-    data.labels = std::move(labels);
-    data.classes = std::max(*std::max_element(data.labels.begin(), data.labels.end()) + 1, 2);
-    data.image = square_image(data.X.cols, /*column_major=*/false);
-    validate_dataset(data, path);
-    return data;
+    return rows_as_dataset(path, columns, std::move(values), std::move(labels));
 }
 
 DataShard load_csv_rows(const std::string& path, const RowChooser& choose) {
@@ -218,16 +225,7 @@ DataShard load_csv_rows(const std::string& path, const RowChooser& choose) {
     DataShard shard;
     shard.rows = range;
     shard.total = static_cast<int>(rows);
-    Dataset& data = shard.data;
-    data.source = path;
-    data.label_base = 0;
-    data.X.rows = static_cast<int>(labels.size());
-    data.X.cols = static_cast<int>(columns - 1);
-    data.X.data = std::move(values);
-    data.labels = std::move(labels);
-    data.classes = std::max(data.labels.empty() ? 2 : *std::max_element(data.labels.begin(), data.labels.end()) + 1, 2);
-    data.image = square_image(data.X.cols, /*column_major=*/false);
-    if (range.count > 0) validate_dataset(data, path);
+    shard.data = rows_as_dataset(path, columns, std::move(values), std::move(labels));
     return shard;
 }
 

@@ -4,6 +4,7 @@
 #include "idx_reader.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -54,14 +55,21 @@ struct IdxHeader {
     std::vector<std::uint64_t> dims;
 };
 
-IdxHeader read_header(GzReader& reader) {
+// The 4-byte magic of an IDX file: 00 00, the data type, the dimension count.
+std::array<unsigned char, 4> read_magic(GzReader& reader) {
     const std::string& path = reader.path();
-    unsigned char magic[4] = {0, 0, 0, 0};
-    const std::size_t got = reader.read(magic, 4);
+    std::array<unsigned char, 4> magic{0, 0, 0, 0};
+    const std::size_t got = reader.read(magic.data(), 4);
     if (got < 4) throw InputError(path + ": too short for an IDX file (" + std::to_string(got) + " bytes)");
     if (magic[0] != 0 || magic[1] != 0)
-        throw InputError(path + ": not an IDX file (its first bytes are " + hex_bytes(magic, 4) +
+        throw InputError(path + ": not an IDX file (its first bytes are " + hex_bytes(magic.data(), 4) +
                          ", expected 00 00 08 03 or 00 00 08 01)");
+    return magic;
+}
+
+IdxHeader read_header(GzReader& reader) {
+    const std::string& path = reader.path();
+    const std::array<unsigned char, 4> magic = read_magic(reader);
     IdxHeader header;
     header.type = magic[2];
     if (header.type != unsigned_byte_type)
@@ -99,13 +107,7 @@ std::vector<std::uint8_t> read_data(GzReader& reader, std::uint64_t count, const
 // The dimension count of an IDX file (after checking its magic), to tell images from labels.
 int idx_dimensions(const std::string& path) {
     GzReader reader(path);
-    unsigned char magic[4] = {0, 0, 0, 0};
-    const std::size_t got = reader.read(magic, 4);
-    if (got < 4) throw InputError(path + ": too short for an IDX file (" + std::to_string(got) + " bytes)");
-    if (magic[0] != 0 || magic[1] != 0)
-        throw InputError(path + ": not an IDX file (its first bytes are " + hex_bytes(magic, 4) +
-                         ", expected 00 00 08 03 or 00 00 08 01)");
-    return magic[3];
+    return read_magic(reader)[3];
 }
 
 bool replace_last(std::string& text, const std::string& from, const std::string& to) {

@@ -8,8 +8,9 @@
 //                                 default options (tf32 / bf16 on tensor cores);
 //                                 gpu/seed/<float|double>/fused and .../general force each path
 //                                 for the seed's one-hidden-layer network
-//   gpu/cublas/<shape>/<float|double>   cuBLAS alone on the large configuration's GEMM shapes and
-//                                 a square product: the ceiling for gpu/large (bench_cublas.cpp)
+//   gpu/cublas/<shape>/<precision>[/ld8]   cuBLAS alone on the large and wide configurations'
+//                                 GEMM shapes and a square product, float/double/tf32/bf16: the
+//                                 ceiling for gpu/large and gpu/wide (bench_cublas.cpp)
 //
 // Configurations:
 //   seed   data/digits20.mat train set, 5000 x 400 -> 25 -> 10 (the seed's network)

@@ -17,14 +17,16 @@
 #              error ratios; their timings are not measurements), then the rest of the suite in parallel.
 #   sanitizer  compute-sanitizer memcheck, racecheck and initcheck on the kernel tests and on
 #              backend tests of both paths (skipped when compute-sanitizer is not there).
-#   bench      digitnet_bench (GPU and CPU rows; the large mixed-precision and wide rows are the
-#              precision step's).
+#   bench      digitnet_bench (GPU and CPU rows; the large mixed-precision and wide rows, and the
+#              cuBLAS tf32/bf16/wide ceilings, are the precision step's).
 #   profile    Nsight Compute: the device time of each kernel of a few iterations, on the fused and
 #              the general path.
 #   peers      scripts/bench_peers (numpy, PyTorch eager and graphed, digitnet) when it is there.
 #   precision  issue 16 (not in the default list: its own call): the tf32/bf16 GPU tests against the
 #              CPU emulation and the conformance suite's CUDA tf32/bf16 cases; digitnet_bench's
-#              large and wide rows in every precision and the cuBLAS ceilings; bench_peers
+#              large and wide rows in every precision and the cuBLAS ceilings for each precision
+#              and shape (with /ld8 rows: leading dimensions padded to 8, to see whether our odd
+#              785/4097 cost the tensor cores anything); bench_peers
 #              --large-only (PyTorch fp32/"high" TF32/autocast bf16, eager and graphed). Its log:
 #              precision.log.
 #   precision_compile  the same peers with torch.compile too (optional, a call of its own).
@@ -159,7 +161,7 @@ sanitizer() {
 }
 
 bench() {
-  "$BUILD_DIR/bench/digitnet_bench" --benchmark_filter='-^gpu/(wide/|large/(tf32|bf16))'
+  "$BUILD_DIR/bench/digitnet_bench" --benchmark_filter='-^gpu/(wide/|large/(tf32|bf16)|cublas/(wide|.*/(tf32|bf16)))'
 }
 
 # Issue 16 in one call: correctness first (a failure there makes the timings moot), then timings.

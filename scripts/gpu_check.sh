@@ -166,6 +166,11 @@ bench() {
   "$BUILD_DIR/bench/digitnet_bench" --benchmark_filter='-^gpu/(wide/|large/(tf32|bf16)|cublas/(wide|.*/(tf32|bf16)))'
 }
 
+# Nsight Compute's command line, or nothing when it is not installed.
+nsight_compute() {
+  command -v ncu || find /usr/local/cuda/bin /opt/nvidia/nsight-compute -name ncu -type f 2>/dev/null | head -1 || true
+}
+
 # Issue 16 in one call: correctness first (a failure there makes the timings moot), then timings.
 precision() {
   local rc=0 start=$SECONDS
@@ -177,7 +182,7 @@ precision() {
   "$BUILD_DIR/bench/digitnet_bench" --benchmark_filter='^gpu/(large|wide)/|^gpu/cublas' || rc=1
   echo "== the large iteration's kernels in each precision (device time of each; the GEMMs' share)"
   local ncu
-  ncu=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1 || true)
+  ncu=$(nsight_compute)
   if [ -n "$ncu" ]; then
     local p
     for p in float tf32 bf16; do
@@ -203,7 +208,7 @@ precision_compile() {
 # after the warm-up: where an iteration's time goes.
 profile() {
   local tool
-  tool=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1 || true)
+  tool=$(nsight_compute)
   if [ -z "$tool" ]; then
     echo "ncu not found: skipped"
     return 0

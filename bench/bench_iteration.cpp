@@ -11,6 +11,8 @@
 //   gpu/cublas/<shape>/<precision>[/ld8]   cuBLAS alone on the large and wide configurations'
 //                                 GEMM shapes and a square product, float/double/tf32/bf16: the
 //                                 ceiling for gpu/large and gpu/wide (bench_cublas.cpp)
+//   gpu/tile/seed_forward/<method>   the seed tile's forward product alone, FP32 FMAs against
+//                                 3xTF32 / TF32 tensor cores (bench_tile_product.cpp)
 //
 // Configurations:
 //   seed   data/digits20.mat train set, 5000 x 400 -> 25 -> 10 (the seed's network)
@@ -62,6 +64,7 @@
 
 #ifdef DIGITNET_HAVE_CUDA
 #include "bench_cublas.hpp"
+#include "bench_tile_product.hpp"
 #endif
 
 namespace {
@@ -370,6 +373,7 @@ int main(int argc, char** argv) {
     }
 #ifdef DIGITNET_HAVE_CUDA
     if (gpu) bench::register_cublas_benchmarks();
+    if (gpu) bench::register_tile_product_benchmarks();
 #endif
 
     benchmark::RunSpecifiedBenchmarks();

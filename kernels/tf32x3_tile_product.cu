@@ -1,5 +1,6 @@
 // Kernels and launchers for tf32x3_tile_product.cuh.
-// ptxas (CUDA 13.0, sm_90, -Xptxas -v): see the register note above each kernel; none spills.
+// ptxas (CUDA 13.0, sm_90, -O3, -Xptxas -v): registers in the note above each kernel; none has a
+// stack frame or spills.
 #include "tf32x3_tile_product.cuh"
 
 #include <string>
@@ -19,7 +20,7 @@ using mma::MutableMatrixView;
 
 // ---- kernels ----
 
-// hi[i], lo[i] = split_tf32(x[i]) with the device's cvt.rna.tf32.f32.
+// hi[i], lo[i] = split_tf32(x[i]) with the device's cvt.rna.tf32.f32. ptxas: 16 registers.
 __global__ void tf32_split_kernel(int count, const float* __restrict__ x, std::uint32_t* __restrict__ hi,
                                   std::uint32_t* __restrict__ lo) {
     const int i = linear_index();
@@ -32,6 +33,7 @@ __global__ void tf32_split_kernel(int count, const float* __restrict__ x, std::u
 // C (M x N, row-major) = A B (K = A.cols), one warp: A and B copied to shared memory as they are
 // stored, then for each 32 x 32 block of C at (row0, col0): acc = 0, warp_product_tf32 over all of
 // K in k-steps of 8, store. The same blocks and fragments as the host model (tf32x3_emulation.hpp).
+// ptxas: 79 registers (Passes 3), 70 (Passes 1).
 template <int Passes>
 __global__ void __launch_bounds__(32) warp_product_kernel(DeviceMatrix A, DeviceMatrix B, float* __restrict__ C) {
     extern __shared__ __align__(16) float shared_values[];
@@ -104,7 +106,7 @@ __device__ void write_tile_z(const float* s_z, int rows, int hidden, float* __re
 // z1 = a0 Theta1^T as the fused kernel computes it (one_hidden_layer_gradient.cu): lane r of warp
 // w sums its row over k = w, w + 8, ... for all HP units at once (FMAs, Theta1^T read 4 floats at
 // a time, a broadcast); then z[r][j] = the 8 warps' sums in warp order.
-// ptxas: 64 registers, no spills.
+// ptxas: 69 registers.
 __global__ void __launch_bounds__(kThreads) seed_forward_simt_kernel(int repetitions, int rows, int n, int hidden,
                                                                      const float* __restrict__ x,
                                                                      const float* __restrict__ theta1,
@@ -162,7 +164,8 @@ __global__ void __launch_bounds__(kThreads) seed_forward_simt_kernel(int repetit
 // n = 401) for the whole 32 x 32 output (2 x 4 mma tiles: 32 accumulators a lane), then z = the 8
 // warps' accumulators in warp order. A = the tile (rows x n, row-major), B = Theta1^T (n x hidden),
 // read from Theta1 row-major, i.e. column-major B.
-// ptxas: 3xTF32 (Passes 3) 96 registers, plain TF32 (Passes 1) 80 registers; no spills.
+// ptxas: 85 registers with Passes 3 (3xTF32: 32 accumulators, 16 hi and 16 lo fragment registers),
+// 70 with Passes 1; PTX: 24 (8) mma.sync and 32 (16) cvt.rna.tf32.f32 per k-step.
 template <int Passes>
 __global__ void __launch_bounds__(kThreads) seed_forward_mma_kernel(int repetitions, int rows, int n, int hidden,
                                                                     const float* __restrict__ x,

@@ -93,9 +93,14 @@ TEST_F(CudaTf32x3, SplitMatchesTheHostRoundingBitForBit) {
 }
 
 // The device's warp product on the fused kernel's shapes (K = 401 with its tail, M = 19, N = 25,
-// row- and column-major operands): float accuracy with 3 passes (the bound of the CPU test, with
-// a factor 2 of room for the tensor core's own accumulation), within that bound of the host model,
-// plain TF32 over 100x worse, and the same bits on a second run.
+// row- and column-major operands), against the exact product:
+//   3xTF32 within (2 K + 8) eps of |A| |B|: the worst-case bound of a float dot product whose
+//   additions round toward zero (unit roundoff 2 eps; tensor cores are reported to truncate, and
+//   the PTX ISA leaves their rounding unspecified), plus the split's 2^-22 per operand; within
+//   twice that of the host model; relative (Frobenius) error below 2e-5 (the model: 1.4e-7 to
+//   6.4e-7; plain TF32: 2.1e-4 to 2.9e-4), and plain TF32 at least 10x worse than 3xTF32;
+//   the same bits on a second run.
+// The printed figures are what RESULTS.md should record; the bounds only guard float level.
 TEST_F(CudaTf32x3, WarpProductHasFloatAccuracyOnTheFusedKernelShapes) {
     const double eps = std::ldexp(1.0, -24);
     for (const ProductCase& c : fused_kernel_product_cases()) {
@@ -105,27 +110,28 @@ TEST_F(CudaTf32x3, WarpProductHasFloatAccuracyOnTheFusedKernelShapes) {
         const std::vector<float> device3 = device_product(3, p);
         const std::vector<float> device1 = device_product(1, p);
         const std::vector<float> model3 = model_warp_product(3, p.A, p.B);
-        const double bound = 4.0 * std::sqrt(double(c.K)) * eps;
+        const double bound = (2.0 * c.K + 8.0) * eps;
         double from_model = 0.0;
         for (std::size_t i = 0; i < model3.size(); ++i)
             if (exact.magnitude[i] > 0.0)
                 from_model = std::fmax(from_model, std::fabs(double(device3[i]) - model3[i]) / exact.magnitude[i]);
         const double worst3 = worst_scaled_error(device3, exact), worst1 = worst_scaled_error(device1, exact);
-        std::printf("%-26s device worst error / (|A||B|): 3xTF32 %.2e, TF32 %.2e, from the model %.2e (bound %.2e); "
-                    "relative: 3xTF32 %.2e, TF32 %.2e\n",
-                    c.name.c_str(), worst3, worst1, from_model, bound, relative_error(device3, exact),
-                    relative_error(device1, exact));
+        const double relative3 = relative_error(device3, exact), relative1 = relative_error(device1, exact);
+        std::printf("%-26s device worst error / (|A||B|): 3xTF32 %.2e, TF32 %.2e, from the model %.2e (model %.2e, "
+                    "sqrt(K) eps %.2e); relative: 3xTF32 %.2e (model %.2e), TF32 %.2e\n",
+                    c.name.c_str(), worst3, worst1, from_model, worst_scaled_error(model3, exact),
+                    std::sqrt(double(c.K)) * eps, relative3, relative_error(model3, exact), relative1);
         EXPECT_LE(worst3, bound);
-        EXPECT_LE(from_model, bound);
-        EXPECT_LE(relative_error(device3, exact), 4e-6);
-        EXPECT_GE(worst1, 100.0 * worst3);
+        EXPECT_LE(from_model, 2.0 * bound);
+        EXPECT_LE(relative3, 2e-5);
+        EXPECT_GE(relative1, 10.0 * relative3);
         const std::vector<float> again = device_product(3, p);
         EXPECT_EQ(std::memcmp(again.data(), device3.data(), again.size() * sizeof(float)), 0) << "not deterministic";
     }
 }
 
 // The benchmark's kernels compute the seed tile's z1 = a0 Theta1^T: FP32 and 3xTF32 at float
-// accuracy, plain TF32 at TF32's (so that gpu/tile/seed_forward times what its names say). Three
+// accuracy (the bounds above), plain TF32 at TF32's (so that gpu/tile/seed_forward times what its names say). Three
 // blocks with their own tiles, two repetitions (the second must not add to the first).
 TEST_F(CudaTf32x3, SeedForwardTileKernelsComputeTheProduct) {
     struct Shape {
@@ -153,12 +159,15 @@ TEST_F(CudaTf32x3, SeedForwardTileKernelsComputeTheProduct) {
             const double worst = worst_scaled_error(result, exact);
             std::printf("rows %2d hidden %2d method %d: worst error / (|A||B|) %.2e, relative %.2e\n", s.rows,
                         s.hidden, static_cast<int>(method), worst, relative_error(result, exact));
-            if (method == kernels::TileProductMethod::Tf32Mma) {
+            if (method == kernels::TileProductMethod::Fp32Simt) {
+                EXPECT_LE(worst, n * eps);  // a float dot product's worst case, rounding to nearest
+                EXPECT_LE(relative_error(result, exact), 4e-6);
+            } else if (method == kernels::TileProductMethod::Tf32x3Mma) {
+                EXPECT_LE(worst, (2.0 * n + 8.0) * eps);  // as in WarpProductHasFloatAccuracy...
+                EXPECT_LE(relative_error(result, exact), 2e-5);
+            } else {
                 EXPECT_LE(relative_error(result, exact), 1e-3);
                 EXPECT_GE(relative_error(result, exact), 1e-5);
-            } else {
-                EXPECT_LE(worst, 4.0 * std::sqrt(double(n)) * eps);
-                EXPECT_LE(relative_error(result, exact), 4e-6);
             }
         }
     }

@@ -138,7 +138,8 @@ struct ExactProduct {
     std::vector<double> value, magnitude;
 };
 inline ExactProduct exact_product(const mma::MatrixView& A, const mma::MatrixView& B) {
-    ExactProduct p{std::vector<double>(std::size_t(A.rows) * B.cols), std::vector<double>(std::size_t(A.rows) * B.cols)};
+    ExactProduct p{std::vector<double>(std::size_t(A.rows) * B.cols),
+                   std::vector<double>(std::size_t(A.rows) * B.cols)};
     for (int r = 0; r < A.rows; ++r)
         for (int c = 0; c < B.cols; ++c) {
             double sum = 0.0, magnitude = 0.0;

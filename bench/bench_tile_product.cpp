@@ -91,7 +91,8 @@ void seed_forward_tile(benchmark::State& state, TileProductMethod method) {
 void register_tile_product_benchmarks() {
     for (const auto& [name, method] : {std::pair{"fp32_simt", TileProductMethod::Fp32Simt},
                                        std::pair{"tf32x3_mma", TileProductMethod::Tf32x3Mma},
-                                       std::pair{"tf32_mma", TileProductMethod::Tf32Mma}})
+                                       std::pair{"tf32_mma", TileProductMethod::Tf32Mma},
+                                       std::pair{"tf32x3_mma_split_theta", TileProductMethod::Tf32x3MmaSplitTheta}})
         benchmark::RegisterBenchmark((std::string("gpu/tile/seed_forward/") + name).c_str(), seed_forward_tile, method)
             ->UseManualTime()
             ->Iterations(20)

@@ -68,17 +68,20 @@ constexpr int HP = kTileProductMaxHidden;
 //                                      x (32, n | 1): odd stride, lane r reads its row conflict-free
 //                                      red (kWarps, HP, 32) the warps' partial sums; z (32, HP)
 //   MMA:  theta (HP, s) Theta1 row-major = Theta1^T column-major, s = n rounded up to 4 (mod 8)
-//         (conflict-free B fragments); x (32, s) (conflict-free A fragments);
+//         (conflict-free B fragments), and with SplitTheta its lo part (HP, s) after it;
+//         x (32, s) (conflict-free A fragments);
 //         red (kWarps, 32 registers, 32 lanes) the warps' accumulators; z (32, HP)
 struct TileLayout {
     int theta_stride, x_stride;
-    std::size_t theta, x, red, z, total;
-    __host__ __device__ TileLayout(bool mma_layout, int n) {
+    std::size_t theta, theta_lo, x, red, z, total;
+    __host__ __device__ TileLayout(TileProductMethod method, int n) {
+        const bool mma_layout = method != TileProductMethod::Fp32Simt;
         const int s = n + (12 - n % 8) % 8;
         theta_stride = mma_layout ? s : HP;
         x_stride = mma_layout ? s : (n | 1);
         theta = 0;
-        x = theta + std::size_t(mma_layout ? HP * s : n * HP);
+        theta_lo = theta + std::size_t(mma_layout ? HP * s : n * HP);
+        x = theta_lo + (method == TileProductMethod::Tf32x3MmaSplitTheta ? std::size_t(HP) * s : 0);
         red = x + std::size_t(kTileRows) * x_stride;
         z = red + std::size_t(kWarps) * 32 * (mma_layout ? 32 : HP);
         total = z + std::size_t(kTileRows) * HP;
@@ -112,7 +115,7 @@ __global__ void __launch_bounds__(kThreads) seed_forward_simt_kernel(int repetit
                                                                      const float* __restrict__ theta1,
                                                                      float* __restrict__ z) {
     extern __shared__ __align__(16) float shared_values[];
-    const TileLayout layout(false, n);
+    const TileLayout layout(TileProductMethod::Fp32Simt, n);
     float* s_theta = shared_values + layout.theta;
     float* s_x = shared_values + layout.x;
     float* s_red = shared_values + layout.red;
@@ -163,17 +166,20 @@ __global__ void __launch_bounds__(kThreads) seed_forward_simt_kernel(int repetit
 // The same z1 on tensor cores: warp w takes k-steps k0 = 8 w, 8 w + 64, ... (of the 51 that cover
 // n = 401) for the whole 32 x 32 output (2 x 4 mma tiles: 32 accumulators a lane), then z = the 8
 // warps' accumulators in warp order. A = the tile (rows x n, row-major), B = Theta1^T (n x hidden),
-// read from Theta1 row-major, i.e. column-major B.
+// read from Theta1 row-major, i.e. column-major B; with SplitTheta, Theta1 is staged as its TF32
+// parts hi and lo, and B's fragments are loaded without a cvt.
 // ptxas: 85 registers with Passes 3 (3xTF32: 32 accumulators, 16 hi and 16 lo fragment registers),
-// 70 with Passes 1; PTX: 24 (8) mma.sync and 32 (16) cvt.rna.tf32.f32 per k-step.
-template <int Passes>
+// 70 with Passes 1, 94 with SplitTheta; PTX: 24 (8) mma.sync and 32 (16) cvt.rna.tf32.f32 per
+// k-step (16 with SplitTheta: the tile's only).
+template <int Passes, bool SplitTheta>
 __global__ void __launch_bounds__(kThreads) seed_forward_mma_kernel(int repetitions, int rows, int n, int hidden,
                                                                     const float* __restrict__ x,
                                                                     const float* __restrict__ theta1,
                                                                     float* __restrict__ z) {
     extern __shared__ __align__(16) float shared_values[];
-    const TileLayout layout(true, n);
+    const TileLayout layout(SplitTheta ? TileProductMethod::Tf32x3MmaSplitTheta : TileProductMethod::Tf32x3Mma, n);
     float* s_theta = shared_values + layout.theta;
+    float* s_theta_lo = shared_values + layout.theta_lo;
     float* s_x = shared_values + layout.x;
     float* s_red = shared_values + layout.red;
     float* s_z = shared_values + layout.z;
@@ -182,16 +188,26 @@ __global__ void __launch_bounds__(kThreads) seed_forward_mma_kernel(int repetiti
     for (int i = threadIdx.x; i < hidden * n; i += kThreads) {
         const int j = i / n;
         const int k = i - j * n;
-        s_theta[j * layout.theta_stride + k] = theta1[i];
+        if constexpr (SplitTheta) {
+            const mma::Tf32Split parts = mma::split_tf32(theta1[i]);
+            s_theta[j * layout.theta_stride + k] = mma::bits_to_float(parts.hi);
+            s_theta_lo[j * layout.theta_stride + k] = mma::bits_to_float(parts.lo);
+        } else {
+            s_theta[j * layout.theta_stride + k] = theta1[i];
+        }
     }
     stage_tile(s_x, layout.x_stride, rows, n, x);
     __syncthreads();
     const MatrixView A{s_x, rows, n, layout.x_stride, 1};
     const MatrixView B{s_theta, n, hidden, 1, layout.theta_stride};
+    const mma::SplitMatrixView B_parts{B, {s_theta_lo, n, hidden, 1, layout.theta_stride}};
     for (int repetition = 0; repetition < repetitions; ++repetition) {
         float acc[2][4][mma::kCRegisters];
         mma::zero_accumulators(acc);
-        mma::warp_product_tf32<2, 4, Passes>(A, B, 0, 0, mma::kK * warp, n, mma::kK * kWarps, acc, lane);
+        if constexpr (SplitTheta)
+            mma::warp_product_tf32<2, 4, Passes>(A, B_parts, 0, 0, mma::kK * warp, n, mma::kK * kWarps, acc, lane);
+        else
+            mma::warp_product_tf32<2, 4, Passes>(A, B, 0, 0, mma::kK * warp, n, mma::kK * kWarps, acc, lane);
 #pragma unroll
         for (int mt = 0; mt < 2; ++mt) {
 #pragma unroll
@@ -244,7 +260,7 @@ void warp_product_on_device(int passes, const DeviceMatrix& A, const DeviceMatri
 }
 
 std::size_t tile_product_shared_bytes(TileProductMethod method, int n) {
-    return TileLayout(method != TileProductMethod::Fp32Simt, n).total * sizeof(float);
+    return TileLayout(method, n).total * sizeof(float);
 }
 
 void seed_forward_tile_products(TileProductMethod method, int blocks, int repetitions, int rows, int n, int hidden,
@@ -255,8 +271,9 @@ void seed_forward_tile_products(TileProductMethod method, int blocks, int repeti
                           std::to_string(hidden) + " (at most 32 rows and " + std::to_string(HP) + " hidden)");
     const std::size_t bytes = tile_product_shared_bytes(method, n);
     const auto kernel = method == TileProductMethod::Fp32Simt    ? seed_forward_simt_kernel
-                        : method == TileProductMethod::Tf32x3Mma ? seed_forward_mma_kernel<3>
-                                                                 : seed_forward_mma_kernel<1>;
+                        : method == TileProductMethod::Tf32x3Mma ? seed_forward_mma_kernel<3, false>
+                        : method == TileProductMethod::Tf32Mma   ? seed_forward_mma_kernel<1, false>
+                                                                 : seed_forward_mma_kernel<3, true>;
     allow_shared_bytes(reinterpret_cast<const void*>(kernel), bytes);
     kernel<<<blocks, kThreads, bytes, stream>>>(repetitions, rows, n, hidden, x, theta1, z);
     CUDA_CHECK(cudaGetLastError());

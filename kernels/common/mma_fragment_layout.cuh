@@ -79,6 +79,13 @@ struct MatrixView {
     }
 };
 
+// A matrix already split into TF32 parts (tf32_split.cuh), element (r, c) = hi.at(r, c) + lo.at(r, c),
+// both TF32 numbers stored as floats: for an operand that many products read (Theta1 in a kernel
+// that keeps it in shared memory), split once when it is staged instead of at every fragment load.
+struct SplitMatrixView {
+    MatrixView hi, lo;
+};
+
 // The same for writing the product; writes outside rows x cols are dropped.
 struct MutableMatrixView {
     float* data;

@@ -86,10 +86,39 @@ __device__ __forceinline__ FragmentB load_b_fragment(const MatrixView& B, int k0
     return f;
 }
 
+// The same from operands split in advance: the registers are the stored parts, no cvt. Given the
+// same floats, the registers (and so the products) are the same bits as the loaders above give.
+__device__ __forceinline__ FragmentA load_a_fragment(const SplitMatrixView& A, int row0, int k0, int k_end,
+                                                     int lane) {
+    FragmentA f;
+#pragma unroll
+    for (int i = 0; i < kARegisters; ++i) {
+        const Element e = a_element(lane, i);
+        const int k = k0 + e.col;
+        f.hi[i] = float_to_bits(k < k_end ? A.hi.at(row0 + e.row, k) : 0.0f);
+        f.lo[i] = float_to_bits(k < k_end ? A.lo.at(row0 + e.row, k) : 0.0f);
+    }
+    return f;
+}
+
+__device__ __forceinline__ FragmentB load_b_fragment(const SplitMatrixView& B, int k0, int col0, int k_end,
+                                                     int lane) {
+    FragmentB f;
+#pragma unroll
+    for (int i = 0; i < kBRegisters; ++i) {
+        const Element e = b_element(lane, i);
+        const int k = k0 + e.row;
+        f.hi[i] = float_to_bits(k < k_end ? B.hi.at(k, col0 + e.col) : 0.0f);
+        f.lo[i] = float_to_bits(k < k_end ? B.lo.at(k, col0 + e.col) : 0.0f);
+    }
+    return f;
+}
+
 // acc (the warp's (16 MTiles) x (8 NTiles) block of C at (row0, col0), in fragments) += A B over
 // the k-steps described at the top. Every lane of the warp must call it (mma.sync is warp-wide).
-template <int MTiles, int NTiles, int Passes = 3>
-__device__ __forceinline__ void warp_product_tf32(const MatrixView& A, const MatrixView& B, int row0, int col0,
+// AView and BView: MatrixView (split at each load) or SplitMatrixView (split when staged).
+template <int MTiles, int NTiles, int Passes = 3, class AView, class BView>
+__device__ __forceinline__ void warp_product_tf32(const AView& A, const BView& B, int row0, int col0,
                                                   int k_begin, int k_end, int k_stride,
                                                   float (&acc)[MTiles][NTiles][kCRegisters], int lane) {
     static_assert(Passes == 1 || Passes == 3, "3xTF32 (float accuracy) or 1xTF32 (the contrast)");

@@ -131,8 +131,9 @@ TEST_F(CudaTf32x3, WarpProductHasFloatAccuracyOnTheFusedKernelShapes) {
 }
 
 // The benchmark's kernels compute the seed tile's z1 = a0 Theta1^T: FP32 and 3xTF32 at float
-// accuracy (the bounds above), plain TF32 at TF32's (so that gpu/tile/seed_forward times what its names say). Three
-// blocks with their own tiles, two repetitions (the second must not add to the first).
+// accuracy (the bounds above), plain TF32 at TF32's, 3xTF32 with Theta1 split when staged the same
+// bits as 3xTF32 (so that gpu/tile/seed_forward times what its names say). Three blocks with their
+// own tiles, two repetitions (the second must not add to the first).
 TEST_F(CudaTf32x3, SeedForwardTileKernelsComputeTheProduct) {
     struct Shape {
         int rows, hidden;
@@ -149,8 +150,10 @@ TEST_F(CudaTf32x3, SeedForwardTileKernelsComputeTheProduct) {
         const mma::MatrixView B{theta1.data(), n, s.hidden, 1, n};
         const ExactProduct exact = exact_product(A, B);
         const DeviceBuffer<float> device_x = upload(x), device_theta1 = upload(theta1);
+        std::vector<float> tf32x3_result;
         for (const auto method : {kernels::TileProductMethod::Fp32Simt, kernels::TileProductMethod::Tf32x3Mma,
-                                  kernels::TileProductMethod::Tf32Mma}) {
+                                  kernels::TileProductMethod::Tf32Mma,
+                                  kernels::TileProductMethod::Tf32x3MmaSplitTheta}) {
             SCOPED_TRACE(static_cast<int>(method));
             DeviceBuffer<float> z(std::size_t(blocks) * s.rows * s.hidden);
             kernels::seed_forward_tile_products(method, blocks, 2, s.rows, n, s.hidden, device_x.data(),
@@ -165,6 +168,11 @@ TEST_F(CudaTf32x3, SeedForwardTileKernelsComputeTheProduct) {
             } else if (method == kernels::TileProductMethod::Tf32x3Mma) {
                 EXPECT_LE(worst, (2.0 * n + 8.0) * eps);  // as in WarpProductHasFloatAccuracy...
                 EXPECT_LE(relative_error(result, exact), 2e-5);
+                tf32x3_result = result;
+            } else if (method == kernels::TileProductMethod::Tf32x3MmaSplitTheta) {
+                // The same registers, the same mma sequence: the same bits as splitting at each load.
+                ASSERT_EQ(result.size(), tf32x3_result.size());
+                EXPECT_EQ(std::memcmp(result.data(), tf32x3_result.data(), result.size() * sizeof(float)), 0);
             } else {
                 EXPECT_LE(relative_error(result, exact), 1e-3);
                 EXPECT_GE(relative_error(result, exact), 1e-5);

@@ -1,8 +1,9 @@
 #pragma once
 // The 3xTF32 warp product (common/tf32x3_mma.cuh) on its own, before anything uses it: launchers
 // for the GPU test (the split and one warp's product against the host model) and for
-// digitnet_bench's gpu/tile/seed_forward rows (the seed tile's forward product z1 = a0 Theta1^T
-// with FP32 FMAs as the fused kernel does it today, against 3xTF32 and plain TF32 tensor cores).
+// digitnet_bench's gpu/tile rows (the seed tile's forward product z1 = a0 Theta1^T and gradient
+// share d1^T a0 with FP32 FMAs as the fused kernel does them today, against 3xTF32 and plain TF32
+// tensor cores).
 // Plain C++ declarations; every pointer is device memory; every launch is checked (DeviceError).
 #include <cuda_runtime_api.h>
 
@@ -50,5 +51,14 @@ std::size_t tile_product_shared_bytes(TileProductMethod method, int n);
 // hidden <= kTileProductMaxHidden.
 void seed_forward_tile_products(TileProductMethod method, int blocks, int repetitions, int rows, int n, int hidden,
                                 const float* x, const float* theta1, float* z, cudaStream_t stream);
+
+// The seed tile's gradient share grad1 = d1^T a0 (tf32x3_gradient_tile_product.cu): each block
+// stages its tile, d1[b rows .. (b + 1) rows - 1] ((blocks rows) x hidden, row-major) and the same
+// rows of x ((blocks rows) x n), computes d1_tile^T x_tile (hidden x n) into shared memory
+// `repetitions` times and writes it to grad[b hidden n + j n + k]. Methods Fp32Simt (the fused
+// kernel's grad1 loop: a thread per column), Tf32x3Mma and Tf32Mma (warps over 32-column blocks).
+std::size_t gradient_tile_product_shared_bytes(TileProductMethod method, int n);
+void seed_gradient_tile_products(TileProductMethod method, int blocks, int repetitions, int rows, int n, int hidden,
+                                 const float* d1, const float* x, float* grad, cudaStream_t stream);
 
 }  // namespace digitnet::kernels

@@ -181,5 +181,54 @@ TEST_F(CudaTf32x3, SeedForwardTileKernelsComputeTheProduct) {
     }
 }
 
+// The benchmark's gradient-share kernels compute each block's d1^T a0 over its tile (K = the tile's
+// rows: 19, 32 and 7, so the last k-step is padded): FP32 and 3xTF32 at float accuracy, plain
+// TF32 at TF32's. Three blocks, two repetitions (the second must not add to the first).
+TEST_F(CudaTf32x3, SeedGradientTileKernelsComputeTheProduct) {
+    struct Shape {
+        int rows, hidden;
+    };
+    constexpr int n = 401, blocks = 3;
+    const double eps = std::ldexp(1.0, -24);
+    for (const Shape s : {Shape{19, 25}, Shape{32, 28}, Shape{7, 3}}) {
+        std::mt19937 generator(37);
+        std::uniform_real_distribution<float> unit(0.0f, 1.0f), delta(-0.12f, 0.12f);
+        std::vector<float> x(std::size_t(blocks) * s.rows * n), d1(std::size_t(blocks) * s.rows * s.hidden);
+        for (std::size_t i = 0; i < x.size(); ++i) x[i] = i % n == 0 ? 1.0f : unit(generator);
+        for (float& v : d1) v = delta(generator);
+        // The blocks' exact products, one after another (blocks x hidden x n).
+        ExactProduct exact;
+        for (int b = 0; b < blocks; ++b) {
+            const mma::MatrixView A{d1.data() + std::size_t(b) * s.rows * s.hidden, s.hidden, s.rows, 1, s.hidden};
+            const mma::MatrixView B{x.data() + std::size_t(b) * s.rows * n, s.rows, n, n, 1};
+            const ExactProduct block = exact_product(A, B);
+            exact.value.insert(exact.value.end(), block.value.begin(), block.value.end());
+            exact.magnitude.insert(exact.magnitude.end(), block.magnitude.begin(), block.magnitude.end());
+        }
+        const DeviceBuffer<float> device_x = upload(x), device_d1 = upload(d1);
+        for (const auto method : {kernels::TileProductMethod::Fp32Simt, kernels::TileProductMethod::Tf32x3Mma,
+                                  kernels::TileProductMethod::Tf32Mma}) {
+            SCOPED_TRACE(static_cast<int>(method));
+            DeviceBuffer<float> grad(std::size_t(blocks) * s.hidden * n);
+            kernels::seed_gradient_tile_products(method, blocks, 2, s.rows, n, s.hidden, device_d1.data(),
+                                                 device_x.data(), grad.data(), stream_);
+            const std::vector<float> result = download(grad);
+            const double worst = worst_scaled_error(result, exact);
+            std::printf("gradient rows %2d hidden %2d method %d: worst error / (|A||B|) %.2e, relative %.2e\n", s.rows,
+                        s.hidden, static_cast<int>(method), worst, relative_error(result, exact));
+            if (method == kernels::TileProductMethod::Fp32Simt) {
+                EXPECT_LE(worst, s.rows * eps);
+                EXPECT_LE(relative_error(result, exact), 4e-6);
+            } else if (method == kernels::TileProductMethod::Tf32x3Mma) {
+                EXPECT_LE(worst, (2.0 * s.rows + 8.0) * eps);
+                EXPECT_LE(relative_error(result, exact), 2e-5);
+            } else {
+                EXPECT_LE(relative_error(result, exact), 1e-3);
+                EXPECT_GE(relative_error(result, exact), 1e-5);
+            }
+        }
+    }
+}
+
 }  // namespace
 }  // namespace digitnet::testing

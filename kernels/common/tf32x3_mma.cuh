@@ -8,7 +8,9 @@
 //   a = A[row0 + 16 mt + (0..15), k0 + (0..7)],  b = B[k0 + (0..7), col0 + 8 nt + (0..7)]
 //   (a, b) -> (a_hi + a_lo, b_hi + b_lo)                  tf32_split.cuh
 //   acc[mt][nt] += a_lo b_hi;  acc += a_hi b_lo;  acc += a_hi b_hi     three mma.m16n8k8
-// The small products go in first, so that they are added while the accumulator is still small.
+// One accumulator takes all three, the two small products before the big one (any fixed order
+// keeps float accuracy; the host model follows this one). A or B may come split in advance
+// (SplitMatrixView: an operand read by many products, split once when staged).
 // Each mma depends on the one before it through acc, so the order of the additions is fixed:
 // the same inputs give the same bits on every run (within one mma the hardware's order is its
 // own, but it is the same every time). Elements outside A's and B's rows x cols, and k >= k_end,

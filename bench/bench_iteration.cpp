@@ -10,8 +10,9 @@
 //                                 force each path for the seed's one-hidden-layer network (the
 //                                 label's device name says which ran: a path that cannot run
 //                                 falls back and says why)
-//   gpu/cublas/<shape>/<float|double>   cuBLAS alone on the large configuration's GEMM shapes and
-//                                 a square product: the ceiling for gpu/large (bench_cublas.cpp)
+//   gpu/cublas/<shape>/<precision>[/ld8]   cuBLAS alone on the large and wide configurations'
+//                                 GEMM shapes and a square product, float/double/tf32/bf16: the
+//                                 ceiling for gpu/large and gpu/wide (bench_cublas.cpp)
 //
 // Configurations:
 //   seed   data/digits20.mat train set, 5000 x 400 -> 25 -> 10 (the seed's network)

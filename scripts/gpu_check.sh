@@ -6,8 +6,8 @@
 #     run(command="bash scripts/gpu_check.sh", carry=[".gpu"])
 #     run(command="bash scripts/gpu_check.sh tests bench", carry=[".gpu"])     (only some steps)
 #     run(command="bash scripts/gpu_check.sh setup && . .gpu/env.sh && build-gpu/digitnet info", carry=[".gpu"])
-#     run(command="bash scripts/gpu_check.sh precision", carry=[".gpu"])       (issue 16, < 5 minutes)
-#     run(command="bash scripts/gpu_check.sh floor", carry=[".gpu"], timeout_s=420)   (issue 12, ~5 minutes)
+#     run(command="bash scripts/gpu_check.sh precision", carry=[".gpu"], timeout_s=400)   (issue 16, ~5 min)
+#     run(command="bash scripts/gpu_check.sh floor", carry=[".gpu"], timeout_s=420)       (issue 12, ~5 min)
 #
 # Steps (default: all, in this order; each under its own time limit, so that the whole call ends
 # well inside the tool's 10 minutes):
@@ -18,15 +18,19 @@
 #              error ratios; their timings are not measurements), then the rest of the suite in parallel.
 #   sanitizer  compute-sanitizer memcheck, racecheck and initcheck on the kernel tests and on
 #              backend tests of both paths (skipped when compute-sanitizer is not there).
-#   bench      digitnet_bench (GPU and CPU rows; the large mixed-precision and wide rows are the
-#              precision step's).
+#   bench      digitnet_bench (GPU and CPU rows; the large mixed-precision and wide rows, and the
+#              cuBLAS tf32/bf16/wide ceilings, are the precision step's).
 #   profile    Nsight Compute: the device time of each kernel of a few iterations, on the fused and
 #              the general path.
 #   peers      scripts/bench_peers (numpy, PyTorch eager and graphed, digitnet) when it is there.
 #   precision  issue 16 (not in the default list: its own call): the tf32/bf16 GPU tests against the
 #              CPU emulation and the conformance suite's CUDA tf32/bf16 cases; digitnet_bench's
-#              large and wide rows in every precision and the cuBLAS ceilings; bench_peers
-#              --large-only (PyTorch fp32/"high" TF32/autocast bf16, eager and graphed). Its log:
+#              large and wide rows in every precision and the cuBLAS ceilings for each precision
+#              and shape (with /ld8 rows: leading dimensions padded to 8, to see whether our odd
+#              785/4097 cost the tensor cores anything); bench_peers
+#              --large-only (PyTorch fp32/"high" TF32/autocast bf16, eager and graphed); Nsight
+#              Compute's device time of each kernel of the large iteration in float/tf32/bf16 (the
+#              GEMMs' own rate against the cuBLAS rows). Its log:
 #              precision.log.
 #   precision_compile  the same peers with torch.compile too (optional, a call of its own).
 #   floor      issue 12 (not in the default list: its own call, ~5 minutes): the persistent
@@ -167,7 +171,12 @@ sanitizer() {
 }
 
 bench() {
-  "$BUILD_DIR/bench/digitnet_bench" --benchmark_filter='-^gpu/(wide/|large/(tf32|bf16))'
+  "$BUILD_DIR/bench/digitnet_bench" --benchmark_filter='-^gpu/(wide/|large/(tf32|bf16)|cublas/(wide|.*/(tf32|bf16)))'
+}
+
+# Nsight Compute's command line, or nothing when it is not installed.
+nsight_compute() {
+  command -v ncu || find /usr/local/cuda/bin /opt/nvidia/nsight-compute -name ncu -type f 2>/dev/null | head -1 || true
 }
 
 # Issue 16 in one call: correctness first (a failure there makes the timings moot), then timings.
@@ -179,6 +188,19 @@ precision() {
     | grep -E 'worst|FAILED|PASSED|SKIPPED' || rc=1
   echo "== digitnet_bench: large (784-1024-10) and wide (784-4096-4096-10), every precision; cuBLAS alone"
   "$BUILD_DIR/bench/digitnet_bench" --benchmark_filter='^gpu/(large|wide)/|^gpu/cublas' || rc=1
+  echo "== the large iteration's kernels in each precision (device time of each; the GEMMs' share)"
+  local ncu
+  ncu=$(nsight_compute)
+  if [ -n "$ncu" ]; then
+    local p
+    for p in float tf32 bf16; do
+      echo "-- gpu/large/$p"
+      "$ncu" --metrics gpu__time_duration.sum --launch-skip 200 --launch-count 40 --kill yes --csv \
+        "$BUILD_DIR/bench/digitnet_bench" --benchmark_filter="^gpu/large/$p/" | grep -E '^"|==PROF==' || rc=1
+    done
+  else
+    echo "ncu not found: per-kernel times skipped"
+  fi
   echo "== bench_peers --large-only: PyTorch fp32/tf32/bf16 against digitnet on the same GPU"
   PYTHONUNBUFFERED=1 scripts/bench_peers --large-only --digitnet "$BUILD_DIR/digitnet" || rc=1
   echo "precision step: $((SECONDS - start)) s"
@@ -270,7 +292,7 @@ floor() {
 # after the warm-up: where an iteration's time goes.
 profile() {
   local tool
-  tool=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1 || true)
+  tool=$(nsight_compute)
   if [ -z "$tool" ]; then
     echo "ncu not found: skipped"
     return 0
@@ -316,7 +338,7 @@ if [ "${1:-}" = "--step" ]; then
 fi
 
 # Time limits (seconds), chosen so that setup + all steps stay under the tool's 600 per call.
-declare -A LIMIT=([setup]=60 [tests]=180 [sanitizer]=150 [bench]=70 [profile]=60 [peers]=90 [precision]=230 [precision_compile]=500 [floor]=330)
+declare -A LIMIT=([setup]=60 [tests]=180 [sanitizer]=150 [bench]=70 [profile]=60 [peers]=90 [precision]=300 [precision_compile]=500 [floor]=330)
 STEPS=("$@")
 [ ${#STEPS[@]} -eq 0 ] && STEPS=(tests sanitizer bench profile peers)
 for step in "${STEPS[@]}"; do

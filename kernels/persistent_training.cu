@@ -57,10 +57,11 @@ struct Arguments {
 //            block 0 also: J = (1/m) sum_b cost_partials[b] + lambda/(2m) sum_b square_partials[b]
 //            (block_sum: a fixed order) into history[*iteration], ++*iteration
 //   grid barrier (not after the last iteration)
-// No float atomics (only grid.sync's own counter): every sum has a fixed order, so the same inputs on the same device
-// give the same bits on every run. Each block writes only its own partials and its own slice of Theta and grad; phase A
-// reads Theta only after the barrier that ends the previous phase B, and phase B reads the partials only after the
-// barrier that ends phase A (grid.sync orders global memory; the partials are read with __ldcg, past the SM's L1).
+// No float atomics (only grid.sync's own counter): every sum has a fixed order, so the same inputs
+// on the same device give the same bits on every run. Each block writes only its own partials and
+// its own slice of Theta and grad; phase A reads Theta only after the barrier that ends the
+// previous phase B, and phase B reads the partials only after the barrier that ends phase A
+// (grid.sync orders global memory; the partials are read with __ldcg, past the SM's L1).
 //
 // Compiled for sm_90 (nvcc 13.0 -O3 -Xptxas -v; not yet run on a GPU: bench/RESULTS.md, "Prepared,
 // not yet measured"): the seed's instance <float, 28> takes 125 registers a thread, no spills, 80

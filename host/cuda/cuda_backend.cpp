@@ -2,11 +2,13 @@
 //   device.hpp          which GPU; the stream and the cuBLAS handle bound to it
 //   device_network.hpp  Theta and the gradient on the device (flat, layout.hpp), GEMM constants
 //   example_set.hpp     the training set, uploaded once, and mini-batches gathered from it
-//   gradient_pass.hpp   J and the gradient: the general pass (cuBLAS, any layout) or the fused
-//                       pass (the seed's shape), picked once with fallback to the general one
+//   gradient_pass.hpp   J and the gradient: the general pass (cuBLAS, any layout), the fused
+//                       pass (the seed's shape) or the persistent one (the same shape, a chunk of
+//                       iterations a launch), picked once with fallback to the general one
 //   regularization.hpp  the regularisation terms, on a side branch of each pass
 //   forward_pass.hpp    forward propagation and the output h, also for output(X)
-//   graph_loop.hpp      gradient descent as replayed CUDA graphs (gradient_descent_loop())
+//   graph_loop.hpp      gradient descent as replayed CUDA graphs, or a persistent pass's chunks
+//                       (gradient_descent_loop())
 // Compiled only when CMake found nvcc; a CPU-only build links cuda_unavailable.cpp instead.
 // The parameters and the gradient stay on the device between calls; the host sees them only
 // through set_parameters, parameters and a requested gradient.
@@ -71,6 +73,7 @@ private:
 
     Layout layout_;
     std::string name_;
+    std::string fallback_;  // why the path asked for was not taken (make_gradient_pass), or empty
     CudaContext context_;
     cuda::DeviceNetwork<T> network_;
     cuda::Regularization<T> regularization_;
@@ -94,7 +97,7 @@ CudaBackend<T>::CudaBackend(const cuda::UsableDevice& device, const Layout& layo
       context_(device.ordinal),
       network_(layout_, context_, precision),
       regularization_(network_),
-      pass_(cuda::make_gradient_pass(network_, regularization_, options.one_hidden_layer)),
+      pass_(cuda::make_gradient_pass(network_, regularization_, options.one_hidden_layer, &fallback_)),
       probe_cost_(1, "the cost"),
       probe_iteration_(1, "the iteration counter"),
       gradient_staging_(static_cast<std::size_t>(network_.parameter_count())),
@@ -103,8 +106,15 @@ CudaBackend<T>::CudaBackend(const cuda::UsableDevice& device, const Layout& layo
           context_, [this] { training_set(); },
           [this](const GradientDescentSteps& steps, double* history, int* iteration) {
               pass_->enqueue(training_set().all(), {steps.lambda, true, history, iteration, steps.alpha});
-          }) {
-    if (pass_->fused()) name_.insert(name_.size() - 1, ", fused");
+          },
+          pass_->runs_iterations()
+              ? cuda::GraphLoop::EnqueueIterations(
+                    [this](const GradientDescentSteps& steps, double* history, int* iteration, int count) {
+                        pass_->enqueue_iterations(training_set().all(), steps, history, iteration, count);
+                    })
+              : cuda::GraphLoop::EnqueueIterations{}) {
+    if (!pass_->path_name().empty()) name_.insert(name_.size() - 1, ", " + pass_->path_name());
+    if (!fallback_.empty()) name_.insert(name_.size() - 1, "; " + fallback_);
     if (precision == Precision::Tf32) name_.insert(name_.size() - 1, ", tf32 tensor cores (FP32 accumulation)");
     if (precision == Precision::Bf16)
         name_.insert(name_.size() - 1, ", bf16 tensor cores (BF16 GEMM inputs, FP32 accumulation)");

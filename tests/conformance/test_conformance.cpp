@@ -48,6 +48,11 @@ std::vector<BackendKind> backend_kinds() {
         // fallback): the results must be the same either way.
         kinds.push_back({"cuda_fused_" + suffix, p,
                          [p](const Layout& l) { return make_cuda_backend(p, l, {OneHiddenLayerPath::Fused}); }, true});
+        // The persistent kernel (a chunk of iterations per cooperative launch) where it applies, the
+        // fused or general path otherwise.
+        kinds.push_back({"cuda_persistent_" + suffix, p,
+                         [p](const Layout& l) { return make_cuda_backend(p, l, {OneHiddenLayerPath::Persistent}); },
+                         true});
     }
     // The mixed precisions: emulated on the CPU, tensor cores on the general CUDA path (the fused
     // seed kernel is FP32 only), each within its own row of the tolerance table.

@@ -5,8 +5,7 @@
 #include <string>
 
 #include "cuda_check.hpp"
-#include "mma_fragment_layout.cuh"
-#include "tf32_split.cuh"
+#include "mma_fragment_layout.hpp"
 #include "tf32x3_mma.cuh"
 #include "tf32x3_tile_product.cuh"
 

@@ -7,8 +7,8 @@
 
 #include "cuda_check.hpp"
 #include "linear_kernel.cuh"
-#include "mma_fragment_layout.cuh"
-#include "tf32_split.cuh"
+#include "mma_fragment_layout.hpp"
+#include "tf32_split.hpp"
 #include "tf32x3_mma.cuh"
 
 namespace digitnet::kernels {
@@ -25,14 +25,14 @@ __global__ void tf32_split_kernel(int count, const float* __restrict__ x, std::u
                                   std::uint32_t* __restrict__ lo) {
     const int i = linear_index();
     if (i >= count) return;
-    const mma::Tf32Split s = mma::split_tf32(x[i]);
-    hi[i] = s.hi;
-    lo[i] = s.lo;
+    const Tf32Split s = split_tf32(x[i]);
+    hi[i] = float_bits(s.hi);
+    lo[i] = float_bits(s.lo);
 }
 
 // C (M x N, row-major) = A B (K = A.cols), one warp: A and B copied to shared memory as they are
 // stored, then for each 32 x 32 block of C at (row0, col0): acc = 0, warp_product_tf32 over all of
-// K in k-steps of 8, store. The same blocks and fragments as the host model (tf32x3_emulation.hpp).
+// K in k-steps of 8, store. The same blocks and fragments as the host model (tests/model/tf32x3_emulation.hpp).
 // ptxas: 79 registers (Passes 3), 70 (Passes 1).
 template <int Passes>
 __global__ void __launch_bounds__(32) warp_product_kernel(DeviceMatrix A, DeviceMatrix B, float* __restrict__ C) {
@@ -189,9 +189,9 @@ __global__ void __launch_bounds__(kThreads) seed_forward_mma_kernel(int repetiti
         const int j = i / n;
         const int k = i - j * n;
         if constexpr (SplitTheta) {
-            const mma::Tf32Split parts = mma::split_tf32(theta1[i]);
-            s_theta[j * layout.theta_stride + k] = mma::bits_to_float(parts.hi);
-            s_theta_lo[j * layout.theta_stride + k] = mma::bits_to_float(parts.lo);
+            const Tf32Split parts = split_tf32(theta1[i]);
+            s_theta[j * layout.theta_stride + k] = parts.hi;
+            s_theta_lo[j * layout.theta_stride + k] = parts.lo;
         } else {
             s_theta[j * layout.theta_stride + k] = theta1[i];
         }

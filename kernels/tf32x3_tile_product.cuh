@@ -12,7 +12,7 @@
 
 namespace digitnet::kernels {
 
-// hi[i], lo[i] = the device's split_tf32(x[i]) (cvt.rna.tf32.f32), as float bits.
+// hi[i], lo[i] = the device's split_tf32(x[i]) (tf32_split.hpp: cvt.rna.tf32.f32), as float bits.
 void tf32_split_on_device(const float* x, std::uint32_t* hi, std::uint32_t* lo, int count, cudaStream_t stream);
 
 // A matrix of rows x cols in device memory: element (r, c) at data[r * row_stride + c * col_stride]

@@ -6,7 +6,7 @@
 // For every k-step k0 = k_begin, k_begin + k_stride, ... < k_end (k_stride a multiple of 8) and
 // every 16 x 8 output tile (mt, nt) of the warp's (16 MTiles) x (8 NTiles) block at (row0, col0):
 //   a = A[row0 + 16 mt + (0..15), k0 + (0..7)],  b = B[k0 + (0..7), col0 + 8 nt + (0..7)]
-//   (a, b) -> (a_hi + a_lo, b_hi + b_lo)                  tf32_split.cuh
+//   (a, b) -> (a_hi + a_lo, b_hi + b_lo)                  tf32_split.hpp
 //   acc[mt][nt] += a_lo b_hi;  acc += a_hi b_lo;  acc += a_hi b_hi     three mma.m16n8k8
 // One accumulator takes all three, the two small products before the big one (any fixed order
 // keeps float accuracy; the host model follows this one). A or B may come split in advance
@@ -16,8 +16,8 @@
 // own, but it is the same every time). Elements outside A's and B's rows x cols, and k >= k_end,
 // read as zero: K = 401 needs no padded copy, and the zeros add nothing.
 //
-// Which lane loads which element is mma_fragment_layout.cuh (the PTX ISA's tables); the host
-// model of this product, tests/tf32x3_emulation.hpp, builds the same fragments with the same
+// Which lane loads which element is mma_fragment_layout.hpp (the PTX ISA's tables); the host
+// model of this product, tests/model/tf32x3_emulation.hpp, builds the same fragments with the same
 // functions. `Passes` = 1 is plain TF32 (acc += a_hi b_hi only), kept for the accuracy test and
 // the benchmark's contrast, never for results.
 //
@@ -36,8 +36,8 @@
 
 #include <cstdint>
 
-#include "mma_fragment_layout.cuh"
-#include "tf32_split.cuh"
+#include "mma_fragment_layout.hpp"
+#include "tf32_split.hpp"
 
 namespace digitnet::kernels::mma {
 
@@ -69,8 +69,8 @@ __device__ __forceinline__ FragmentA load_a_fragment(const MatrixView& A, int ro
         const Element e = a_element(lane, i);
         const int k = k0 + e.col;
         const Tf32Split s = split_tf32(k < k_end ? A.at(row0 + e.row, k) : 0.0f);
-        f.hi[i] = s.hi;
-        f.lo[i] = s.lo;
+        f.hi[i] = float_bits(s.hi);
+        f.lo[i] = float_bits(s.lo);
     }
     return f;
 }
@@ -82,8 +82,8 @@ __device__ __forceinline__ FragmentB load_b_fragment(const MatrixView& B, int k0
         const Element e = b_element(lane, i);
         const int k = k0 + e.row;
         const Tf32Split s = split_tf32(k < k_end ? B.at(k, col0 + e.col) : 0.0f);
-        f.hi[i] = s.hi;
-        f.lo[i] = s.lo;
+        f.hi[i] = float_bits(s.hi);
+        f.lo[i] = float_bits(s.lo);
     }
     return f;
 }
@@ -97,8 +97,8 @@ __device__ __forceinline__ FragmentA load_a_fragment(const SplitMatrixView& A, i
     for (int i = 0; i < kARegisters; ++i) {
         const Element e = a_element(lane, i);
         const int k = k0 + e.col;
-        f.hi[i] = float_to_bits(k < k_end ? A.hi.at(row0 + e.row, k) : 0.0f);
-        f.lo[i] = float_to_bits(k < k_end ? A.lo.at(row0 + e.row, k) : 0.0f);
+        f.hi[i] = float_bits(k < k_end ? A.hi.at(row0 + e.row, k) : 0.0f);
+        f.lo[i] = float_bits(k < k_end ? A.lo.at(row0 + e.row, k) : 0.0f);
     }
     return f;
 }
@@ -110,8 +110,8 @@ __device__ __forceinline__ FragmentB load_b_fragment(const SplitMatrixView& B, i
     for (int i = 0; i < kBRegisters; ++i) {
         const Element e = b_element(lane, i);
         const int k = k0 + e.row;
-        f.hi[i] = float_to_bits(k < k_end ? B.hi.at(k, col0 + e.col) : 0.0f);
-        f.lo[i] = float_to_bits(k < k_end ? B.lo.at(k, col0 + e.col) : 0.0f);
+        f.hi[i] = float_bits(k < k_end ? B.hi.at(k, col0 + e.col) : 0.0f);
+        f.lo[i] = float_bits(k < k_end ? B.lo.at(k, col0 + e.col) : 0.0f);
     }
     return f;
 }

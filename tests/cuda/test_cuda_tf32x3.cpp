@@ -1,5 +1,5 @@
 // The 3xTF32 warp product on the device (kernels/tf32x3_tile_product.cu, common/tf32x3_mma.cuh)
-// against its host model (tests/tf32x3_emulation.hpp) and the exact product, and the benchmark's
+// against its host model (tests/model/tf32x3_emulation.hpp) and the exact product, and the benchmark's
 // seed-forward kernels against the exact product (so that gpu/tile/seed_forward times right
 // answers). The device may differ from the model in the last bits: the order in which the tensor
 // core adds an mma's products is not specified, so these tests assert float-level bounds, not
@@ -17,7 +17,7 @@
 #include "cuda/device_buffer.hpp"
 #include "cuda_check.hpp"
 #include "digitnet/cuda/cuda_backend.hpp"
-#include "tf32x3_emulation.hpp"
+#include "model/tf32x3_emulation.hpp"
 #include "tf32x3_tile_product.cuh"
 
 namespace digitnet::testing {
@@ -61,7 +61,7 @@ protected:
     cudaStream_t stream_ = nullptr;
 };
 
-// cvt.rna.tf32.f32 = the host's rounding (tf32_split.cuh), bit for bit, on ties, carries into the
+// cvt.rna.tf32.f32 = the host's rounding (tf32_split.hpp), bit for bit, on ties, carries into the
 // exponent, both signs, zero and random normal floats over 2^-100 .. 2^100 (subnormals are left
 // out: the products never see them, and the ISA does not spell out their TF32 rounding).
 TEST_F(CudaTf32x3, SplitMatchesTheHostRoundingBitForBit) {
@@ -81,12 +81,13 @@ TEST_F(CudaTf32x3, SplitMatchesTheHostRoundingBitForBit) {
     const std::vector<std::uint32_t> device_hi = download(hi), device_lo = download(lo);
     int mismatches = 0;
     for (std::size_t i = 0; i < x.size(); ++i) {
-        const mma::Tf32Split host = mma::split_tf32(x[i]);
-        if (host.hi != device_hi[i] || host.lo != device_lo[i]) {
+        const kernels::Tf32Split split = kernels::split_tf32(x[i]);
+        const std::uint32_t host_hi = kernels::float_bits(split.hi), host_lo = kernels::float_bits(split.lo);
+        if (host_hi != device_hi[i] || host_lo != device_lo[i]) {
             if (++mismatches <= 5)
-                ADD_FAILURE() << "x = " << x[i] << " (bits " << std::hex << mma::float_to_bits(x[i]) << "): device hi "
-                              << device_hi[i] << " lo " << device_lo[i] << ", host hi " << host.hi << " lo "
-                              << host.lo << std::dec;
+                ADD_FAILURE() << "x = " << x[i] << " (bits " << std::hex << kernels::float_bits(x[i]) << "): device hi "
+                              << device_hi[i] << " lo " << device_lo[i] << ", host hi " << host_hi << " lo "
+                              << host_lo << std::dec;
         }
     }
     EXPECT_EQ(mismatches, 0);

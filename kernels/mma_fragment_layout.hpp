@@ -2,7 +2,7 @@
 // Which lane of a warp holds which element of the A, B and C/D matrices of one
 // `mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32` (D = A B + C; A 16 x 8, B 8 x 8, C/D 16 x 8),
 // and the inverse maps, written once for the device code (tf32x3_mma.cuh) and the host model of
-// the warp product (tests/tf32x3_emulation.hpp), which checks them against each other.
+// the warp product (tests/model/tf32x3_emulation.hpp), which checks them against each other.
 //
 // Source: PTX ISA, section 9.7.14.5.7 "Matrix Fragments for mma.m16n8k8", the .tf32 tables
 // (Figures 72, 75 and 77), with groupID = laneid >> 2 and threadID_in_group = laneid % 4:
@@ -15,9 +15,9 @@
 //
 // Plain C++ with __host__ __device__ where nvcc compiles it: the host tests include it as is.
 #if defined(__CUDACC__)
-#define DIGITNET_HOST_DEVICE __host__ __device__
+#define DIGITNET_MMA_MATH __host__ __device__
 #else
-#define DIGITNET_HOST_DEVICE
+#define DIGITNET_MMA_MATH
 #endif
 
 namespace digitnet::kernels::mma {
@@ -41,28 +41,28 @@ struct Owner {
     int lane, reg;
 };
 
-DIGITNET_HOST_DEVICE constexpr int group_id(int lane) { return lane >> 2; }
-DIGITNET_HOST_DEVICE constexpr int thread_in_group(int lane) { return lane & 3; }
+DIGITNET_MMA_MATH constexpr int group_id(int lane) { return lane >> 2; }
+DIGITNET_MMA_MATH constexpr int thread_in_group(int lane) { return lane & 3; }
 
 // A (16 x 8, rows = M, cols = K): register i of `lane`.
-DIGITNET_HOST_DEVICE constexpr Element a_element(int lane, int i) {
+DIGITNET_MMA_MATH constexpr Element a_element(int lane, int i) {
     return {group_id(lane) + 8 * (i & 1), thread_in_group(lane) + 4 * (i >> 1)};
 }
 // B (8 x 8, rows = K, cols = N): register i of `lane`.
-DIGITNET_HOST_DEVICE constexpr Element b_element(int lane, int i) {
+DIGITNET_MMA_MATH constexpr Element b_element(int lane, int i) {
     return {thread_in_group(lane) + 4 * i, group_id(lane)};
 }
 // C and D (16 x 8, rows = M, cols = N): register i of `lane`.
-DIGITNET_HOST_DEVICE constexpr Element c_element(int lane, int i) {
+DIGITNET_MMA_MATH constexpr Element c_element(int lane, int i) {
     return {group_id(lane) + 8 * (i >> 1), 2 * thread_in_group(lane) + (i & 1)};
 }
 
 // The inverses: which (lane, register) holds element (row, col).
-DIGITNET_HOST_DEVICE constexpr Owner a_owner(int row, int col) {
+DIGITNET_MMA_MATH constexpr Owner a_owner(int row, int col) {
     return {4 * (row & 7) + (col & 3), (row >> 3) + 2 * (col >> 2)};
 }
-DIGITNET_HOST_DEVICE constexpr Owner b_owner(int row, int col) { return {4 * col + (row & 3), row >> 2}; }
-DIGITNET_HOST_DEVICE constexpr Owner c_owner(int row, int col) {
+DIGITNET_MMA_MATH constexpr Owner b_owner(int row, int col) { return {4 * col + (row & 3), row >> 2}; }
+DIGITNET_MMA_MATH constexpr Owner c_owner(int row, int col) {
     return {4 * (row & 7) + (col >> 1), 2 * (row >> 3) + (col & 1)};
 }
 
@@ -74,12 +74,12 @@ struct MatrixView {
     const float* data;
     int rows, cols;
     int row_stride, col_stride;
-    DIGITNET_HOST_DEVICE float at(int r, int c) const {
+    DIGITNET_MMA_MATH float at(int r, int c) const {
         return r < rows && c < cols ? data[r * row_stride + c * col_stride] : 0.0f;
     }
 };
 
-// A matrix already split into TF32 parts (tf32_split.cuh), element (r, c) = hi.at(r, c) + lo.at(r, c),
+// A matrix already split into TF32 parts (tf32_split.hpp), element (r, c) = hi.at(r, c) + lo.at(r, c),
 // both TF32 numbers stored as floats: for an operand that many products read (Theta1 in a kernel
 // that keeps it in shared memory), split once when it is staged instead of at every fragment load.
 struct SplitMatrixView {
@@ -91,7 +91,7 @@ struct MutableMatrixView {
     float* data;
     int rows, cols;
     int row_stride, col_stride;
-    DIGITNET_HOST_DEVICE void set(int r, int c, float value) const {
+    DIGITNET_MMA_MATH void set(int r, int c, float value) const {
         if (r < rows && c < cols) data[r * row_stride + c * col_stride] = value;
     }
 };

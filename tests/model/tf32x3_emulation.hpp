@@ -1,11 +1,11 @@
 #pragma once
 // The host model of one warp's 3xTF32 product (kernels/common/tf32x3_mma.cuh), for the CPU test
-// (tests/cpu/test_tf32x3_model.cpp) and the GPU test (tests/cuda/test_cuda_tf32x3.cpp), and the
+// (tests/model/test_tf32x3_model.cpp) and the GPU test (tests/cuda/test_cuda_tf32x3.cpp), and the
 // products on the fused kernel's shapes that both run.
 //
 // The model keeps the 32 lanes' registers as the device does: each k-step's fragments are loaded
-// with the same index functions (mma_fragment_layout.cuh) and split with the same rounding
-// (tf32_split.cuh), and each mma is computed from the registers through the inverse maps, i.e.
+// with the same index functions (mma_fragment_layout.hpp) and split with the same rounding
+// (tf32_split.hpp), and each mma is computed from the registers through the inverse maps, i.e.
 // from the PTX ISA's definition of what the instruction multiplies. So a wrong map, a wrong split
 // or a wrong order of the three products shows here, without a GPU. The one thing it cannot know
 // is the order in which the tensor core adds the 8 products of an mma (the PTX ISA leaves it
@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "mma_fragment_layout.cuh"
-#include "tf32_split.cuh"
+#include "mma_fragment_layout.hpp"
+#include "tf32_split.hpp"
 
 namespace digitnet::testing {
 
@@ -39,9 +39,9 @@ inline WarpFragmentsA model_a_fragments(const mma::MatrixView& A, int row0, int 
         for (int i = 0; i < mma::kARegisters; ++i) {
             const mma::Element e = mma::a_element(lane, i);
             const int k = k0 + e.col;
-            const mma::Tf32Split s = mma::split_tf32(k < k_end ? A.at(row0 + e.row, k) : 0.0f);
-            f.hi[lane][i] = s.hi;
-            f.lo[lane][i] = s.lo;
+            const kernels::Tf32Split s = kernels::split_tf32(k < k_end ? A.at(row0 + e.row, k) : 0.0f);
+            f.hi[lane][i] = kernels::float_bits(s.hi);
+            f.lo[lane][i] = kernels::float_bits(s.lo);
         }
     }
     return f;
@@ -53,9 +53,9 @@ inline WarpFragmentsB model_b_fragments(const mma::MatrixView& B, int k0, int co
         for (int i = 0; i < mma::kBRegisters; ++i) {
             const mma::Element e = mma::b_element(lane, i);
             const int k = k0 + e.row;
-            const mma::Tf32Split s = mma::split_tf32(k < k_end ? B.at(k, col0 + e.col) : 0.0f);
-            f.hi[lane][i] = s.hi;
-            f.lo[lane][i] = s.lo;
+            const kernels::Tf32Split s = kernels::split_tf32(k < k_end ? B.at(k, col0 + e.col) : 0.0f);
+            f.hi[lane][i] = kernels::float_bits(s.hi);
+            f.lo[lane][i] = kernels::float_bits(s.lo);
         }
     }
     return f;
@@ -74,7 +74,7 @@ inline void model_mma(WarpAccumulator& d, const std::uint32_t (&a)[mma::kWarpSiz
             for (int k = 0; k < mma::kK; ++k) {
                 const mma::Owner ia = mma::a_owner(r, k);
                 const mma::Owner ib = mma::b_owner(k, c);
-                sum += mma::bits_to_float(a[ia.lane][ia.reg]) * mma::bits_to_float(b[ib.lane][ib.reg]);
+                sum += kernels::bits_float(a[ia.lane][ia.reg]) * kernels::bits_float(b[ib.lane][ib.reg]);
             }
             out[at.lane][at.reg] = sum;
         }

@@ -10,6 +10,7 @@
 #include "agreement.hpp"
 #include "command_support.hpp"
 #include "commands.hpp"
+#include "digitnet/cuda/cuda_backend.hpp"
 #include "digitnet/distributed/data_parallel_backend.hpp"
 #include "digitnet/distributed/mpi_session.hpp"
 #include "digitnet/distributed/nccl_communicator.hpp"
@@ -128,7 +129,9 @@ Parameters initial_parameters(const TrainOptions& o, const Dataset& train) {
 }
 
 // The backend that trains: the chosen one, or with several processes a data-parallel one around
-// it (gradients summed by NCCL between GPUs where the build has it, by MPI otherwise).
+// it (gradients summed by NCCL between GPUs where the build has it, by MPI otherwise). With NCCL,
+// the local GPU backend is made again with NCCL as its DeviceSum, so that gd sums inside its CUDA
+// graph (cuda_backend.hpp, CudaOptions::device_sum); cg and adam sum through the host as before.
 struct TrainingBackend {
     std::unique_ptr<NcclCommunicator> nccl;  // before the backend: it must outlive it
     std::unique_ptr<Backend> backend;
@@ -159,6 +162,10 @@ TrainingBackend make_training_backend(const TrainOptions& o, const Parameters& i
         if (all_on_gpus && nccl_compiled_in()) {
             made.nccl = make_nccl_communicator(processes);
             sums = made.nccl.get();
+            CudaOptions options;
+            options.device_sum = made.nccl.get();
+            local.reset();  // before the new one: one set of buffers on the GPU at a time
+            local = make_cuda_backend(o.compute.precision, initial.layout, options);
         }
         auto parallel = std::make_unique<DataParallelBackend>(std::move(local), *sums);
         parallel->set_training_shard(data.train, data.train_rows, data.train_total);

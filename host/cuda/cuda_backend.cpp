@@ -7,6 +7,8 @@
 //   regularization.hpp  the regularisation terms, on a side branch of each pass
 //   forward_pass.hpp    forward propagation and the output h, also for output(X)
 //   graph_loop.hpp      gradient descent as replayed CUDA graphs (gradient_descent_loop())
+//   shard_sum.hpp       with a DeviceSum: one shard's iteration of data-parallel gd, summed over
+//                       the processes inside the graph (shard_gradient_descent_loop())
 // Compiled only when CMake found nvcc; a CPU-only build links cuda_unavailable.cpp instead.
 // The parameters and the gradient stay on the device between calls; the host sees them only
 // through set_parameters, parameters and a requested gradient.
@@ -27,6 +29,7 @@
 #include "gradient_pass.hpp"
 #include "graph_loop.hpp"
 #include "regularization.hpp"
+#include "shard_sum.hpp"
 
 namespace digitnet {
 
@@ -57,8 +60,37 @@ public:
     double cost_and_gradient_on(std::span<const int> rows, double lambda, Parameters* gradient) override;
     Matrix<double> output(const Matrix<double>& X) override;
     GradientDescentLoop* gradient_descent_loop() override { return &loop_; }
+    ShardGradientDescentLoop* shard_gradient_descent_loop() override {
+        return shard_loop_ ? &shard_loop_->adapter : nullptr;
+    }
 
 private:
+    // The loop of a shard of a data-parallel run (options.device_sum): the shard's iteration
+    // (shard_sum.hpp) in a graph loop of its own, with its own captured graphs.
+    struct ShardLoop {
+        struct Adapter final : ShardGradientDescentLoop {
+            explicit Adapter(ShardLoop& owner) : owner_(owner) {}
+            Result run(const GradientDescentSteps& steps, int total_examples, const TrainingObserver& observer,
+                       const std::atomic<bool>* local_interrupt) override {
+                if (owner_.sum.set_total_examples(total_examples)) owner_.loop.forget_graphs();
+                return owner_.loop.run_with(steps, observer, local_interrupt);
+            }
+            ShardLoop& owner_;
+        };
+        ShardLoop(CudaBackend& backend, DeviceSum& device_sum)
+            : sum(backend.network_, device_sum),
+              loop(
+                  backend.context_, [&backend] { backend.training_set(); },
+                  [&backend, this](const GradientDescentSteps& steps, double* history, int* iteration) {
+                      sum.enqueue_iteration(*backend.pass_, backend.training_set().all(), steps, history, iteration);
+                  },
+                  &sum),
+              adapter(*this) {}
+        cuda::ShardSum<T> sum;
+        cuda::GraphLoop loop;
+        Adapter adapter;
+    };
+
     cuda::DeviceExamples<T>& training_set() {
         if (!examples_) throw_no_training_set();
         return *examples_;
@@ -83,6 +115,7 @@ private:
     PinnedBuffer<T> gradient_staging_;
     PinnedBuffer<double> cost_staging_;
     cuda::GraphLoop loop_;
+    std::unique_ptr<ShardLoop> shard_loop_;  // with options.device_sum only
 };
 
 template <class T>
@@ -102,8 +135,12 @@ CudaBackend<T>::CudaBackend(const cuda::UsableDevice& device, const Layout& layo
       loop_(
           context_, [this] { training_set(); },
           [this](const GradientDescentSteps& steps, double* history, int* iteration) {
-              pass_->enqueue(training_set().all(), {steps.lambda, true, history, iteration, steps.alpha});
+              pass_->enqueue(training_set().all(), {steps.lambda, true, history, iteration, steps.alpha, std::nullopt});
           }) {
+    if (options.device_sum) {
+        shard_loop_ = std::make_unique<ShardLoop>(*this, *options.device_sum);
+        name_.insert(name_.size() - 1, ", gd summed over the processes inside its CUDA graph");
+    }
     if (pass_->fused()) name_.insert(name_.size() - 1, ", fused");
     if (precision == Precision::Tf32) name_.insert(name_.size() - 1, ", tf32 tensor cores (FP32 accumulation)");
     if (precision == Precision::Bf16)
@@ -121,11 +158,12 @@ void CudaBackend<T>::set_training_set(const Dataset& train) {
     check_fits(layout_, train);
     context_.use_device();
     loop_.forget_graphs();
+    if (shard_loop_) shard_loop_->loop.forget_graphs();
     examples_.reset();
     examples_ = std::make_unique<cuda::DeviceExamples<T>>(layout_, train, context_.stream(),
                                                           precision() == Precision::Bf16);
     probe_iteration_.fill_zero(context_.stream());
-    pass_->enqueue(examples_->all(), {0.0, true, probe_cost_.data(), probe_iteration_.data(), 0.0});
+    pass_->enqueue(examples_->all(), {0.0, true, probe_cost_.data(), probe_iteration_.data(), 0.0, std::nullopt});
     CUDA_CHECK(cudaStreamSynchronize(context_.stream()));
 }
 
@@ -155,7 +193,8 @@ Parameters CudaBackend<T>::parameters() const {
 template <class T>
 void CudaBackend<T>::enqueue_probe(cuda::ExampleSet<T>& set, double lambda, bool with_gradient) {
     probe_iteration_.fill_zero(context_.stream());
-    pass_->enqueue(set, {lambda, with_gradient, probe_cost_.data(), probe_iteration_.data(), std::nullopt});
+    pass_->enqueue(set,
+                   {lambda, with_gradient, probe_cost_.data(), probe_iteration_.data(), std::nullopt, std::nullopt});
 }
 
 template <class T>

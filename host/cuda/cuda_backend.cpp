@@ -72,20 +72,24 @@ private:
             explicit Adapter(ShardLoop& owner) : owner_(owner) {}
             Result run(const GradientDescentSteps& steps, int total_examples, const TrainingObserver& observer,
                        const std::atomic<bool>* local_interrupt) override {
+                owner_.backend.context_.use_device();
                 if (owner_.sum.set_total_examples(total_examples)) owner_.loop.forget_graphs();
+                owner_.sum.warm_up();
                 return owner_.loop.run_with(steps, observer, local_interrupt);
             }
             ShardLoop& owner_;
         };
-        ShardLoop(CudaBackend& backend, DeviceSum& device_sum)
-            : sum(backend.network_, device_sum),
+        ShardLoop(CudaBackend& owner, DeviceSum& device_sum)
+            : backend(owner),
+              sum(owner.network_, device_sum),
               loop(
-                  backend.context_, [&backend] { backend.training_set(); },
-                  [&backend, this](const GradientDescentSteps& steps, double* history, int* iteration) {
+                  owner.context_, [this] { backend.training_set(); },
+                  [this](const GradientDescentSteps& steps, double* history, int* iteration) {
                       sum.enqueue_iteration(*backend.pass_, backend.training_set().all(), steps, history, iteration);
                   },
                   &sum),
               adapter(*this) {}
+        CudaBackend& backend;
         cuda::ShardSum<T> sum;
         cuda::GraphLoop loop;
         Adapter adapter;

@@ -45,6 +45,15 @@ bool ShardSum<T>::set_total_examples(int total) {
 }
 
 template <class T>
+void ShardSum<T>::warm_up() {
+    if (warmed_up_) return;
+    sum_.sum_on_device(network_.grad(), static_cast<std::size_t>(network_.parameter_count()), scalars_.data(),
+                       scalars_.size(), network_.stream());
+    CUDA_CHECK(cudaStreamSynchronize(network_.stream()));
+    warmed_up_ = true;
+}
+
+template <class T>
 void ShardSum<T>::enqueue_iteration(GradientPass<T>& pass, ExampleSet<T>& shard, const GradientDescentSteps& steps,
                                     double* history, int* iteration) {
     if (total_ < shard.m())

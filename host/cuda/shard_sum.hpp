@@ -41,6 +41,12 @@ public:
     bool set_total_examples(int total);
     int total_examples() const { return total_; }
 
+    // One sum of the buffers, run now and waited for, by every process before its first capture:
+    // NCCL sets up its connections on a communicator's first operations, and a peer that is missing
+    // or mismatched then fails here, with NCCL's message, rather than inside a graph. The buffers'
+    // contents are scratch (every iteration rewrites them). Later calls do nothing.
+    void warm_up();
+
     // Queues one iteration, as above, over `shard` (captured by the graph loop).
     void enqueue_iteration(GradientPass<T>& pass, ExampleSet<T>& shard, const GradientDescentSteps& steps,
                            double* history, int* iteration);
@@ -49,6 +55,7 @@ private:
     DeviceNetwork<T>& network_;
     DeviceSum& sum_;
     int total_ = 0;
+    bool warmed_up_ = false;
     DeviceBuffer<T> inverse_total_;     // 1/M, the gradient GEMMs' alpha
     DeviceBuffer<double> scalars_;      // [J_r, then J; stop requests; chunk proposals]
     DeviceBuffer<int> cost_position_;   // the pass writes J_r to scalars_[*cost_position_]: reset to 0

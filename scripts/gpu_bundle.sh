@@ -11,7 +11,7 @@
 #   configures BUILD_DIR with -DCMAKE_CUDA_ARCHITECTURES=90 (Release), builds it, and writes .gpu/
 #   (ignored by git; about 20 MB):
 #     .gpu/bundle.tar.xz  lib/        every library `ldd` lists for digitnet, digitnet_tests_* and
-#                                     digitnet_bench outside glibc and CUDA (the whole chain: matio ->
+#                                     digitnet_bench* outside glibc, CUDA and NCCL (the chain: matio ->
 #                                     hdf5 -> curl -> ..., openblas -> gfortran -> quadmath, ...)
 #                         lib-compat/ libstdc++, libgcc_s, libgomp: used there only when the
 #                                     machine's own are missing or too old
@@ -56,7 +56,8 @@ if command -v cuobjdump >/dev/null && ! cuobjdump --list-elf "$BUILD_DIR/digitne
   exit 1
 fi
 BINARIES=()
-for b in "$BUILD_DIR/digitnet" "$BUILD_DIR"/tests/digitnet_tests_* "$BUILD_DIR/tests/digitnet_gpu_memory_tests" "$BUILD_DIR/bench/digitnet_bench"; do
+for b in "$BUILD_DIR/digitnet" "$BUILD_DIR"/tests/digitnet_tests_* "$BUILD_DIR/tests/digitnet_gpu_memory_tests" \
+         "$BUILD_DIR/bench/digitnet_bench" "$BUILD_DIR/bench/digitnet_bench_nccl_allreduce"; do
   [ -x "$b" ] && BINARIES+=("$b")
 done
 [ ${#BINARIES[@]} -gt 0 ] || { echo "gpu_bundle: no binaries in $BUILD_DIR" >&2; exit 1; }
@@ -67,12 +68,15 @@ mkdir -p "$STAGE/lib" "$STAGE/lib-compat" "$STAGE/build"
 
 echo "== libraries (ldd lists the whole chain)"
 # glibc's own libraries and the loader stay: the GPU machine has a glibc of its own. CUDA's stay:
-# the driver (libcuda) must be the machine's, and the toolkit there has cudart and cuBLAS.
+# the driver (libcuda) must be the machine's, and the toolkit there has cudart and cuBLAS. NCCL
+# stays too: libnccl.so.2 is over 200 MB (more than a carry holds), and PyTorch's nvidia-nccl
+# wheel there has one (gpu_check.sh setup finds it).
 is_system() {
   case "$1" in
     linux-vdso.so*|ld-linux*|libc.so.*|libm.so.*|libmvec.so.*|libdl.so.*|libpthread.so.*|librt.so.*|\
     libresolv.so.*|libutil.so.*|libanl.so.*|libnss_*|libBrokenLocale.so.*|libthread_db.so.*) return 0 ;;
     libcuda.so*|libcudart.so*|libcublas.so*|libcublasLt.so*|libnvrtc*|libnvJitLink*|libnvidia-*) return 0 ;;
+    libnccl.so*) return 0 ;;
   esac
   return 1
 }

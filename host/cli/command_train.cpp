@@ -333,10 +333,14 @@ int run_train(const TrainOptions& o, Communicator& processes) {
                         data.test_total);
         std::printf("  time            %.3f s (%.3f ms per iteration)\n", seconds,
                     history.empty() ? 0.0 : seconds * 1e3 / double(history.size()));
+        // gd's sums inside the CUDA graph are not timed one by one: only the host's are counted here.
+        const bool sums_in_graph = made.parallel && plan.optimizer == Optimizer::GradientDescent &&
+                                   made.parallel->gradient_descent_loop() != nullptr;
+        if (sums_in_graph) std::printf("  allreduce       NCCL inside the CUDA graph, one an iteration\n");
         if (made.parallel && made.parallel->allreduce_count() > 0)
-            std::printf("  allreduce       %.3f ms per call (%ld calls, %d processes)\n",
+            std::printf("  allreduce       %.3f ms per call (%ld %scalls, %d processes)\n",
                         made.parallel->allreduce_seconds() * 1e3 / double(made.parallel->allreduce_count()),
-                        made.parallel->allreduce_count(), processes.size());
+                        made.parallel->allreduce_count(), sums_in_graph ? "host-side " : "", processes.size());
         if (!o.save.empty()) std::printf("  model saved to  %s\n", o.save.c_str());
     }
     std::fflush(stdout);

@@ -28,6 +28,8 @@
 #   (`setup` only unpacks and maps; .gpu/env.sh exports LD_LIBRARY_PATH and DIGITNET_BUILD).
 #
 # Re-run this script after every change that is to be tested on the GPU: the bundle holds binaries.
+# libnccl is not carried (see below): should the GPU machine have none (setup then lists
+# libnccl.so.2 as missing), bundle a build without NCCL instead: DIGITNET_NCCL=OFF scripts/gpu_bundle.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -43,7 +45,8 @@ fi
 command -v nvcc >/dev/null || { echo "gpu_bundle: no nvcc here; HINT: install the CUDA toolkit" >&2; exit 1; }
 
 echo "== configure and build $BUILD_DIR for sm_90"
-cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 >/dev/null
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 \
+      -DDIGITNET_NCCL="${DIGITNET_NCCL:-ON}" >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)"
 # The build must hold the CUDA backend, with machine code for sm_90.
 if [ ! -f "$BUILD_DIR/kernels/libdigitnet_kernels.a" ] ||

@@ -135,6 +135,9 @@ setup() {
   if [ -n "$(missing)" ]; then
     echo "gpu_check: libraries still missing:"
     missing
+    if missing | grep -q libnccl; then
+      echo "HINT: no libnccl on this machine (nor a nvidia-nccl wheel): bundle with DIGITNET_NCCL=OFF scripts/gpu_bundle.sh"
+    fi
     return 1
   fi
   cat >.gpu/env.sh <<EOF

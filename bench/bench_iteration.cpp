@@ -6,10 +6,13 @@
 //                                 or tf32 / bf16 (the mixed precisions, emulated: gemm_inputs.hpp)
 //   gpu/<config>/<precision>   the CUDA backend (registered only when gpu_info() finds a GPU),
 //                                 default options (tf32 / bf16 on tensor cores);
-//                                 gpu/seed/<float|double>/fused and .../general force each path
-//                                 for the seed's one-hidden-layer network
-//   gpu/cublas/<shape>/<float|double>   cuBLAS alone on the large configuration's GEMM shapes and
-//                                 a square product: the ceiling for gpu/large (bench_cublas.cpp)
+//                                 gpu/seed/<float|double>/fused, .../general and .../persistent
+//                                 force each path for the seed's one-hidden-layer network (the
+//                                 label's device name says which ran: a path that cannot run
+//                                 falls back and says why)
+//   gpu/cublas/<shape>/<precision>[/ld8]   cuBLAS alone on the large and wide configurations'
+//                                 GEMM shapes and a square product, float/double/tf32/bf16: the
+//                                 ceiling for gpu/large and gpu/wide (bench_cublas.cpp)
 //
 // Configurations:
 //   seed   data/digits20.mat train set, 5000 x 400 -> 25 -> 10 (the seed's network)
@@ -334,10 +337,12 @@ int main(int argc, char** argv) {
                     ->Unit(kMillisecond);
         if (gpu)
             for (Precision p : {Precision::Float, Precision::Double}) {
-                // The default path, then both paths by name (fused kernels; cuBLAS and per-step kernels).
+                // The default path, then each path by name (fused kernels; cuBLAS and per-step kernels;
+                // the persistent kernel, a chunk of iterations per cooperative launch).
                 for (const auto& [suffix, path] :
                      {std::pair{"", OneHiddenLayerPath::Automatic}, std::pair{"/fused", OneHiddenLayerPath::Fused},
-                      std::pair{"/general", OneHiddenLayerPath::General}})
+                      std::pair{"/general", OneHiddenLayerPath::General},
+                      std::pair{"/persistent", OneHiddenLayerPath::Persistent}})
                     benchmark::RegisterBenchmark((std::string("gpu/seed/") + to_string(p) + suffix).c_str(),
                                                  gpu_iterations, std::cref(seed), p, 800, CudaOptions{path})
                         ->UseManualTime()

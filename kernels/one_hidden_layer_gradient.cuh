@@ -13,6 +13,8 @@
 
 #include <cstddef>
 
+#include "one_hidden_layer_indexing.hpp"
+
 namespace digitnet::kernels {
 
 // How the fused pass runs on the current device for one network shape (0 blocks: it cannot run,
@@ -26,7 +28,7 @@ struct OneHiddenLayerPlan {
     int resident_blocks = 0;       // blocks the device holds at once (blocks per SM x SMs); 0 = unusable
     // Examples a tile holds: m shared evenly by all the blocks the device holds at once, at most
     // 32 (one per lane), so that every SM gets the same work (5000 examples on an H100's 264
-    // resident blocks: tiles of 19).
+    // resident blocks: tiles of 19). kernels::tile_rows (one_hidden_layer_indexing.hpp).
     int tile_rows(int m) const;
     // Blocks a pass over m examples launches: one per tile, at most resident_blocks (each block
     // then takes tiles blockIdx.x, blockIdx.x + blocks, ...). Fixed by m and the device, so the
@@ -34,9 +36,6 @@ struct OneHiddenLayerPlan {
     int blocks(int m) const;
     bool usable() const { return resident_blocks > 0; }
 };
-
-inline constexpr int kOneHiddenLayerMaxHidden = 32;
-inline constexpr int kOneHiddenLayerMaxClasses = 32;
 
 template <class T>
 OneHiddenLayerPlan plan_one_hidden_layer(int inputs, int hidden, int classes);

@@ -6,8 +6,9 @@
 #     run(command="bash scripts/gpu_check.sh", carry=[".gpu"])
 #     run(command="bash scripts/gpu_check.sh tests bench", carry=[".gpu"])     (only some steps)
 #     run(command="bash scripts/gpu_check.sh setup && . .gpu/env.sh && build-gpu/digitnet info", carry=[".gpu"])
-#     run(command="bash scripts/gpu_check.sh precision", carry=[".gpu"])       (issue 16, < 5 minutes)
-#     run(command="bash scripts/gpu_check.sh nccl", carry=[".gpu"])            (issue 14, < 2 minutes)
+#     run(command="bash scripts/gpu_check.sh precision", carry=[".gpu"], timeout_s=400)   (issue 16, ~5 min)
+#     run(command="bash scripts/gpu_check.sh floor", carry=[".gpu"], timeout_s=540)       (issue 12, ~4-5 min)
+#     run(command="bash scripts/gpu_check.sh nccl", carry=[".gpu"], timeout_s=200)        (issue 14, < 2 min)
 #
 # Steps (default: all, in this order; each under its own time limit, so that the whole call ends
 # well inside the tool's 10 minutes):
@@ -18,17 +19,29 @@
 #              error ratios; their timings are not measurements), then the rest of the suite in parallel.
 #   sanitizer  compute-sanitizer memcheck, racecheck and initcheck on the kernel tests and on
 #              backend tests of both paths (skipped when compute-sanitizer is not there).
-#   bench      digitnet_bench (GPU and CPU rows; the large mixed-precision and wide rows are the
-#              precision step's).
+#   bench      digitnet_bench (GPU and CPU rows; the large mixed-precision and wide rows, and the
+#              cuBLAS tf32/bf16/wide ceilings, are the precision step's).
 #   profile    Nsight Compute: the device time of each kernel of a few iterations, on the fused and
 #              the general path.
 #   peers      scripts/bench_peers (numpy, PyTorch eager and graphed, digitnet) when it is there.
 #   precision  issue 16 (not in the default list: its own call): the tf32/bf16 GPU tests against the
 #              CPU emulation and the conformance suite's CUDA tf32/bf16 cases; digitnet_bench's
-#              large and wide rows in every precision and the cuBLAS ceilings; bench_peers
-#              --large-only (PyTorch fp32/"high" TF32/autocast bf16, eager and graphed). Its log:
+#              large and wide rows in every precision and the cuBLAS ceilings for each precision
+#              and shape (with /ld8 rows: leading dimensions padded to 8, to see whether our odd
+#              785/4097 cost the tensor cores anything); bench_peers
+#              --large-only (PyTorch fp32/"high" TF32/autocast bf16, eager and graphed); Nsight
+#              Compute's device time of each kernel of the large iteration in float/tf32/bf16 (the
+#              GEMMs' own rate against the cuBLAS rows). Its log:
 #              precision.log.
 #   precision_compile  the same peers with torch.compile too (optional, a call of its own).
+#   floor      issue 12 (not in the default list: its own call, ~4-5 minutes, at most 7): the
+#              persistent kernel (OneHiddenLayerPath::Persistent) and its path: their GPU tests with
+#              the fused path's beside them; digitnet_bench's seed rows of every path (default,
+#              fused, general, persistent; float and double) side by side, median of 3
+#              repetitions; Nsight Compute on the persistent kernel's first 32-iteration chunk
+#              (duration, occupancy, stalls); compute-sanitizer memcheck, racecheck and initcheck
+#              on its tests (last: the slowest). Its log: floor.log; the short table it ends with
+#              (floor_table.txt, rewritten after each part) is printed last.
 #   nccl       issue 14 (not in the default list: its own call, under 2 minutes): the NCCL version
 #              found; the NCCL GPU tests (digitnet_tests_nccl: one process, as NCCL refuses two on
 #              one GPU; NCCL inside the CUDA graph against the GPU run without it and against the
@@ -39,8 +52,8 @@
 #              saying so where it is not: the tests above need no launcher). Its log: nccl.log.
 #              libnccl is not in the bundle (over 200 MB): setup takes the nvidia-nccl wheel's.
 # Files under $OUT (the tool brings back at most 8): summary.txt, setup.log, tests.log,
-# sanitizer.log, bench.log, profile.log, peers.log (or precision.log, or nccl.log) and the peers
-# JSON that bench_peers writes itself.
+# sanitizer.log, bench.log, profile.log, peers.log (or precision.log, or floor.log and
+# floor_table.txt, or nccl.log) and the peers JSON that bench_peers writes itself.
 # The exit status is that of the first step that failed (0 when all passed).
 # shellcheck disable=SC2317  # the steps are called indirectly, through `--step NAME`
 set -uo pipefail
@@ -183,7 +196,12 @@ sanitizer() {
 }
 
 bench() {
-  "$BUILD_DIR/bench/digitnet_bench" --benchmark_filter='-^gpu/(wide/|large/(tf32|bf16))'
+  "$BUILD_DIR/bench/digitnet_bench" --benchmark_filter='-^gpu/(wide/|large/(tf32|bf16)|cublas/(wide|.*/(tf32|bf16)))'
+}
+
+# Nsight Compute's command line, or nothing when it is not installed.
+nsight_compute() {
+  command -v ncu || find /usr/local/cuda/bin /opt/nvidia/nsight-compute -name ncu -type f 2>/dev/null | head -1 || true
 }
 
 # Issue 16 in one call: correctness first (a failure there makes the timings moot), then timings.
@@ -195,6 +213,19 @@ precision() {
     | grep -E 'worst|FAILED|PASSED|SKIPPED' || rc=1
   echo "== digitnet_bench: large (784-1024-10) and wide (784-4096-4096-10), every precision; cuBLAS alone"
   "$BUILD_DIR/bench/digitnet_bench" --benchmark_filter='^gpu/(large|wide)/|^gpu/cublas' || rc=1
+  echo "== the large iteration's kernels in each precision (device time of each; the GEMMs' share)"
+  local ncu
+  ncu=$(nsight_compute)
+  if [ -n "$ncu" ]; then
+    local p
+    for p in float tf32 bf16; do
+      echo "-- gpu/large/$p"
+      "$ncu" --metrics gpu__time_duration.sum --launch-skip 200 --launch-count 40 --kill yes --csv \
+        "$BUILD_DIR/bench/digitnet_bench" --benchmark_filter="^gpu/large/$p/" | grep -E '^"|==PROF==' || rc=1
+    done
+  else
+    echo "ncu not found: per-kernel times skipped"
+  fi
   echo "== bench_peers --large-only: PyTorch fp32/tf32/bf16 against digitnet on the same GPU"
   PYTHONUNBUFFERED=1 scripts/bench_peers --large-only --digitnet "$BUILD_DIR/digitnet" || rc=1
   echo "precision step: $((SECONDS - start)) s"
@@ -233,11 +264,103 @@ nccl() {
   return "$rc"
 }
 
+# The short table that ends the floor step, from what its parts left in $1 (rewritten after
+# each part, so that a step stopped by its time limit still leaves one).
+floor_table() {
+  local tmp=$1 rc=$2 start=$3 check path f d
+  {
+    echo "issue 12 (floor) on $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1), $(date -u +%Y-%m-%dT%H:%MZ), bundle ${COMMIT:-?}"
+    printf '%-34s %s\n' "GPU tests (persistent + fused)" \
+      "$(grep -h -E '^\[  (PASSED|FAILED)  \]' "$tmp/tests.txt" 2>/dev/null | tr '\n' ' ')"
+    echo "seed iteration, us (digitnet_bench, median of 3; wall time of 800-iteration chunks / 800):"
+    printf '  %-12s %10s %10s\n' path float double
+    for path in default fused general persistent; do
+      f=$(awk -v p="$path" -v t=float '{ n = $1; sub(/\/iterations.*/, "", n); split(n, part, "/");
+            q = part[4] == "" ? "default" : part[4];
+            if (part[1] == "gpu" && part[2] == "seed" && part[3] == t && q == p && $1 ~ /_median$/) print $2 " " $3 }' \
+            "$tmp/bench.txt" 2>/dev/null)
+      d=$(awk -v p="$path" -v t=double '{ n = $1; sub(/\/iterations.*/, "", n); split(n, part, "/");
+            q = part[4] == "" ? "default" : part[4];
+            if (part[1] == "gpu" && part[2] == "seed" && part[3] == t && q == p && $1 ~ /_median$/) print $2 " " $3 }' \
+            "$tmp/bench.txt" 2>/dev/null)
+      printf '  %-12s %10s %10s\n' "$path" "${f:--}" "${d:--}"
+    done
+    grep -h -o 'persistent path unavailable[^,]*' "$tmp/bench.txt" 2>/dev/null | sort -u | sed 's/^/  FALLBACK: /'
+    echo "persistent kernel, ncu (base clocks, caches flushed; one launch of 32 iterations):"
+    grep -h -E '^ *(Duration|Registers Per Thread|Dynamic Shared Memory Per Block|Block Limit (Registers|Shared Mem)|Theoretical Occupancy|Achieved Occupancy|Compute \(SM\) Throughput|Memory Throughput) ' \
+      "$tmp/ncu.txt" 2>/dev/null | sed 's/^ */  /' | head -12
+    for check in memcheck racecheck initcheck; do
+      printf '%-34s %s\n' "compute-sanitizer $check" "$(cat "$tmp/$check.verdict" 2>/dev/null || echo 'not run (yet)')"
+    done
+    echo "floor step: $((SECONDS - start)) s so far, status $rc"
+  } >"$OUT/floor_table.txt"
+}
+
+# Issue 12 in one call: the persistent kernel's tests first (a failure there makes the timings
+# moot), then the seed's time an iteration on every path and where the persistent kernel's time
+# goes, then the sanitizers (the slowest part, last: a time limit then costs only them).
+floor() {
+  local rc=0 start=$SECONDS tmp
+  local t="$BUILD_DIR/tests/digitnet_tests_gpu" bench="$BUILD_DIR/bench/digitnet_bench"
+  tmp=$(mktemp -d)
+  echo "== 1. GPU tests: the persistent kernel and path, the fused ones beside them"
+  timeout 100 "$t" --gtest_filter='*Persistent*:CudaFusedPath.*:CudaKernels*OneHidden*' >"$tmp/tests.txt" 2>&1 || rc=1
+  cat "$tmp/tests.txt"
+  floor_table "$tmp" "$rc" "$start"
+
+  echo "== 2. digitnet_bench: the seed on every path, median of 3 repetitions"
+  timeout 120 "$bench" --benchmark_filter='^gpu/seed/(float|double)' --benchmark_repetitions=3 \
+    --benchmark_report_aggregates_only=true >"$tmp/bench.txt" 2>&1 || rc=1
+  cat "$tmp/bench.txt"
+  floor_table "$tmp" "$rc" "$start"
+
+  echo "== 3. Nsight Compute: the persistent kernel's first chunk of the seed in float (32 iterations)"
+  local ncu_tool
+  ncu_tool=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1 || true)
+  if [ -n "$ncu_tool" ]; then
+    # Launch 0 is the backend's warm-up (1 iteration); launch 1 the loop's first chunk (kFirstChunk).
+    timeout 70 "$ncu_tool" --kernel-name regex:persistent_training --launch-skip 1 --launch-count 1 --kill yes \
+      --section SpeedOfLight --section Occupancy --section LaunchStats --section WarpStateStats \
+      --section SchedulerStats --section MemoryWorkloadAnalysis \
+      "$bench" --benchmark_filter='^gpu/seed/float/persistent' >"$tmp/ncu.txt" 2>&1 || rc=1
+    cat "$tmp/ncu.txt"
+  else
+    echo "ncu not found: skipped" | tee "$tmp/ncu.txt"
+  fi
+  floor_table "$tmp" "$rc" "$start"
+
+  echo "== 4. compute-sanitizer on the persistent kernel's tests"
+  local tool check filter verdict
+  tool=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
+  for check in memcheck racecheck initcheck; do
+    if [ -z "$tool" ]; then echo "compute-sanitizer not found" >"$tmp/$check.verdict"; continue; fi
+    filter='CudaKernels/*.PersistentTraining*:AwkwardSizes/CudaPersistentPath.*m37_400_25_10*:AwkwardSizes/CudaPersistentPath.*m300_30_32_32*:CudaPersistentPath.MiniBatches*'
+    [ "$check" = racecheck ] && filter='CudaKernels/*.PersistentTraining*'
+    echo "-- $check ($filter)"
+    timeout 60 "$tool" --tool "$check" --error-exitcode 1 "$t" --gtest_filter="$filter" >"$tmp/$check.txt" 2>&1
+    case $? in
+      0) verdict="clean" ;;
+      124|137) verdict="TIMED OUT (60 s)"; rc=1 ;;
+      *) verdict="ERRORS (see floor.log)"; rc=1 ;;
+    esac
+    grep -E "ERROR SUMMARY|RACECHECK SUMMARY|PASSED|FAILED" "$tmp/$check.txt" | tail -4
+    echo "$verdict" >"$tmp/$check.verdict"
+    grep -q -E "Invalid|uninitialized|hazard|rror" "$tmp/$check.txt" && head -c 6000 "$tmp/$check.txt"
+    floor_table "$tmp" "$rc" "$start"
+  done
+  floor_table "$tmp" "$rc" "$start"
+
+  echo "== the table"
+  cat "$OUT/floor_table.txt"
+  rm -rf "$tmp"
+  return "$rc"
+}
+
 # Per-kernel device times of a few training iterations on each path (Nsight Compute, one metric),
 # after the warm-up: where an iteration's time goes.
 profile() {
   local tool
-  tool=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1 || true)
+  tool=$(nsight_compute)
   if [ -z "$tool" ]; then
     echo "ncu not found: skipped"
     return 0
@@ -283,11 +406,11 @@ if [ "${1:-}" = "--step" ]; then
 fi
 
 # Time limits (seconds), chosen so that setup + all steps stay under the tool's 600 per call.
-declare -A LIMIT=([setup]=60 [tests]=180 [sanitizer]=150 [bench]=70 [profile]=60 [peers]=90 [precision]=230 [precision_compile]=500 [nccl]=110)
+declare -A LIMIT=([setup]=60 [tests]=180 [sanitizer]=150 [bench]=70 [profile]=60 [peers]=90 [precision]=300 [precision_compile]=500 [floor]=420 [nccl]=110)
 STEPS=("$@")
 [ ${#STEPS[@]} -eq 0 ] && STEPS=(tests sanitizer bench profile peers)
 for step in "${STEPS[@]}"; do
-  [ -n "${LIMIT[$step]:-}" ] || { echo "gpu_check: unknown step $step (steps: setup tests sanitizer bench profile peers precision precision_compile nccl)"; exit 2; }
+  [ -n "${LIMIT[$step]:-}" ] || { echo "gpu_check: unknown step $step (steps: setup tests sanitizer bench profile peers precision precision_compile floor nccl)"; exit 2; }
 done
 : >"$SUMMARY"
 note "gpu_check on $(hostname), $(date -u +%Y-%m-%dT%H:%M:%SZ): setup ${STEPS[*]}"
@@ -296,11 +419,15 @@ for step in "${STEPS[@]}"; do
   [ "$step" = setup ] || run_step "$step" "${LIMIT[$step]}"
 done
 # The ends of the logs, for the tool's output tail.
-for log in tests sanitizer bench profile peers precision precision_compile nccl; do
+for log in tests sanitizer bench profile peers precision precision_compile floor nccl; do
   [ -f "$OUT/$log.log" ] || continue
   echo "===== $log.log (end)"
   tail -n 25 "$OUT/$log.log"
 done
 echo "===== summary"
 cat "$SUMMARY"
+if [ -f "$OUT/floor_table.txt" ]; then
+  echo "===== floor_table.txt (issue 12)"
+  cat "$OUT/floor_table.txt"
+fi
 exit $STATUS

@@ -2,11 +2,13 @@
 //   device.hpp          which GPU; the stream and the cuBLAS handle bound to it
 //   device_network.hpp  Theta and the gradient on the device (flat, layout.hpp), GEMM constants
 //   example_set.hpp     the training set, uploaded once, and mini-batches gathered from it
-//   gradient_pass.hpp   J and the gradient: the general pass (cuBLAS, any layout) or the fused
-//                       pass (the seed's shape), picked once with fallback to the general one
+//   gradient_pass.hpp   J and the gradient: the general pass (cuBLAS, any layout), the fused
+//                       pass (the seed's shape) or the persistent one (the same shape, a chunk of
+//                       iterations a launch), picked once with fallback to the general one
 //   regularization.hpp  the regularisation terms, on a side branch of each pass
 //   forward_pass.hpp    forward propagation and the output h, also for output(X)
-//   graph_loop.hpp      gradient descent as replayed CUDA graphs (gradient_descent_loop())
+//   graph_loop.hpp      gradient descent as replayed CUDA graphs, or a persistent pass's chunks
+//                       (gradient_descent_loop())
 //   shard_sum.hpp       with a DeviceSum: one shard's iteration of data-parallel gd, summed over
 //                       the processes inside the graph (shard_gradient_descent_loop())
 // Compiled only when CMake found nvcc; a CPU-only build links cuda_unavailable.cpp instead.
@@ -38,6 +40,15 @@ namespace {
 using cuda::CudaContext;
 using cuda::DeviceBuffer;
 using cuda::PinnedBuffer;
+
+// A data-parallel shard's iteration sums over the processes between the gradient and the step
+// (shard_sum.hpp); the persistent kernel runs a chunk of iterations in one launch and leaves no room
+// for that, so a backend with a DeviceSum takes the persistent path's own fallback, the fused one.
+OneHiddenLayerPath path_for(const CudaOptions& options) {
+    if (options.device_sum && options.one_hidden_layer == OneHiddenLayerPath::Persistent)
+        return OneHiddenLayerPath::Fused;
+    return options.one_hidden_layer;
+}
 
 template <class T>
 class CudaBackend final : public Backend {
@@ -87,7 +98,7 @@ private:
                   [this](const GradientDescentSteps& steps, double* history, int* iteration) {
                       sum.enqueue_iteration(*backend.pass_, backend.training_set().all(), steps, history, iteration);
                   },
-                  &sum),
+                  {}, &sum),
               adapter(*this) {}
         CudaBackend& backend;
         cuda::ShardSum<T> sum;
@@ -107,6 +118,7 @@ private:
 
     Layout layout_;
     std::string name_;
+    std::string fallback_;  // why the path asked for was not taken (make_gradient_pass), or empty
     CudaContext context_;
     cuda::DeviceNetwork<T> network_;
     cuda::Regularization<T> regularization_;
@@ -131,7 +143,7 @@ CudaBackend<T>::CudaBackend(const cuda::UsableDevice& device, const Layout& layo
       context_(device.ordinal),
       network_(layout_, context_, precision),
       regularization_(network_),
-      pass_(cuda::make_gradient_pass(network_, regularization_, options.one_hidden_layer)),
+      pass_(cuda::make_gradient_pass(network_, regularization_, path_for(options), &fallback_)),
       probe_cost_(1, "the cost"),
       probe_iteration_(1, "the iteration counter"),
       gradient_staging_(static_cast<std::size_t>(network_.parameter_count())),
@@ -140,12 +152,18 @@ CudaBackend<T>::CudaBackend(const cuda::UsableDevice& device, const Layout& layo
           context_, [this] { training_set(); },
           [this](const GradientDescentSteps& steps, double* history, int* iteration) {
               pass_->enqueue(training_set().all(), {steps.lambda, true, history, iteration, steps.alpha, std::nullopt});
-          }) {
-    if (options.device_sum) {
-        shard_loop_ = std::make_unique<ShardLoop>(*this, *options.device_sum);
-        name_.insert(name_.size() - 1, ", gd summed over the processes inside its CUDA graph");
-    }
-    if (pass_->fused()) name_.insert(name_.size() - 1, ", fused");
+          },
+          pass_->runs_iterations()
+              ? cuda::GraphLoop::EnqueueIterations(
+                    [this](const GradientDescentSteps& steps, double* history, int* iteration, int count) {
+                        pass_->enqueue_iterations(training_set().all(), steps, history, iteration, count);
+                    })
+              : cuda::GraphLoop::EnqueueIterations{}) {
+    if (options.device_sum) shard_loop_ = std::make_unique<ShardLoop>(*this, *options.device_sum);
+    if (path_for(options) != options.one_hidden_layer) fallback_ = "not persistent: data-parallel gd";
+    if (!pass_->path_name().empty()) name_.insert(name_.size() - 1, ", " + pass_->path_name());
+    if (!fallback_.empty()) name_.insert(name_.size() - 1, "; " + fallback_);
+    if (shard_loop_) name_.insert(name_.size() - 1, ", gd summed over the processes inside its CUDA graph");
     if (precision == Precision::Tf32) name_.insert(name_.size() - 1, ", tf32 tensor cores (FP32 accumulation)");
     if (precision == Precision::Bf16)
         name_.insert(name_.size() - 1, ", bf16 tensor cores (BF16 GEMM inputs, FP32 accumulation)");

@@ -17,7 +17,7 @@ public:
     // Only for a layout supports() accepts (DeviceError otherwise).
     FusedPass(DeviceNetwork<T>& network, Regularization<T>& regularization);
 
-    bool fused() const override { return true; }
+    std::string path_name() const override { return "fused"; }
     void enqueue(ExampleSet<T>& set, const PassRequest<T>& request) override;
 
 private:

@@ -10,7 +10,7 @@ public:
     GeneralPass(DeviceNetwork<T>& network, Regularization<T>& regularization)
         : network_(network), regularization_(regularization) {}
 
-    bool fused() const override { return false; }
+    std::string path_name() const override { return ""; }
     void enqueue(ExampleSet<T>& set, const PassRequest<T>& request) override;
 
 private:

@@ -25,10 +25,12 @@ constexpr auto kProgressInterval = std::chrono::milliseconds(250);
 // The host waits on the chunk events with blocking_sync: it sleeps instead of spinning a core for
 // ~100 ms, and the later wake-up costs nothing because the next chunk is already queued on the GPU.
 GraphLoop::GraphLoop(const CudaContext& context, std::function<void()> check_ready,
-                     EnqueueIteration enqueue_iteration, ShardAgreement* shard)
+                     EnqueueIteration enqueue_iteration, EnqueueIterations enqueue_iterations,
+                     ShardAgreement* shard)
     : context_(context),
       check_ready_(std::move(check_ready)),
       enqueue_iteration_(std::move(enqueue_iteration)),
+      enqueue_iterations_(std::move(enqueue_iterations)),
       shard_(shard) {
     for (auto& event : chunk_done_) event = make_event(true);
     iteration_ = DeviceBuffer<int>(1, "the iteration counter");
@@ -57,11 +59,14 @@ GraphExec GraphLoop::capture_iterations(int count, const GradientDescentSteps& s
     return GraphExec(exec);
 }
 
-void GraphLoop::prepare_graphs(const GradientDescentSteps& steps) {
+void GraphLoop::prepare_history(const GradientDescentSteps& steps) {
     if (history_.size() < static_cast<std::size_t>(steps.iterations)) {
         history_ = DeviceBuffer<double>(static_cast<std::size_t>(steps.iterations), "the cost history");
         graphs_ = Captured{};
     }
+}
+
+void GraphLoop::prepare_graphs(const GradientDescentSteps& steps) {
     if (graphs_.alpha != steps.alpha || graphs_.lambda != steps.lambda || graphs_.history != history_.data())
         graphs_ = Captured{steps.alpha, steps.lambda, history_.data(), nullptr, nullptr};
     if (!graphs_.one) graphs_.one = capture_iterations(1, steps);
@@ -69,7 +74,11 @@ void GraphLoop::prepare_graphs(const GradientDescentSteps& steps) {
         graphs_.many = capture_iterations(kIterationsPerGraph, steps);
 }
 
-void GraphLoop::launch_iterations(int count) {
+void GraphLoop::launch_iterations(const GradientDescentSteps& steps, int count) {
+    if (enqueue_iterations_) {
+        enqueue_iterations_(steps, history_.data(), iteration_.data(), count);
+        return;
+    }
     for (; count >= kIterationsPerGraph && graphs_.many; count -= kIterationsPerGraph)
         CUDA_CHECK(cudaGraphLaunch(graphs_.many.get(), context_.stream()));
     for (; count > 0; --count) CUDA_CHECK(cudaGraphLaunch(graphs_.one.get(), context_.stream()));
@@ -79,11 +88,12 @@ std::vector<double> GraphLoop::run(const GradientDescentSteps& steps, const Trai
     return run_with(steps, observer, nullptr).history;
 }
 
-// Replays the captured iteration in chunks of about kChunkSeconds, at most two chunks queued, so the
-// GPU never waits for the host. After each chunk small async copies bring back its last cost (and,
-// for a shard, the agreed sums); the host waits for the older chunk only, then reports progress
-// and decides what to queue next (chunk_schedule.hpp). A stop lets the queued chunk finish: the
-// history returned covers every iteration that ran, on a shard the same ones on every process.
+// Replays the captured iteration (or queues the persistent pass's launches) in chunks of about
+// kChunkSeconds, at most two chunks queued, so the GPU never waits for the host. After each chunk
+// small async copies bring back its last cost (and, for a shard, the agreed sums); the host waits
+// for the older chunk only, then reports progress and decides what to queue next
+// (chunk_schedule.hpp). A stop lets the queued chunk finish: the history returned covers every
+// iteration that ran, on a shard the same ones on every process.
 ShardGradientDescentLoop::Result GraphLoop::run_with(const GradientDescentSteps& steps,
                                                      const TrainingObserver& observer,
                                                      const std::atomic<bool>* local_interrupt) {
@@ -91,7 +101,8 @@ ShardGradientDescentLoop::Result GraphLoop::run_with(const GradientDescentSteps&
     if (steps.iterations <= 0) return {};
     context_.use_device();
     const cudaStream_t stream = context_.stream();
-    prepare_graphs(steps);
+    prepare_history(steps);
+    if (!enqueue_iterations_) prepare_graphs(steps);
     iteration_.fill_zero(stream);
 
     using Clock = std::chrono::steady_clock;
@@ -115,7 +126,7 @@ ShardGradientDescentLoop::Result GraphLoop::run_with(const GradientDescentSteps&
     while (true) {
         if (!shard_ && stop_requested()) schedule.stop();
         for (int count = schedule.next(); count > 0 && in_flight.size() < 2; count = schedule.next()) {
-            launch_iterations(count);
+            launch_iterations(steps, count);
             double* slot = &chunk_end_[static_cast<std::size_t>(next_slot) * kSlotSize];
             const int end = schedule.queued_total() + count;
             CUDA_CHECK(cudaMemcpyAsync(slot, history_.data() + end - 1, sizeof(double), cudaMemcpyDeviceToHost,

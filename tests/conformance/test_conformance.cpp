@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "digitnet/cpu/cpu_backend.hpp"
@@ -17,6 +18,11 @@
 #include "tolerances.hpp"
 
 namespace digitnet {
+
+// What gtest prints for the cases' parameters (instead of their bytes); here, beside the types.
+void PrintTo(Activation f, std::ostream* out) { *out << to_string(f); }
+void PrintTo(Output o, std::ostream* out) { *out << to_string(o); }
+
 namespace {
 
 // A backend under test: how to make it for a layout, and whether it can run here.
@@ -26,6 +32,9 @@ struct BackendKind {
     std::function<std::unique_ptr<Backend>(const Layout&)> make;
     bool needs_gpu = false;
 };
+
+// What gtest prints for a case's parameter (instead of its bytes).
+void PrintTo(const BackendKind& kind, std::ostream* out) { *out << kind.name; }
 
 std::vector<BackendKind> backend_kinds() {
     std::vector<BackendKind> kinds;
@@ -39,6 +48,11 @@ std::vector<BackendKind> backend_kinds() {
         // fallback): the results must be the same either way.
         kinds.push_back({"cuda_fused_" + suffix, p,
                          [p](const Layout& l) { return make_cuda_backend(p, l, {OneHiddenLayerPath::Fused}); }, true});
+        // The persistent kernel (a chunk of iterations per cooperative launch) where it applies, the
+        // fused or general path otherwise.
+        kinds.push_back({"cuda_persistent_" + suffix, p,
+                         [p](const Layout& l) { return make_cuda_backend(p, l, {OneHiddenLayerPath::Persistent}); },
+                         true});
     }
     // The mixed precisions: emulated on the CPU, tensor cores on the general CUDA path (the fused
     // seed kernel is FP32 only), each within its own row of the tolerance table.
@@ -62,6 +76,8 @@ std::string shape_name(const Shape& s) {
     for (int size : s.sizes) name += "_" + std::to_string(size);
     return name;
 }
+
+void PrintTo(const Shape& s, std::ostream* out) { *out << shape_name(s); }
 
 // Sizes that divide no block or tile size; one network the fused path takes (one hidden layer of
 // at most 32 units, at most 32 classes), a single example, one hidden unit, three hidden layers.

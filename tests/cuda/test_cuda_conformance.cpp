@@ -1,5 +1,5 @@
-// The CUDA backend for every hidden activation and output, in float and double, on both paths
-// (the fused one where it applies, the general one everywhere), against the CPU reference on
+// The CUDA backend for every hidden activation and output, in float and double, on every path
+// (the fused and persistent ones where they apply, the general one everywhere), against the CPU reference on
 // awkward shapes: J, every gradient entry, a mini-batch and the outputs (sigmoids or softmax
 // probabilities), with the tolerance table; and the gradient check in double for every
 // combination. Skips without a GPU.
@@ -56,11 +56,13 @@ TEST_P(CudaConformance, MatchesTheReference) {
 
     for (const Precision precision : {Precision::Double, Precision::Float}) {
         const Tolerance tol = tolerance_for(precision);
-        for (const OneHiddenLayerPath path : {OneHiddenLayerPath::Fused, OneHiddenLayerPath::General}) {
+        for (const OneHiddenLayerPath path :
+             {OneHiddenLayerPath::Fused, OneHiddenLayerPath::General, OneHiddenLayerPath::Persistent}) {
             auto backend = training_cuda_backend(precision, layout, data, CudaOptions{path});
+            const bool persistent = backend->device_name().find(", persistent") != std::string::npos;
             const bool fused = takes_fused_path(*backend);
-            // The fused kernels take only the seed's kind of network.
-            if (fused) {
+            // The fused and persistent kernels take only the seed's kind of network.
+            if (fused || persistent) {
                 EXPECT_EQ(activation, Activation::Sigmoid);
                 EXPECT_EQ(output, Output::Sigmoid);
                 EXPECT_EQ(layout.layers(), 2);
@@ -84,7 +86,10 @@ TEST_P(CudaConformance, MatchesTheReference) {
             std::printf(
                 "  %s %s %s %s: worst error / tolerance: cost %.3g, gradient %.3g, mini-batch %.3g, output %.3g\n",
                 shape_name(shape).c_str(), combination_name(activation, output).c_str(), to_string(precision),
-                fused ? "fused" : "general", cost_ratio, gradient_ratio, batch_ratio, output_ratio);
+                persistent ? "persistent"
+                : fused    ? "fused"
+                           : "general",
+                cost_ratio, gradient_ratio, batch_ratio, output_ratio);
             EXPECT_LE(cost_ratio, 1.0) << cost << " vs " << expected_cost;
             EXPECT_LE(gradient_ratio, 1.0);
             EXPECT_LE(batch_ratio, 1.0);

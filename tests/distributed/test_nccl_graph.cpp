@@ -140,6 +140,22 @@ TEST_P(NcclGraphLoop, ALocalInterruptStopsAtTheAgreedIteration) {
               1.0);
 }
 
+// The persistent kernel runs a chunk of iterations in one launch, with no room for the sum between
+// the gradient and the step: a backend with a DeviceSum takes the fused path instead, and says so.
+TEST(NcclGraphLoopPaths, AskingForThePersistentPathGivesTheFusedOne) {
+    SKIP_WITHOUT_NCCL_AND_GPU();
+    auto single = make_single_process_communicator();
+    auto nccl = make_nccl_communicator(*single);
+    CudaOptions options;
+    options.one_hidden_layer = OneHiddenLayerPath::Persistent;
+    options.device_sum = nccl.get();
+    auto backend = make_cuda_backend(Precision::Float, make_layout(20, {16}, 5), options);
+    EXPECT_NE(backend->shard_gradient_descent_loop(), nullptr);
+    EXPECT_NE(backend->device_name().find("fused"), std::string::npos) << backend->device_name();
+    EXPECT_NE(backend->device_name().find("not persistent: data-parallel gd"), std::string::npos)
+        << backend->device_name();
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Paths, NcclGraphLoop,
     ::testing::Values(Case{"float_fused", Precision::Float, OneHiddenLayerPath::Fused, {16}},

@@ -1,7 +1,7 @@
 // Data files in every format load_data reads (.mat, IDX plain and gzip, IDX folders, CSV), told
-// apart by content; every kind of broken input is an InputError naming the file; and the command
-// line trains and predicts with --test-data. Small files are generated here; Debian's
-// Fashion-MNIST is loaded when it is installed.
+// apart by content; every kind of broken input is an InputError naming the file (the command line
+// on them: test_data_formats_cli.cpp). Small files are generated here (data_format_files.hpp);
+// Debian's Fashion-MNIST is loaded when it is installed.
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -17,102 +17,27 @@
 #include "digitnet/model/layout.hpp"
 #include "digitnet/io/mat_io.hpp"
 #include "io/idx_reader.hpp"
+#include "data_format_files.hpp"
 #include "test_util.hpp"
 
 namespace digitnet {
 namespace {
 
 using nlohmann::json;
+using testing::csv_of;
+using testing::expect_input_error;
+using testing::expect_matches;
+using testing::learnable_set;
+using testing::small_set;
+using testing::SmallSet;
 using testing::TempDir;
 using testing::write_file;
-
-// ---- writing small IDX files -------------------------------------------------------------
-
-void put_u32(std::string& out, std::uint32_t v) {
-    for (int shift : {24, 16, 8, 0}) out += static_cast<char>((v >> shift) & 0xff);
-}
-
-std::string idx_images(std::uint32_t count, std::uint32_t rows, std::uint32_t cols,
-                       const std::vector<std::uint8_t>& pixels) {
-    std::string out("\x00\x00\x08\x03", 4);
-    put_u32(out, count);
-    put_u32(out, rows);
-    put_u32(out, cols);
-    out.append(pixels.begin(), pixels.end());
-    return out;
-}
-
-std::string idx_labels(const std::vector<std::uint8_t>& labels) {
-    std::string out("\x00\x00\x08\x01", 4);
-    put_u32(out, static_cast<std::uint32_t>(labels.size()));
-    out.append(labels.begin(), labels.end());
-    return out;
-}
-
-void write_gz(const std::string& path, const std::string& bytes) {
-    gzFile file = gzopen(path.c_str(), "wb");
-    ASSERT_NE(file, nullptr);
-    ASSERT_EQ(gzwrite(file, bytes.data(), static_cast<unsigned>(bytes.size())), static_cast<int>(bytes.size()));
-    gzclose(file);
-}
-
-void write_maybe_gz(const std::string& path, const std::string& bytes, bool gz) {
-    if (gz)
-        write_gz(path, bytes);
-    else
-        write_file(path, bytes);
-}
-
-// A small set: `count` images of rows x cols with distinct pixel values, labels cycling 0..classes-1.
-struct SmallSet {
-    std::uint32_t count, rows, cols;
-    std::vector<std::uint8_t> pixels, labels;
-};
-
-SmallSet small_set(std::uint32_t count, std::uint32_t rows, std::uint32_t cols, int classes) {
-    SmallSet s{count, rows, cols, {}, {}};
-    for (std::uint32_t i = 0; i < count * rows * cols; ++i)
-        s.pixels.push_back(static_cast<std::uint8_t>((i * 37 + 11) % 256));
-    for (std::uint32_t i = 0; i < count; ++i)
-        s.labels.push_back(static_cast<std::uint8_t>(i % static_cast<std::uint32_t>(classes)));
-    return s;
-}
-
-// Writes prefix-images-idx3-ubyte[.gz] and prefix-labels-idx1-ubyte[.gz]; returns the images path.
-std::string write_idx_pair(const TempDir& dir, const std::string& prefix, const SmallSet& s, bool gz_images,
-                           bool gz_labels) {
-    const std::string images = dir.file(prefix + "-images-idx3-ubyte" + (gz_images ? ".gz" : ""));
-    write_maybe_gz(images, idx_images(s.count, s.rows, s.cols, s.pixels), gz_images);
-    write_maybe_gz(dir.file(prefix + "-labels-idx1-ubyte" + (gz_labels ? ".gz" : "")), idx_labels(s.labels), gz_labels);
-    return images;
-}
-
-void expect_matches(const Dataset& data, const SmallSet& s) {
-    ASSERT_EQ(data.examples(), static_cast<int>(s.count));
-    ASSERT_EQ(data.features(), static_cast<int>(s.rows * s.cols));
-    for (std::size_t i = 0; i < s.pixels.size(); ++i) ASSERT_DOUBLE_EQ(data.X.data[i], s.pixels[i] / 255.0) << i;
-    ASSERT_EQ(data.labels.size(), s.labels.size());
-    for (std::size_t i = 0; i < s.labels.size(); ++i) EXPECT_EQ(data.labels[i], s.labels[i]);
-    EXPECT_EQ(data.label_base, 0);
-    EXPECT_EQ(data.classes, *std::max_element(s.labels.begin(), s.labels.end()) + 1);
-    EXPECT_EQ(data.image.rows, static_cast<int>(s.rows));
-    EXPECT_EQ(data.image.cols, static_cast<int>(s.cols));
-    EXPECT_FALSE(data.image.column_major);
-}
-
-// The call must throw InputError whose message contains every one of `parts` (the file name first).
-template <class F>
-void expect_input_error(F&& call, const std::vector<std::string>& parts) {
-    try {
-        call();
-        ADD_FAILURE() << "no InputError; expected one mentioning " << parts.front();
-    } catch (const InputError& e) {
-        const std::string message = e.what();
-        EXPECT_EQ(message.find('\n'), std::string::npos) << message;
-        for (const auto& part : parts)
-            EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' not in: " << message;
-    }
-}
+using testing::write_gz;
+using testing::write_idx_pair;
+using testing::write_maybe_gz;
+using testing::idx_images;
+using testing::idx_labels;
+using testing::put_u32;
 
 // ---- IDX ---------------------------------------------------------------------------------------
 
@@ -440,41 +365,6 @@ TEST(DataFormats, FashionMnistFromDebian) {
     EXPECT_EQ(load_data(std::string(fashion_folder) + "/t10k-images-idx3-ubyte.gz").train.examples(), 10000);
 }
 
-// ---- the command line ------------------------------------------------------------------------------
-
-using testing::quote;
-
-// A learnable set: class k lights up row k of a 4x4 image, with noise.
-SmallSet learnable_set(std::uint32_t count, unsigned seed) {
-    std::mt19937 generator(seed);
-    SmallSet s{count, 4, 4, {}, {}};
-    for (std::uint32_t i = 0; i < count; ++i) {
-        const auto label = static_cast<std::uint8_t>(generator() % 4);
-        s.labels.push_back(label);
-        for (std::uint32_t p = 0; p < 16; ++p)
-            s.pixels.push_back(static_cast<std::uint8_t>(p / 4 == label ? 200 + generator() % 56 : generator() % 60));
-    }
-    return s;
-}
-
-std::string csv_of(const SmallSet& s) {
-    std::string text = "label";
-    for (std::uint32_t p = 0; p < s.rows * s.cols; ++p) {
-        text += ",pixel";
-        text += std::to_string(p);
-    }
-    text += "\r\n";
-    for (std::uint32_t i = 0; i < s.count; ++i) {
-        text += std::to_string(s.labels[i]);
-        for (std::uint32_t p = 0; p < s.rows * s.cols; ++p) {
-            text += ',';  // (appending "," + to_string(...) trips GCC 12's -Wrestrict false positive)
-            text += std::to_string(s.pixels[i * s.rows * s.cols + p]);
-        }
-        text += "\r\n";
-    }
-    return text;
-}
-
 TEST(DataFormats, CsvAndIdxOfTheSameImagesAgree) {
     TempDir dir;
     const SmallSet s = learnable_set(20, 7);
@@ -487,109 +377,6 @@ TEST(DataFormats, CsvAndIdxOfTheSameImagesAgree) {
     EXPECT_EQ(csv.label_base, idx.label_base);
     EXPECT_EQ(csv.image.rows, idx.image.rows);
     EXPECT_EQ(csv.image.column_major, idx.image.column_major);
-}
-
-TEST(DataFormatsCli, TrainOnIdxWithTestDataAndPredict) {
-    TempDir dir;
-    const std::string train = write_idx_pair(dir, "train", learnable_set(200, 1), true, true);
-    const std::string test = write_idx_pair(dir, "test", learnable_set(100, 2), false, false);
-    const auto r =
-        testing::run_digitnet("train --device cpu --iters 60 --alpha 2 --lambda 0.1 --hidden 8 --json --data " +
-                              quote(train) + " --test-data " + quote(test) + " --save " + quote(dir.file("m.mat")));
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    const json out = json::parse(r.out);
-    EXPECT_EQ(out["layout"], "16-8-4");
-    ASSERT_TRUE(out.contains("test_accuracy"));
-    EXPECT_GT(out["test_accuracy"].get<double>(), 0.9);
-    EXPECT_EQ(out["test_data"], test);
-
-    // predict: --test-data makes --set test the default; labels are the digits as they are.
-    const auto p = testing::run_digitnet("predict --device cpu --json --model " + quote(dir.file("m.mat")) +
-                                         " --test-data " + quote(test));
-    ASSERT_EQ(p.exit_code, 0) << p.err;
-    const json predicted = json::parse(p.out);
-    EXPECT_EQ(predicted["set"], "test");
-    EXPECT_EQ(predicted["examples"], 100);
-    EXPECT_EQ(predicted["labels"], json::array({0, 1, 2, 3}));
-    EXPECT_DOUBLE_EQ(predicted["accuracy"].get<double>(), out["test_accuracy"].get<double>());
-    // With --data as well, the test set must fit it; --set train with --test-data is a usage error.
-    EXPECT_EQ(testing::run_digitnet("predict --device cpu --model " + quote(dir.file("m.mat")) + " --data " +
-                                    quote(train) + " --test-data " + quote(test))
-                  .exit_code,
-              0);
-    const auto wrong_set = testing::run_digitnet("predict --device cpu --set train --model " +
-                                                 quote(dir.file("m.mat")) + " --test-data " + quote(test));
-    EXPECT_EQ(wrong_set.exit_code, 2);
-    EXPECT_NE(wrong_set.err.find("--test-data"), std::string::npos) << wrong_set.err;
-}
-
-TEST(DataFormatsCli, TrainOnCsvWithCsvTestData) {
-    TempDir dir;
-    write_file(dir.file("train.csv"), csv_of(learnable_set(150, 3)));
-    write_file(dir.file("test.csv"), csv_of(learnable_set(50, 4)));
-    const auto r = testing::run_digitnet("train --device cpu --iters 5 --hidden 6 --json --data " +
-                                         quote(dir.file("train.csv")) + " --test-data " + quote(dir.file("test.csv")));
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    const json out = json::parse(r.out);
-    EXPECT_EQ(out["examples"], 150);
-    EXPECT_EQ(out["layout"], "16-6-4");
-    ASSERT_TRUE(out.contains("test_accuracy"));
-    EXPECT_GE(out["test_accuracy"].get<double>(), 0.0);
-    EXPECT_LE(out["test_accuracy"].get<double>(), 1.0);
-}
-
-TEST(DataFormatsCli, BadInputsAreOneLineNamingTheFile) {
-    TempDir dir;
-    const std::string train = write_idx_pair(dir, "train", learnable_set(40, 5), false, false);
-    auto expect_error = [](const testing::RunResult& r, const std::string& file, const std::string& words) {
-        EXPECT_EQ(r.exit_code, 2) << r.err;
-        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-        EXPECT_NE(r.err.find(file), std::string::npos) << r.err;
-        EXPECT_NE(r.err.find(words), std::string::npos) << r.err;
-        EXPECT_TRUE(r.out.empty()) << r.out;
-    };
-    // Test data of another size.
-    write_file(dir.file("t.csv"), "label,a,b\n1,0,0\n");
-    expect_error(testing::run_digitnet("train --device cpu --iters 2 --data " + quote(train) + " --test-data " +
-                                       quote(dir.file("t.csv"))),
-                 dir.file("t.csv"), "features");
-    // A model whose input layer does not fit the data (the seed's 400 inputs against 16 features).
-    save_weights(dir.file("seed.mat"), random_parameters(make_layout(400, {25}, 10), 1));
-    expect_error(testing::run_digitnet("train --device cpu --iters 2 --data " + quote(train) + " --init " +
-                                       quote(dir.file("seed.mat"))),
-                 dir.file("seed.mat"), "400 inputs");
-    expect_error(testing::run_digitnet("predict --device cpu --model " + quote(dir.file("seed.mat")) + " --data " +
-                                       quote(train)),
-                 dir.file("seed.mat"), "16 features");
-    // A broken CSV cell.
-    write_file(dir.file("bad.csv"), "label,a\n1,300\n");
-    expect_error(testing::run_digitnet("train --device cpu --iters 2 --data " + quote(dir.file("bad.csv"))),
-                 dir.file("bad.csv"), "line 2");
-    // --set test on a file with no test set.
-    expect_error(testing::run_digitnet("predict --device cpu --set test --model " + quote(dir.file("seed.mat")) +
-                                       " --data " + quote(train)),
-                 train, "--test-data");
-}
-
-TEST(DataFormatsCli, ShowAndGradcheckReadIdx) {
-    TempDir dir;
-    const std::string train = write_idx_pair(dir, "train", learnable_set(30, 6), true, true);
-    const auto shown =
-        testing::run_digitnet("show --json --count 9 --data " + quote(train) + " --out " + quote(dir.file("d.png")));
-    ASSERT_EQ(shown.exit_code, 0) << shown.err;
-    EXPECT_EQ(json::parse(shown.out)["width"], (1 + 3 * 5) * 3);  // 3 tiles of 4 pixels, 1-pixel borders, zoom 3
-    // The hidden units of a model trained on row-major data are drawn row-major without --data too.
-    ASSERT_EQ(testing::run_digitnet("train --device cpu --iters 2 --hidden 4 --data " + quote(train) + " --save " +
-                                    quote(dir.file("m.mat"))).exit_code, 0);
-    ASSERT_EQ(testing::run_digitnet("show --model " + quote(dir.file("m.mat")) + " --out " + quote(dir.file("a.png")))
-                  .exit_code,
-              0);
-    ASSERT_EQ(testing::run_digitnet("show --model " + quote(dir.file("m.mat")) + " --data " + quote(train) + " --out " +
-                                    quote(dir.file("b.png"))).exit_code, 0);
-    EXPECT_EQ(testing::read_file(dir.file("a.png")), testing::read_file(dir.file("b.png")));
-    const auto checked = testing::run_digitnet("gradcheck --device cpu --json --examples 5 --data " + quote(train));
-    ASSERT_EQ(checked.exit_code, 0) << checked.out << checked.err;
-    EXPECT_LT(json::parse(checked.out)["relative_difference"].get<double>(), 1e-9);
 }
 
 }  // namespace

@@ -33,6 +33,10 @@ enum class OneHiddenLayerPath {
                 // shared memory make it slower than cuBLAS)
     Fused,      // fused wherever the network and the device allow it (tests, benchmarks)
     General,    // the general path always (tests, benchmarks)
+    Persistent, // kernels/persistent_training.cu: a chunk of gradient-descent iterations in one
+                // cooperative launch (device_name() ends in ", persistent"); where the network or
+                // the device does not allow it, fused (or general), and device_name() says why.
+                // Not the default until a GPU has measured it (tests, benchmarks).
 };
 
 struct CudaOptions {

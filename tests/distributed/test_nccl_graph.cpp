@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <ostream>
 
 #include "digitnet/cuda/cuda_backend.hpp"
 #include "digitnet/distributed/data_parallel_backend.hpp"
@@ -31,6 +32,7 @@ struct Case {
 };
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) { return info.param.name; }
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }  // ctest's names: the case, not its bytes
 
 // 150 iterations: chunks of 32, 32, then sizes agreed through the sum; 8-iteration graphs and single ones.
 TrainingPlan gd_plan(int iterations) {

@@ -11,7 +11,7 @@
 #   configures BUILD_DIR with -DCMAKE_CUDA_ARCHITECTURES=90 (Release), builds it, and writes .gpu/
 #   (ignored by git; about 20 MB):
 #     .gpu/bundle.tar.xz  lib/        every library `ldd` lists for digitnet, digitnet_tests_* and
-#                                     digitnet_bench outside glibc and CUDA (the whole chain: matio ->
+#                                     digitnet_bench* outside glibc, CUDA and NCCL (the chain: matio ->
 #                                     hdf5 -> curl -> ..., openblas -> gfortran -> quadmath, ...)
 #                         lib-compat/ libstdc++, libgcc_s, libgomp: used there only when the
 #                                     machine's own are missing or too old
@@ -28,6 +28,8 @@
 #   (`setup` only unpacks and maps; .gpu/env.sh exports LD_LIBRARY_PATH and DIGITNET_BUILD).
 #
 # Re-run this script after every change that is to be tested on the GPU: the bundle holds binaries.
+# libnccl is not carried (see below): should the GPU machine have none (setup then lists
+# libnccl.so.2 as missing), bundle a build without NCCL instead: DIGITNET_NCCL=OFF scripts/gpu_bundle.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -43,7 +45,8 @@ fi
 command -v nvcc >/dev/null || { echo "gpu_bundle: no nvcc here; HINT: install the CUDA toolkit" >&2; exit 1; }
 
 echo "== configure and build $BUILD_DIR for sm_90"
-cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 >/dev/null
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 \
+      -DDIGITNET_NCCL="${DIGITNET_NCCL:-ON}" >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)"
 # The build must hold the CUDA backend, with machine code for sm_90.
 if [ ! -f "$BUILD_DIR/kernels/libdigitnet_kernels.a" ] ||
@@ -56,7 +59,8 @@ if command -v cuobjdump >/dev/null && ! cuobjdump --list-elf "$BUILD_DIR/digitne
   exit 1
 fi
 BINARIES=()
-for b in "$BUILD_DIR/digitnet" "$BUILD_DIR"/tests/digitnet_tests_* "$BUILD_DIR/tests/digitnet_gpu_memory_tests" "$BUILD_DIR/bench/digitnet_bench"; do
+for b in "$BUILD_DIR/digitnet" "$BUILD_DIR"/tests/digitnet_tests_* "$BUILD_DIR/tests/digitnet_gpu_memory_tests" \
+         "$BUILD_DIR/bench/digitnet_bench" "$BUILD_DIR/bench/digitnet_bench_nccl_allreduce"; do
   [ -x "$b" ] && BINARIES+=("$b")
 done
 [ ${#BINARIES[@]} -gt 0 ] || { echo "gpu_bundle: no binaries in $BUILD_DIR" >&2; exit 1; }
@@ -67,12 +71,15 @@ mkdir -p "$STAGE/lib" "$STAGE/lib-compat" "$STAGE/build"
 
 echo "== libraries (ldd lists the whole chain)"
 # glibc's own libraries and the loader stay: the GPU machine has a glibc of its own. CUDA's stay:
-# the driver (libcuda) must be the machine's, and the toolkit there has cudart and cuBLAS.
+# the driver (libcuda) must be the machine's, and the toolkit there has cudart and cuBLAS. NCCL
+# stays too: libnccl.so.2 is over 200 MB (more than a carry holds), and PyTorch's nvidia-nccl
+# wheel there has one (gpu_check.sh setup finds it).
 is_system() {
   case "$1" in
     linux-vdso.so*|ld-linux*|libc.so.*|libm.so.*|libmvec.so.*|libdl.so.*|libpthread.so.*|librt.so.*|\
     libresolv.so.*|libutil.so.*|libanl.so.*|libnss_*|libBrokenLocale.so.*|libthread_db.so.*) return 0 ;;
     libcuda.so*|libcudart.so*|libcublas.so*|libcublasLt.so*|libnvrtc*|libnvJitLink*|libnvidia-*) return 0 ;;
+    libnccl.so*) return 0 ;;
   esac
   return 1
 }

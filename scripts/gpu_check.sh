@@ -8,6 +8,7 @@
 #     run(command="bash scripts/gpu_check.sh setup && . .gpu/env.sh && build-gpu/digitnet info", carry=[".gpu"])
 #     run(command="bash scripts/gpu_check.sh precision", carry=[".gpu"], timeout_s=400)   (issue 16, ~5 min)
 #     run(command="bash scripts/gpu_check.sh floor", carry=[".gpu"], timeout_s=540)       (issue 12, ~4-5 min)
+#     run(command="bash scripts/gpu_check.sh nccl", carry=[".gpu"], timeout_s=200)        (issue 14, < 2 min)
 #
 # Steps (default: all, in this order; each under its own time limit, so that the whole call ends
 # well inside the tool's 10 minutes):
@@ -41,9 +42,18 @@
 #              (duration, occupancy, stalls); compute-sanitizer memcheck, racecheck and initcheck
 #              on its tests (last: the slowest). Its log: floor.log; the short table it ends with
 #              (floor_table.txt, rewritten after each part) is printed last.
+#   nccl       issue 14 (not in the default list: its own call, under 2 minutes): the NCCL version
+#              found; the NCCL GPU tests (digitnet_tests_nccl: one process, as NCCL refuses two on
+#              one GPU; NCCL inside the CUDA graph against the GPU run without it and against the
+#              step-by-step path, the agreed stop); digitnet_bench_nccl_allreduce (the NCCL sum's
+#              latency on one GPU for the seed's, 784-256-10's and the large config's parameter
+#              counts: the numbers bench/RESULTS.md's paper model waits for); and `mpirun -np 1
+#              digitnet train --device gpu` where an Open MPI mpirun is there (skipped with a line
+#              saying so where it is not: the tests above need no launcher). Its log: nccl.log.
+#              libnccl is not in the bundle (over 200 MB): setup takes the nvidia-nccl wheel's.
 # Files under $OUT (the tool brings back at most 8): summary.txt, setup.log, tests.log,
 # sanitizer.log, bench.log, profile.log, peers.log (or precision.log, or floor.log and
-# floor_table.txt) and the peers JSON that bench_peers writes itself.
+# floor_table.txt, or nccl.log) and the peers JSON that bench_peers writes itself.
 # The exit status is that of the first step that failed (0 when all passed).
 # shellcheck disable=SC2317  # the steps are called indirectly, through `--step NAME`
 set -uo pipefail
@@ -111,12 +121,23 @@ setup() {
   local libpath="$ROOT/.gpu/lib"
   local binaries=("$BUILD_DIR/digitnet" "$BUILD_DIR"/tests/digitnet_tests_* "$BUILD_DIR/bench/digitnet_bench")
   [ -x "$BUILD_DIR/tests/digitnet_gpu_memory_tests" ] && binaries+=("$BUILD_DIR/tests/digitnet_gpu_memory_tests")
+  [ -x "$BUILD_DIR/bench/digitnet_bench_nccl_allreduce" ] && binaries+=("$BUILD_DIR/bench/digitnet_bench_nccl_allreduce")
   missing() { LD_LIBRARY_PATH=$libpath ldd "${binaries[@]}" 2>&1 | grep -E "not found" || true; }
   if [ -n "$(missing)" ]; then
     for dir in /usr/local/cuda/lib64 /usr/local/cuda/lib /usr/local/cuda/targets/x86_64-linux/lib \
                $(python3 -c 'import nvidia, os; p = os.path.dirname(nvidia.__path__[0]); print(" ".join(os.path.join(p, "nvidia", d, "lib") for d in ("cublas", "cuda_runtime", "cu13")))' 2>/dev/null); do
       if missing | grep -q -E "libcu(blas|blasLt|dart)" && [ -d "$dir" ] && ls "$dir"/libcublas.so* >/dev/null 2>&1; then
         libpath="$libpath:$dir"
+      fi
+    done
+  fi
+  # NCCL (not carried): the toolkit's, or PyTorch's nvidia-nccl wheel.
+  if missing | grep -q libnccl; then
+    for dir in /usr/local/cuda/lib64 /usr/local/cuda/lib /usr/lib/x86_64-linux-gnu \
+               $(python3 -c 'import nvidia, os; print(os.path.join(os.path.dirname(nvidia.__path__[0]), "nvidia", "nccl", "lib"))' 2>/dev/null); do
+      if missing | grep -q libnccl && [ -d "$dir" ] && ls "$dir"/libnccl.so* >/dev/null 2>&1; then
+        libpath="$libpath:$dir"
+        echo "NCCL from $dir"
       fi
     done
   fi
@@ -127,6 +148,9 @@ setup() {
   if [ -n "$(missing)" ]; then
     echo "gpu_check: libraries still missing:"
     missing
+    if missing | grep -q libnccl; then
+      echo "HINT: no libnccl on this machine (nor a nvidia-nccl wheel): bundle with DIGITNET_NCCL=OFF scripts/gpu_bundle.sh"
+    fi
     return 1
   fi
   cat >.gpu/env.sh <<EOF
@@ -211,6 +235,33 @@ precision() {
 # The same peers with torch.compile as well (six compilations: minutes); a call of its own.
 precision_compile() {
   PYTHONUNBUFFERED=1 scripts/bench_peers --large-only --compile --digitnet "$BUILD_DIR/digitnet"
+}
+
+# Issue 14 in one call (see the header): correctness first, then the latency.
+nccl() {
+  local rc=0 start=$SECONDS
+  echo "== the build and the NCCL found"
+  "$BUILD_DIR/digitnet" info | grep -E "GPU|MPI|NCCL"
+  if [ ! -x "$BUILD_DIR/bench/digitnet_bench_nccl_allreduce" ]; then
+    echo "this build has no NCCL (digitnet_bench_nccl_allreduce was not built): nothing to check"
+    return 1
+  fi
+  echo "== NCCL GPU tests (one process): digitnet_tests_nccl"
+  "$BUILD_DIR/tests/digitnet_tests_nccl" || rc=1
+  echo "== the NCCL sum on one GPU: digitnet_bench_nccl_allreduce"
+  "$BUILD_DIR/bench/digitnet_bench_nccl_allreduce" || rc=1
+  echo "== mpirun -np 1 digitnet train --device gpu"
+  if ! command -v mpirun >/dev/null 2>&1; then
+    echo "mpirun not found on this machine: skipped (the tests above need no launcher)"
+  elif ! mpirun --version 2>&1 | grep -q "Open MPI"; then
+    echo "mpirun here is not Open MPI ($(mpirun --version 2>&1 | head -1)): skipped (digitnet carries Open MPI's library)"
+  else
+    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout 60 mpirun -np 1 \
+      "$BUILD_DIR/digitnet" train --device gpu --iters 200 --save "$OUT/nccl_model.mat" || rc=1
+    rm -f "$OUT/nccl_model.mat"
+  fi
+  echo "nccl step: $((SECONDS - start)) s"
+  return "$rc"
 }
 
 # The short table that ends the floor step, from what its parts left in $1 (rewritten after
@@ -355,11 +406,11 @@ if [ "${1:-}" = "--step" ]; then
 fi
 
 # Time limits (seconds), chosen so that setup + all steps stay under the tool's 600 per call.
-declare -A LIMIT=([setup]=60 [tests]=180 [sanitizer]=150 [bench]=70 [profile]=60 [peers]=90 [precision]=300 [precision_compile]=500 [floor]=420)
+declare -A LIMIT=([setup]=60 [tests]=180 [sanitizer]=150 [bench]=70 [profile]=60 [peers]=90 [precision]=300 [precision_compile]=500 [floor]=420 [nccl]=110)
 STEPS=("$@")
 [ ${#STEPS[@]} -eq 0 ] && STEPS=(tests sanitizer bench profile peers)
 for step in "${STEPS[@]}"; do
-  [ -n "${LIMIT[$step]:-}" ] || { echo "gpu_check: unknown step $step (steps: setup tests sanitizer bench profile peers precision precision_compile floor)"; exit 2; }
+  [ -n "${LIMIT[$step]:-}" ] || { echo "gpu_check: unknown step $step (steps: setup tests sanitizer bench profile peers precision precision_compile floor nccl)"; exit 2; }
 done
 : >"$SUMMARY"
 note "gpu_check on $(hostname), $(date -u +%Y-%m-%dT%H:%M:%SZ): setup ${STEPS[*]}"
@@ -368,7 +419,7 @@ for step in "${STEPS[@]}"; do
   [ "$step" = setup ] || run_step "$step" "${LIMIT[$step]}"
 done
 # The ends of the logs, for the tool's output tail.
-for log in tests sanitizer bench profile peers precision precision_compile floor; do
+for log in tests sanitizer bench profile peers precision precision_compile floor nccl; do
   [ -f "$OUT/$log.log" ] || continue
   echo "===== $log.log (end)"
   tail -n 25 "$OUT/$log.log"

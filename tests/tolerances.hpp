@@ -34,6 +34,13 @@ inline constexpr Tolerance kBf16ReluTolerance{3e-2, 1e-1};
 // (gemm_inputs.hpp); where an activation lands on the other side of a rounding boundary the two
 // differ by one rounding, so they agree only to the precision's own tolerance, not to float's.
 inline Tolerance gpu_against_emulation(Precision p, Activation hidden);
+// A data-parallel run against one process on the same backend (issue 14's figures): the same
+// arithmetic, only the order of the sums over the processes differs.
+inline constexpr Tolerance kDataParallelFloatTolerance{1e-9, 1e-6};
+inline constexpr Tolerance kDataParallelDoubleTolerance{1e-15, 1e-12};
+inline Tolerance data_parallel_tolerance(Precision p) {
+    return p == Precision::Double ? kDataParallelDoubleTolerance : kDataParallelFloatTolerance;
+}
 // The numerical gradient check (central differences, epsilon 1e-4): norm(num-ana)/norm(num+ana).
 inline constexpr double kGradientCheckMax = 1e-9;
 

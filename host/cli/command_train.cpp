@@ -10,6 +10,7 @@
 #include "agreement.hpp"
 #include "command_support.hpp"
 #include "commands.hpp"
+#include "digitnet/cuda/cuda_backend.hpp"
 #include "digitnet/distributed/data_parallel_backend.hpp"
 #include "digitnet/distributed/mpi_session.hpp"
 #include "digitnet/distributed/nccl_communicator.hpp"
@@ -128,7 +129,9 @@ Parameters initial_parameters(const TrainOptions& o, const Dataset& train) {
 }
 
 // The backend that trains: the chosen one, or with several processes a data-parallel one around
-// it (gradients summed by NCCL between GPUs where the build has it, by MPI otherwise).
+// it (gradients summed by NCCL between GPUs where the build has it, by MPI otherwise). With NCCL,
+// the local GPU backend is made again with NCCL as its DeviceSum, so that gd sums inside its CUDA
+// graph (cuda_backend.hpp, CudaOptions::device_sum); cg and adam sum through the host as before.
 struct TrainingBackend {
     std::unique_ptr<NcclCommunicator> nccl;  // before the backend: it must outlive it
     std::unique_ptr<Backend> backend;
@@ -159,6 +162,10 @@ TrainingBackend make_training_backend(const TrainOptions& o, const Parameters& i
         if (all_on_gpus && nccl_compiled_in()) {
             made.nccl = make_nccl_communicator(processes);
             sums = made.nccl.get();
+            CudaOptions options;
+            options.device_sum = made.nccl.get();
+            local.reset();  // before the new one: one set of buffers on the GPU at a time
+            local = make_cuda_backend(o.compute.precision, initial.layout, options);
         }
         auto parallel = std::make_unique<DataParallelBackend>(std::move(local), *sums);
         parallel->set_training_shard(data.train, data.train_rows, data.train_total);
@@ -326,10 +333,14 @@ int run_train(const TrainOptions& o, Communicator& processes) {
                         data.test_total);
         std::printf("  time            %.3f s (%.3f ms per iteration)\n", seconds,
                     history.empty() ? 0.0 : seconds * 1e3 / double(history.size()));
+        // gd's sums inside the CUDA graph are not timed one by one: only the host's are counted here.
+        const bool sums_in_graph = made.parallel && plan.optimizer == Optimizer::GradientDescent &&
+                                   made.parallel->gradient_descent_loop() != nullptr;
+        if (sums_in_graph) std::printf("  allreduce       NCCL inside the CUDA graph, one an iteration\n");
         if (made.parallel && made.parallel->allreduce_count() > 0)
-            std::printf("  allreduce       %.3f ms per call (%ld calls, %d processes)\n",
+            std::printf("  allreduce       %.3f ms per call (%ld %scalls, %d processes)\n",
                         made.parallel->allreduce_seconds() * 1e3 / double(made.parallel->allreduce_count()),
-                        made.parallel->allreduce_count(), processes.size());
+                        made.parallel->allreduce_count(), sums_in_graph ? "host-side " : "", processes.size());
         if (!o.save.empty()) std::printf("  model saved to  %s\n", o.save.c_str());
     }
     std::fflush(stdout);

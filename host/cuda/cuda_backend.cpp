@@ -9,6 +9,8 @@
 //   forward_pass.hpp    forward propagation and the output h, also for output(X)
 //   graph_loop.hpp      gradient descent as replayed CUDA graphs, or a persistent pass's chunks
 //                       (gradient_descent_loop())
+//   shard_sum.hpp       with a DeviceSum: one shard's iteration of data-parallel gd, summed over
+//                       the processes inside the graph (shard_gradient_descent_loop())
 // Compiled only when CMake found nvcc; a CPU-only build links cuda_unavailable.cpp instead.
 // The parameters and the gradient stay on the device between calls; the host sees them only
 // through set_parameters, parameters and a requested gradient.
@@ -29,6 +31,7 @@
 #include "gradient_pass.hpp"
 #include "graph_loop.hpp"
 #include "regularization.hpp"
+#include "shard_sum.hpp"
 
 namespace digitnet {
 
@@ -37,6 +40,15 @@ namespace {
 using cuda::CudaContext;
 using cuda::DeviceBuffer;
 using cuda::PinnedBuffer;
+
+// A data-parallel shard's iteration sums over the processes between the gradient and the step
+// (shard_sum.hpp); the persistent kernel runs a chunk of iterations in one launch and leaves no room
+// for that, so a backend with a DeviceSum takes the persistent path's own fallback, the fused one.
+OneHiddenLayerPath path_for(const CudaOptions& options) {
+    if (options.device_sum && options.one_hidden_layer == OneHiddenLayerPath::Persistent)
+        return OneHiddenLayerPath::Fused;
+    return options.one_hidden_layer;
+}
 
 template <class T>
 class CudaBackend final : public Backend {
@@ -59,8 +71,41 @@ public:
     double cost_and_gradient_on(std::span<const int> rows, double lambda, Parameters* gradient) override;
     Matrix<double> output(const Matrix<double>& X) override;
     GradientDescentLoop* gradient_descent_loop() override { return &loop_; }
+    ShardGradientDescentLoop* shard_gradient_descent_loop() override {
+        return shard_loop_ ? &shard_loop_->adapter : nullptr;
+    }
 
 private:
+    // The loop of a shard of a data-parallel run (options.device_sum): the shard's iteration
+    // (shard_sum.hpp) in a graph loop of its own, with its own captured graphs.
+    struct ShardLoop {
+        struct Adapter final : ShardGradientDescentLoop {
+            explicit Adapter(ShardLoop& owner) : owner_(owner) {}
+            Result run(const GradientDescentSteps& steps, int total_examples, const TrainingObserver& observer,
+                       const std::atomic<bool>* local_interrupt) override {
+                owner_.backend.context_.use_device();
+                if (owner_.sum.set_total_examples(total_examples)) owner_.loop.forget_graphs();
+                owner_.sum.warm_up();
+                return owner_.loop.run_with(steps, observer, local_interrupt);
+            }
+            ShardLoop& owner_;
+        };
+        ShardLoop(CudaBackend& owner, DeviceSum& device_sum)
+            : backend(owner),
+              sum(owner.network_, device_sum),
+              loop(
+                  owner.context_, [this] { backend.training_set(); },
+                  [this](const GradientDescentSteps& steps, double* history, int* iteration) {
+                      sum.enqueue_iteration(*backend.pass_, backend.training_set().all(), steps, history, iteration);
+                  },
+                  {}, &sum),
+              adapter(*this) {}
+        CudaBackend& backend;
+        cuda::ShardSum<T> sum;
+        cuda::GraphLoop loop;
+        Adapter adapter;
+    };
+
     cuda::DeviceExamples<T>& training_set() {
         if (!examples_) throw_no_training_set();
         return *examples_;
@@ -86,6 +131,7 @@ private:
     PinnedBuffer<T> gradient_staging_;
     PinnedBuffer<double> cost_staging_;
     cuda::GraphLoop loop_;
+    std::unique_ptr<ShardLoop> shard_loop_;  // with options.device_sum only
 };
 
 template <class T>
@@ -97,7 +143,7 @@ CudaBackend<T>::CudaBackend(const cuda::UsableDevice& device, const Layout& layo
       context_(device.ordinal),
       network_(layout_, context_, precision),
       regularization_(network_),
-      pass_(cuda::make_gradient_pass(network_, regularization_, options.one_hidden_layer, &fallback_)),
+      pass_(cuda::make_gradient_pass(network_, regularization_, path_for(options), &fallback_)),
       probe_cost_(1, "the cost"),
       probe_iteration_(1, "the iteration counter"),
       gradient_staging_(static_cast<std::size_t>(network_.parameter_count())),
@@ -105,7 +151,7 @@ CudaBackend<T>::CudaBackend(const cuda::UsableDevice& device, const Layout& layo
       loop_(
           context_, [this] { training_set(); },
           [this](const GradientDescentSteps& steps, double* history, int* iteration) {
-              pass_->enqueue(training_set().all(), {steps.lambda, true, history, iteration, steps.alpha});
+              pass_->enqueue(training_set().all(), {steps.lambda, true, history, iteration, steps.alpha, std::nullopt});
           },
           pass_->runs_iterations()
               ? cuda::GraphLoop::EnqueueIterations(
@@ -113,8 +159,11 @@ CudaBackend<T>::CudaBackend(const cuda::UsableDevice& device, const Layout& layo
                         pass_->enqueue_iterations(training_set().all(), steps, history, iteration, count);
                     })
               : cuda::GraphLoop::EnqueueIterations{}) {
+    if (options.device_sum) shard_loop_ = std::make_unique<ShardLoop>(*this, *options.device_sum);
+    if (path_for(options) != options.one_hidden_layer) fallback_ = "not persistent: data-parallel gd";
     if (!pass_->path_name().empty()) name_.insert(name_.size() - 1, ", " + pass_->path_name());
     if (!fallback_.empty()) name_.insert(name_.size() - 1, "; " + fallback_);
+    if (shard_loop_) name_.insert(name_.size() - 1, ", gd summed over the processes inside its CUDA graph");
     if (precision == Precision::Tf32) name_.insert(name_.size() - 1, ", tf32 tensor cores (FP32 accumulation)");
     if (precision == Precision::Bf16)
         name_.insert(name_.size() - 1, ", bf16 tensor cores (BF16 GEMM inputs, FP32 accumulation)");
@@ -131,11 +180,12 @@ void CudaBackend<T>::set_training_set(const Dataset& train) {
     check_fits(layout_, train);
     context_.use_device();
     loop_.forget_graphs();
+    if (shard_loop_) shard_loop_->loop.forget_graphs();
     examples_.reset();
     examples_ = std::make_unique<cuda::DeviceExamples<T>>(layout_, train, context_.stream(),
                                                           precision() == Precision::Bf16);
     probe_iteration_.fill_zero(context_.stream());
-    pass_->enqueue(examples_->all(), {0.0, true, probe_cost_.data(), probe_iteration_.data(), 0.0});
+    pass_->enqueue(examples_->all(), {0.0, true, probe_cost_.data(), probe_iteration_.data(), 0.0, std::nullopt});
     CUDA_CHECK(cudaStreamSynchronize(context_.stream()));
 }
 
@@ -165,7 +215,8 @@ Parameters CudaBackend<T>::parameters() const {
 template <class T>
 void CudaBackend<T>::enqueue_probe(cuda::ExampleSet<T>& set, double lambda, bool with_gradient) {
     probe_iteration_.fill_zero(context_.stream());
-    pass_->enqueue(set, {lambda, with_gradient, probe_cost_.data(), probe_iteration_.data(), std::nullopt});
+    pass_->enqueue(set,
+                   {lambda, with_gradient, probe_cost_.data(), probe_iteration_.data(), std::nullopt, std::nullopt});
 }
 
 template <class T>

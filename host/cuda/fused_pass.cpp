@@ -46,17 +46,19 @@ FusedPass<T>::FusedPass(DeviceNetwork<T>& network, Regularization<T>& regulariza
 }
 
 template <class T>
-void FusedPass<T>::enqueue(ExampleSet<T>& set, const PassRequest& request) {
+void FusedPass<T>::enqueue(ExampleSet<T>& set, const PassRequest<T>& request) {
     const int m = set.m();
+    const int divisor = request.divide_by ? request.divide_by->m : m;
     const int blocks = plan_.blocks(m);
-    regularization_.enqueue_gradient_term(request.lambda, m);
+    regularization_.enqueue_gradient_term(request.lambda, divisor);
     kernels::one_hidden_layer_gradient_partials(plan_, m, set.act.a[0].data(), set.Y.data(), network_.theta(),
                                                 partials_.data(), cost_partials_.data(), network_.stream());
-    regularization_.enqueue_cost(cost_partials_.data(), blocks, request.lambda, m, request.history,
+    regularization_.enqueue_cost(cost_partials_.data(), blocks, request.lambda, divisor, request.history,
                                  request.iteration);
     if (request.with_gradient)
-        kernels::sum_gradient_partials(network_.parameter_count(), blocks, partials_.data(), static_cast<T>(1.0 / m),
-                                       network_.grad(), static_cast<T>(request.step_alpha.value_or(0.0)),
+        kernels::sum_gradient_partials(network_.parameter_count(), blocks, partials_.data(),
+                                       static_cast<T>(1.0 / divisor), network_.grad(),
+                                       static_cast<T>(request.step_alpha.value_or(0.0)),
                                        request.step_alpha ? network_.theta() : nullptr, network_.stream());
     regularization_.enqueue_join();
 }

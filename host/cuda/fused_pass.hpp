@@ -18,7 +18,7 @@ public:
     FusedPass(DeviceNetwork<T>& network, Regularization<T>& regularization);
 
     std::string path_name() const override { return "fused"; }
-    void enqueue(ExampleSet<T>& set, const PassRequest& request) override;
+    void enqueue(ExampleSet<T>& set, const PassRequest<T>& request) override;
 
 private:
     DeviceNetwork<T>& network_;

@@ -21,16 +21,18 @@
 namespace digitnet::cuda {
 
 template <class T>
-void GeneralPass<T>::enqueue(ExampleSet<T>& set, const PassRequest& request) {
+void GeneralPass<T>::enqueue(ExampleSet<T>& set, const PassRequest<T>& request) {
     const int m = set.m();
-    regularization_.enqueue_gradient_term(request.lambda, m);
+    const int divisor = request.divide_by ? request.divide_by->m : m;
+    regularization_.enqueue_gradient_term(request.lambda, divisor);
     enqueue_forward(network_, set.act);
     enqueue_output_delta_cost(set);
     set.enqueue_delta_bf16_copy(network_.layout().layers(), network_.layout().classes(), network_.stream());
     // Only the partials of the m examples in use: a batch's buffer may be longer (its prefix is used).
     regularization_.enqueue_cost(set.cost_partials.data(), output_cost_partials(network_.layout(), m),
-                                 request.lambda, m, request.history, request.iteration);
-    if (request.with_gradient) enqueue_backward(set);
+                                 request.lambda, divisor, request.history, request.iteration);
+    if (request.with_gradient)
+        enqueue_backward(set, request.divide_by ? request.divide_by->inverse_m : set.inverse_m());
     regularization_.enqueue_join();
     if (request.step_alpha)
         kernels::gradient_descent_update(network_.parameter_count(), static_cast<T>(*request.step_alpha),
@@ -55,9 +57,9 @@ void GeneralPass<T>::enqueue_output_delta_cost(ExampleSet<T>& set) {
 
 // Back-propagation over the m = set.m() examples of `set`, from d_L (already in set.delta[L]);
 // grad already holds (lambda/m) [0, Theta_l[:, 1:]], to which each gradient GEMM adds with
-// beta = 1. alpha = 1/m is the set's own device scalar.
+// beta = 1. alpha = inverse_m, a device scalar: the set's own 1/m, or a shard's 1/(global m).
 template <class T>
-void GeneralPass<T>::enqueue_backward(ExampleSet<T>& set) {
+void GeneralPass<T>::enqueue_backward(ExampleSet<T>& set, const T* inverse_m) {
     const Layout& layout = network_.layout();
     const int L = layout.layers();
     const int m = set.m();
@@ -69,11 +71,11 @@ void GeneralPass<T>::enqueue_backward(ExampleSet<T>& set) {
         //   A = a_(l-1), row-major (m x s_(l-1)+1), is a_(l-1)^T to cuBLAS (lda = s_(l-1)+1):
         //       transa = N (M = s_(l-1)+1 rows, K = m).
         //   B = d_l, row-major (m x s_l), is d_l^T to cuBLAS (ldb = s_l): transb = T gives d_l (m x s_l).
-        //   C = grad_l^T (M x N = s_(l-1)+1 x s_l, ldc = s_(l-1)+1), alpha = 1/m, beta = 1.
+        //   C = grad_l^T (M x N = s_(l-1)+1 x s_l, ldc = s_(l-1)+1), alpha = inverse_m, beta = 1.
         // The sum runs over the m examples (K = m): cuBLAS may split it, deterministically.
         // In tf32 and bf16 on tensor cores, FP32 accumulation into the FP32 gradient (cublas_gemm.hpp).
         CUBLAS_CHECK(gemm(network_.cublas(), network_.precision(), CUBLAS_OP_N, CUBLAS_OP_T, inputs, units, m,
-                          set.inverse_m(), set.act.input(l - 1), inputs, set.delta_input(l), units, network_.one(),
+                          inverse_m, set.act.input(l - 1), inputs, set.delta_input(l), units, network_.one(),
                           network_.grad(l), inputs));
         if (l == 1) break;
         const int below = layout.sizes[l - 1];  // s_(l-1), the hidden layer the error goes back to

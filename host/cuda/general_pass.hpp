@@ -11,11 +11,11 @@ public:
         : network_(network), regularization_(regularization) {}
 
     std::string path_name() const override { return ""; }
-    void enqueue(ExampleSet<T>& set, const PassRequest& request) override;
+    void enqueue(ExampleSet<T>& set, const PassRequest<T>& request) override;
 
 private:
     void enqueue_output_delta_cost(ExampleSet<T>& set);
-    void enqueue_backward(ExampleSet<T>& set);
+    void enqueue_backward(ExampleSet<T>& set, const T* inverse_m);
 
     DeviceNetwork<T>& network_;
     Regularization<T>& regularization_;

@@ -21,13 +21,23 @@
 
 namespace digitnet::cuda {
 
+// The m a pass divides its sums by when it is not the set's own: a shard of a data-parallel run
+// divides by the global m (shard_sum.hpp), so that the shards' results add up to J and its gradient.
+template <class T>
+struct Divisor {
+    int m = 0;
+    const T* inverse_m = nullptr;  // 1/m in device memory: the gradient GEMMs' alpha
+};
+
 // What one pass is asked to do.
+template <class T>
 struct PassRequest {
     double lambda = 0.0;
     bool with_gradient = true;   // without: J only (the gradient buffer is then left undefined)
     double* history = nullptr;   // J goes to history[*iteration] (device memory), then ++*iteration
     int* iteration = nullptr;
     std::optional<double> step_alpha;  // also Theta -= step_alpha grad: one gradient-descent step
+    std::optional<Divisor<T>> divide_by;  // none: the set's own m
 };
 
 template <class T>
@@ -39,7 +49,7 @@ public:
     // J over the first set.m() examples of `set` at the network's current Theta, the gradient into
     // the network's grad, and the step, all queued on the network's stream (with the
     // regularisation's side branch). Returns without waiting.
-    virtual void enqueue(ExampleSet<T>& set, const PassRequest& request) = 0;
+    virtual void enqueue(ExampleSet<T>& set, const PassRequest<T>& request) = 0;
 
     // A pass that queues many gradient-descent iterations at once (the persistent kernel) says so;
     // the gradient-descent loop (graph_loop.hpp) then calls enqueue_iterations once a chunk instead

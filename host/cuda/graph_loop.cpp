@@ -7,6 +7,7 @@
 #include <deque>
 #include <utility>
 
+#include "chunk_schedule.hpp"
 #include "cuda_check.hpp"
 
 namespace digitnet::cuda {
@@ -16,10 +17,6 @@ namespace {
 // Iterations captured into one CUDA graph: replaying a graph of several iterations saves the gap
 // between graph launches. Not yet measured on a GPU: 1 is the plain choice, 8 the guess.
 constexpr int kIterationsPerGraph = 8;
-// Work queued between two looks at progress and the stop flag; at most two chunks are in flight.
-constexpr double kChunkSeconds = 0.1;
-constexpr int kFirstChunk = 32;
-constexpr int kMaxChunk = 1 << 16;
 // on_progress is called at most this often (and once at the end).
 constexpr auto kProgressInterval = std::chrono::milliseconds(250);
 
@@ -28,14 +25,16 @@ constexpr auto kProgressInterval = std::chrono::milliseconds(250);
 // The host waits on the chunk events with blocking_sync: it sleeps instead of spinning a core for
 // ~100 ms, and the later wake-up costs nothing because the next chunk is already queued on the GPU.
 GraphLoop::GraphLoop(const CudaContext& context, std::function<void()> check_ready,
-                     EnqueueIteration enqueue_iteration, EnqueueIterations enqueue_iterations)
+                     EnqueueIteration enqueue_iteration, EnqueueIterations enqueue_iterations,
+                     ShardAgreement* shard)
     : context_(context),
       check_ready_(std::move(check_ready)),
       enqueue_iteration_(std::move(enqueue_iteration)),
-      enqueue_iterations_(std::move(enqueue_iterations)) {
+      enqueue_iterations_(std::move(enqueue_iterations)),
+      shard_(shard) {
     for (auto& event : chunk_done_) event = make_event(true);
     iteration_ = DeviceBuffer<int>(1, "the iteration counter");
-    latest_cost_ = PinnedBuffer<double>(2);
+    chunk_end_ = PinnedBuffer<double>(2 * kSlotSize);
 }
 
 // Captures `count` iterations from the stream into an executable graph. The history pointer,
@@ -85,12 +84,19 @@ void GraphLoop::launch_iterations(const GradientDescentSteps& steps, int count) 
     for (; count > 0; --count) CUDA_CHECK(cudaGraphLaunch(graphs_.one.get(), context_.stream()));
 }
 
+std::vector<double> GraphLoop::run(const GradientDescentSteps& steps, const TrainingObserver& observer) {
+    return run_with(steps, observer, nullptr).history;
+}
+
 // Replays the captured iteration (or queues the persistent pass's launches) in chunks of about
 // kChunkSeconds, at most two chunks queued, so the GPU never waits for the host. After each chunk
-// one small async copy brings back its last cost; the host waits for the older chunk only, then
-// reports progress and looks at the stop flag. A stop lets the queued chunk finish: the history
-// returned covers every iteration that ran.
-std::vector<double> GraphLoop::run(const GradientDescentSteps& steps, const TrainingObserver& observer) {
+// small async copies bring back its last cost (and, for a shard, the agreed sums); the host waits
+// for the older chunk only, then reports progress and decides what to queue next
+// (chunk_schedule.hpp). A stop lets the queued chunk finish: the history returned covers every
+// iteration that ran, on a shard the same ones on every process.
+ShardGradientDescentLoop::Result GraphLoop::run_with(const GradientDescentSteps& steps,
+                                                     const TrainingObserver& observer,
+                                                     const std::atomic<bool>* local_interrupt) {
     check_ready_();
     if (steps.iterations <= 0) return {};
     context_.use_device();
@@ -103,29 +109,34 @@ std::vector<double> GraphLoop::run(const GradientDescentSteps& steps, const Trai
     struct InFlight {
         int end;    // iterations done when this chunk is
         int count;  // iterations in it
-        int slot;   // its event and pinned cost slot
+        int slot;   // its event and pinned slot
     };
     std::deque<InFlight> in_flight;
-    int enqueued = 0;
     int completed = 0;
-    int chunk = kFirstChunk;
     int next_slot = 0;
-    bool stopping = false;
-    auto stop_requested = [&] { return observer.stop_requested != nullptr && observer.stop_requested->load(); };
+    ChunkSchedule schedule(steps.iterations, shard_ ? shard_->processes() : 1);
+    auto stop_requested = [&] {
+        return (observer.stop_requested != nullptr && observer.stop_requested->load()) ||
+               (local_interrupt != nullptr && local_interrupt->load());
+    };
+    if (shard_) shard_->request(stop_requested(), ChunkSchedule::kFirstChunk);
     auto last_report = Clock::now();
     auto last_completion = last_report;
 
     while (true) {
-        if (stop_requested()) stopping = true;
-        while (!stopping && enqueued < steps.iterations && in_flight.size() < 2) {
-            const int count = std::min(chunk, steps.iterations - enqueued);
+        if (!shard_ && stop_requested()) schedule.stop();
+        for (int count = schedule.next(); count > 0 && in_flight.size() < 2; count = schedule.next()) {
             launch_iterations(steps, count);
-            CUDA_CHECK(cudaMemcpyAsync(&latest_cost_[static_cast<std::size_t>(next_slot)],
-                                       history_.data() + enqueued + count - 1, sizeof(double),
-                                       cudaMemcpyDeviceToHost, stream));
+            double* slot = &chunk_end_[static_cast<std::size_t>(next_slot) * kSlotSize];
+            const int end = schedule.queued_total() + count;
+            CUDA_CHECK(cudaMemcpyAsync(slot, history_.data() + end - 1, sizeof(double), cudaMemcpyDeviceToHost,
+                                       stream));
+            if (shard_)
+                CUDA_CHECK(cudaMemcpyAsync(slot + 1, shard_->agreed(), 2 * sizeof(double), cudaMemcpyDeviceToHost,
+                                           stream));
             CUDA_CHECK(cudaEventRecord(chunk_done_[next_slot].get(), stream));
-            enqueued += count;
-            in_flight.push_back({enqueued, count, next_slot});
+            schedule.queued(count);
+            in_flight.push_back({end, count, next_slot});
             next_slot ^= 1;
         }
         if (in_flight.empty()) break;
@@ -133,26 +144,34 @@ std::vector<double> GraphLoop::run(const GradientDescentSteps& steps, const Trai
         in_flight.pop_front();
         CUDA_CHECK(cudaEventSynchronize(chunk_done_[done.slot].get()));
         completed = done.end;
+        const double* slot = &chunk_end_[static_cast<std::size_t>(done.slot) * kSlotSize];
 
-        // Size the next chunks so that each holds about kChunkSeconds of work (at most 4x growth).
+        // The next chunks hold about kChunkSeconds of work: alone as this process measured it; on a
+        // shard as all processes agreed (read before the slot is queued again).
         const auto now = Clock::now();
-        const double seconds = std::chrono::duration<double>(now - last_completion).count();
+        const int proposal =
+            schedule.proposal(std::chrono::duration<double>(now - last_completion).count(), done.count);
         last_completion = now;
-        const double per_iteration = seconds / done.count;
-        const double wanted = per_iteration > 0.0 ? kChunkSeconds / per_iteration : 4.0 * chunk;
-        chunk = static_cast<int>(std::clamp(wanted, 1.0, std::min(4.0 * chunk, double(kMaxChunk))));
+        if (shard_) {
+            shard_->request(stop_requested(), proposal);
+            schedule.agree(slot[1], slot[2]);
+        } else {
+            schedule.resize(proposal);
+        }
 
-        if (observer.on_progress && (now - last_report >= kProgressInterval || completed == steps.iterations ||
-                                     (in_flight.empty() && stopping))) {
-            observer.on_progress(completed, latest_cost_[static_cast<std::size_t>(done.slot)]);
+        const bool last = in_flight.empty() && schedule.next() == 0;
+        if (observer.on_progress && (now - last_report >= kProgressInterval || last)) {
+            observer.on_progress(completed, slot[0]);
             last_report = now;
         }
     }
 
-    std::vector<double> history(static_cast<std::size_t>(completed));
-    history_.download(history.data(), history.size(), stream);
+    ShardGradientDescentLoop::Result result;
+    result.history.resize(static_cast<std::size_t>(completed));
+    history_.download(result.history.data(), result.history.size(), stream);
     CUDA_CHECK(cudaStreamSynchronize(stream));
-    return history;
+    result.agreed_stop = schedule.agreed_stop();
+    return result;
 }
 
 }  // namespace digitnet::cuda

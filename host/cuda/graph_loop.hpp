@@ -3,8 +3,13 @@
 // is captured once as a CUDA graph (kIterationsPerGraph iterations a graph) and replayed, or, for
 // a pass that runs many iterations in one launch (the persistent pass), each chunk is one call of
 // that pass; each iteration's J goes into a device history array that is copied back at the end.
-// The host waits only once per chunk of iterations (about kChunkSeconds of work), to report
-// progress and look at the stop flag.
+// The host waits only once per chunk of iterations (about ChunkSchedule::kChunkSeconds of work),
+// to report progress and look at the stop flag.
+//
+// As a shard of a data-parallel run (a ShardAgreement given), the captured iteration holds a
+// collective sum over the processes, so every process must queue the same chunks: the loop then
+// decides from sums read back from the device alone (chunk_schedule.hpp).
+#include <atomic>
 #include <functional>
 #include <vector>
 
@@ -14,6 +19,18 @@
 #include "digitnet/model/backend.hpp"
 
 namespace digitnet::cuda {
+
+// How the loop of a shard talks to the other processes (ShardSum, shard_sum.hpp, implements it).
+class ShardAgreement {
+public:
+    virtual ~ShardAgreement() = default;
+    virtual int processes() const = 0;
+    // This process's request, carried into the sum by every iteration that starts after it.
+    virtual void request(bool stop, int chunk_proposal) = 0;
+    // Device memory: [stop requests, chunk proposals] summed over the processes, as of the latest
+    // iteration that ran.
+    virtual const double* agreed() const = 0;
+};
 
 class GraphLoop final : public GradientDescentLoop {
 public:
@@ -29,13 +46,18 @@ public:
 
     // check_ready runs before anything is queued (it throws when there is no training set). With
     // enqueue_iterations (not empty) every chunk is one call of it and nothing is captured.
+    // `shard`: null for a process alone; otherwise it must outlive the loop.
     GraphLoop(const CudaContext& context, std::function<void()> check_ready, EnqueueIteration enqueue_iteration,
-              EnqueueIterations enqueue_iterations = {});
+              EnqueueIterations enqueue_iterations = {}, ShardAgreement* shard = nullptr);
 
     std::vector<double> run(const GradientDescentSteps& steps, const TrainingObserver& observer) override;
+    // The same, also stopped by `local_interrupt` (may be null); reports whether a stop was agreed
+    // (always false alone: a process alone just stops).
+    ShardGradientDescentLoop::Result run_with(const GradientDescentSteps& steps, const TrainingObserver& observer,
+                                              const std::atomic<bool>* local_interrupt);
 
-    // The captured graphs hold the addresses of the buffers they use: call this when any of them
-    // changes (a new training set).
+    // The captured graphs hold the addresses of the buffers they use and the numbers baked into
+    // them: call this when any of them changes (a new training set, a shard's new global m).
     void forget_graphs() { graphs_ = Captured{}; }
 
 private:
@@ -48,10 +70,13 @@ private:
     std::function<void()> check_ready_;
     EnqueueIteration enqueue_iteration_;
     EnqueueIterations enqueue_iterations_;
+    ShardAgreement* shard_ = nullptr;
     Event chunk_done_[2];
     DeviceBuffer<int> iteration_;       // the regularized_cost kernel's write position
     DeviceBuffer<double> history_;      // the cost history, at least `iterations` entries
-    PinnedBuffer<double> latest_cost_;  // one slot per chunk in flight
+    // One slot of kSlotSize per chunk in flight: its last J and, for a shard, the agreed sums.
+    static constexpr std::size_t kSlotSize = 3;
+    PinnedBuffer<double> chunk_end_;
 
     // The captured iteration, valid for the alpha, lambda and history buffer it was captured with.
     struct Captured {

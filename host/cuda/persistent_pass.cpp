@@ -4,6 +4,7 @@
 #include "persistent_pass.hpp"
 
 #include <cstddef>
+#include <stdexcept>
 
 #include "cuda_check.hpp"
 #include "digitnet/errors.hpp"
@@ -65,7 +66,10 @@ void PersistentPass<T>::launch(ExampleSet<T>& set, int iterations, double lambda
 }
 
 template <class T>
-void PersistentPass<T>::enqueue(ExampleSet<T>& set, const PassRequest& request) {
+void PersistentPass<T>::enqueue(ExampleSet<T>& set, const PassRequest<T>& request) {
+    // The kernel divides by the set's own m; a data-parallel shard never takes this pass (the CUDA
+    // backend with a DeviceSum asks for the fused one instead).
+    if (request.divide_by) throw std::logic_error("the persistent pass divides by the set's own m only");
     launch(set, 1, request.lambda, request.step_alpha.value_or(0.0), request.step_alpha.has_value(), request.history,
            request.iteration);
 }

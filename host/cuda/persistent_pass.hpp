@@ -23,7 +23,7 @@ public:
 
     std::string path_name() const override { return "persistent"; }
     // One launch of one iteration (cost_and_gradient, mini-batches, the warm-up).
-    void enqueue(ExampleSet<T>& set, const PassRequest& request) override;
+    void enqueue(ExampleSet<T>& set, const PassRequest<T>& request) override;
     bool runs_iterations() const override { return true; }
     void enqueue_iterations(ExampleSet<T>& set, const GradientDescentSteps& steps, double* history, int* iteration,
                             int count) override;

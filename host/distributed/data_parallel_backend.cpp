@@ -93,4 +93,24 @@ double DataParallelBackend::finish(double lambda, double m, Parameters* gradient
     return buffer_[1] * inverse_m + lambda / (2.0 * m) * squares;
 }
 
+GradientDescentLoop* DataParallelBackend::gradient_descent_loop() {
+    ShardGradientDescentLoop* local = local_->shard_gradient_descent_loop();
+    if (local == nullptr) return nullptr;
+    if (!shard_loop_) shard_loop_ = std::make_unique<ShardLoop>(*this, *local);
+    return shard_loop_.get();
+}
+
+// Every process gets the same result from the local loop (its stop is agreed on the device), so
+// raising agreed_interrupt() here keeps the trainers of all processes in step: each one sees it,
+// and none starts another chunk of iterations that the others would not join.
+std::vector<double> DataParallelBackend::ShardLoop::run(const GradientDescentSteps& steps,
+                                                        const TrainingObserver& observer) {
+    if (owner_.total_ == 0) throw_no_training_set();
+    ShardGradientDescentLoop::Result result = local_.run(steps, owner_.total_, observer, owner_.local_interrupt_);
+    if (result.agreed_stop) owner_.agreed_interrupt_ = true;
+    // The loop moved the local backend's parameters: the regularisation of later sums needs them.
+    owner_.theta_ = owner_.local_->parameters().values;
+    return std::move(result.history);
+}
+
 }  // namespace digitnet

@@ -32,6 +32,26 @@ void check_nccl(ncclResult_t status, const char* call, const char* file, int lin
 #define NCCL_CUDA_CHECK(call) check_cuda((call), #call, __FILE__, __LINE__)
 #define NCCL_CHECK(call) check_nccl((call), #call, __FILE__, __LINE__)
 
+// ncclGroupStart on construction; end() is ncclGroupEnd, checked. Should a call inside the group
+// throw, the destructor still closes the group (unchecked: the first error is the one reported), so
+// that the thread is not left inside a group.
+class GroupCall {
+public:
+    GroupCall() { NCCL_CHECK(ncclGroupStart()); }
+    ~GroupCall() {
+        if (open_) ncclGroupEnd();
+    }
+    GroupCall(const GroupCall&) = delete;
+    GroupCall& operator=(const GroupCall&) = delete;
+    void end() {
+        open_ = false;
+        NCCL_CHECK(ncclGroupEnd());
+    }
+
+private:
+    bool open_ = true;
+};
+
 class Nccl final : public NcclCommunicator {
 public:
     explicit Nccl(Communicator& mpi) : mpi_(mpi) {
@@ -77,6 +97,22 @@ public:
     }
     void sum_on_device(float* values, std::size_t count, CUstream_st* stream) override {
         NCCL_CHECK(ncclAllReduce(values, values, count, ncclFloat, ncclSum, comm_, stream));
+    }
+    // The two allreduces of a group are one NCCL operation (one launch, aggregated): the gradient
+    // in its own type and the cost in double, without a conversion kernel on either side.
+    void sum_on_device(float* values, std::size_t count, double* scalars, std::size_t scalar_count,
+                       CUstream_st* stream) override {
+        GroupCall group;
+        NCCL_CHECK(ncclAllReduce(values, values, count, ncclFloat, ncclSum, comm_, stream));
+        NCCL_CHECK(ncclAllReduce(scalars, scalars, scalar_count, ncclDouble, ncclSum, comm_, stream));
+        group.end();
+    }
+    void sum_on_device(double* values, std::size_t count, double* scalars, std::size_t scalar_count,
+                       CUstream_st* stream) override {
+        GroupCall group;
+        NCCL_CHECK(ncclAllReduce(values, values, count, ncclDouble, ncclSum, comm_, stream));
+        NCCL_CHECK(ncclAllReduce(scalars, scalars, scalar_count, ncclDouble, ncclSum, comm_, stream));
+        group.end();
     }
 
     long long max(long long value) override { return mpi_.max(value); }

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "digitnet/cuda/device_sum.hpp"
 #include "digitnet/model/backend.hpp"
 
 namespace digitnet {
@@ -40,10 +41,17 @@ enum class OneHiddenLayerPath {
 
 struct CudaOptions {
     OneHiddenLayerPath one_hidden_layer = OneHiddenLayerPath::Automatic;
+    // One shard of a data-parallel run (must outlive the backend), or none. With it the backend
+    // offers shard_gradient_descent_loop(): each gd iteration of its CUDA graph computes the shard's
+    // sums of cost and gradient divided by the global m, sums them over the processes through
+    // `device_sum` (NCCL), then takes the update, the same on every process. Everything else (cg,
+    // adam, the final cost) goes through DataParallelBackend's host-side sum as before.
+    DeviceSum* device_sum = nullptr;
 };
 
 // Any layout, activation and output (the fused path only where it applies: see above). Its
-// gradient_descent_loop() runs the iterations as CUDA graphs. Throws UnavailableError without a
+// gradient_descent_loop() runs the iterations as CUDA graphs (and shard_gradient_descent_loop() with
+// options.device_sum). Throws UnavailableError without a
 // usable GPU and DeviceError when the GPU fails.
 std::unique_ptr<Backend> make_cuda_backend(Precision precision, const Layout& layout,
                                            const CudaOptions& options = {});

@@ -12,6 +12,11 @@
 //
 // The buffer carries one more entry: whether any process saw an interrupt (Ctrl-C, SIGTERM), so
 // all of them stop at the same iteration (agreed_interrupt()).
+//
+// gd's own loop: where the local backend sums over the processes itself (the CUDA backend given
+// NCCL as its DeviceSum: the allreduce inside its CUDA graph, shard_gradient_descent_loop()), gd
+// runs that loop, passing it the global m and this process's interrupt flag; a stop it agreed on
+// raises agreed_interrupt() on every process. Otherwise gd runs the generic loop over the sums above.
 #include <atomic>
 #include <memory>
 
@@ -51,8 +56,9 @@ public:
     // The local backend's output for the rows of X (this process's rows, as the caller chooses).
     Matrix<double> output(const Matrix<double>& X) override { return local_->output(X); }
 
-    // No loop of its own: gd runs the generic loop, one allreduce an iteration.
-    GradientDescentLoop* gradient_descent_loop() override { return nullptr; }
+    // The local backend's shard loop where it has one (see above); otherwise none: gd runs the
+    // generic loop, one allreduce an iteration.
+    GradientDescentLoop* gradient_descent_loop() override;
 
     // The interrupt flag of this process (a signal handler's); read at every allreduce.
     void watch_interrupt(const std::atomic<bool>* local) { local_interrupt_ = local; }
@@ -68,6 +74,17 @@ private:
     // the number of examples the sums ran over.
     double finish(double lambda, double m, Parameters* gradient);
 
+    // gd through the local backend's shard loop (see above).
+    class ShardLoop final : public GradientDescentLoop {
+    public:
+        ShardLoop(DataParallelBackend& owner, ShardGradientDescentLoop& local) : owner_(owner), local_(local) {}
+        std::vector<double> run(const GradientDescentSteps& steps, const TrainingObserver& observer) override;
+
+    private:
+        DataParallelBackend& owner_;
+        ShardGradientDescentLoop& local_;
+    };
+
     std::unique_ptr<Backend> local_;
     Communicator& communicator_;
     RowRange rows_;
@@ -78,6 +95,7 @@ private:
     std::vector<int> local_rows_;
     const std::atomic<bool>* local_interrupt_ = nullptr;
     std::atomic<bool> agreed_interrupt_{false};
+    std::unique_ptr<ShardLoop> shard_loop_;  // made on first use
     double allreduce_seconds_ = 0.0;
     long allreduce_count_ = 0;
 };

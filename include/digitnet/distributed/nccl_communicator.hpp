@@ -5,14 +5,20 @@
 #include <cstddef>
 #include <memory>
 
+#include "digitnet/cuda/device_sum.hpp"
 #include "digitnet/distributed/communicator.hpp"
-
-struct CUstream_st;  // cudaStream_t is CUstream_st*, as the CUDA runtime declares it
 
 namespace digitnet {
 
-class NcclCommunicator : public Communicator {
+// A Communicator for the host-side agreements (through MPI) and a DeviceSum for the CUDA backend's
+// graph loop (the gradient and cost of every gd iteration, summed by NCCL inside the graph).
+class NcclCommunicator : public Communicator, public DeviceSum {
 public:
+    // Both bases declare these; one declaration here makes the names unambiguous.
+    int rank() const override = 0;
+    int size() const override = 0;
+    using DeviceSum::sum_on_device;
+
     // Sums `count` values in GPU memory over the processes, in place, on `stream` (enqueued, not
     // waited for; may be captured in a CUDA graph).
     virtual void sum_on_device(double* values, std::size_t count, CUstream_st* stream) = 0;

@@ -62,6 +62,24 @@ public:
     virtual std::vector<double> run(const GradientDescentSteps& steps, const TrainingObserver& observer) = 0;
 };
 
+// A backend's gradient-descent loop over its shard of a data-parallel run (DESIGN.md, "Several
+// processes"), summing the shards' cost and gradient over the processes itself, every iteration
+// (the CUDA backend given a DeviceSum: NCCL inside its CUDA graph). DataParallelBackend runs gd
+// through it where the local backend has one.
+class ShardGradientDescentLoop {
+public:
+    struct Result {
+        std::vector<double> history;  // J before each update, the same on every process
+        bool agreed_stop = false;     // a process asked to stop (see below): all stopped at the same iteration
+    };
+    virtual ~ShardGradientDescentLoop() = default;
+    // As GradientDescentLoop::run, over `total_examples` examples in all (the global m). This
+    // process asks to stop when observer.stop_requested or `local_interrupt` (may be null) is up;
+    // every process runs until the same iteration, decided from values summed over all of them.
+    virtual Result run(const GradientDescentSteps& steps, int total_examples, const TrainingObserver& observer,
+                       const std::atomic<bool>* local_interrupt) = 0;
+};
+
 class Backend {
 public:
     virtual ~Backend() = default;
@@ -94,6 +112,10 @@ public:
     // The backend's own gradient-descent loop, or nullptr when it has none (gd then runs the
     // generic loop over cost_and_gradient). Owned by the backend.
     virtual GradientDescentLoop* gradient_descent_loop() { return nullptr; }
+
+    // The loop of this backend as one shard of a data-parallel run, or nullptr when it has none
+    // (the default: the shards' sums then go through the host, one allreduce per evaluation).
+    virtual ShardGradientDescentLoop* shard_gradient_descent_loop() { return nullptr; }
 };
 
 // The rules every backend applies to a training set, so that all accept the same inputs: as many

@@ -7,8 +7,17 @@
 #     run(command="bash scripts/gpu_check.sh tests bench", carry=[".gpu"])     (only some steps)
 #     run(command="bash scripts/gpu_check.sh setup && . .gpu/env.sh && build-gpu/digitnet info", carry=[".gpu"])
 #     run(command="bash scripts/gpu_check.sh precision", carry=[".gpu"], timeout_s=400)   (issue 16, ~5 min)
-#     run(command="bash scripts/gpu_check.sh floor", carry=[".gpu"], timeout_s=540)       (issue 12, ~4-5 min)
+#     run(command="bash scripts/gpu_check.sh floor", carry=[".gpu"], timeout_s=560)       (issue 12, ~5-6 min)
 #     run(command="bash scripts/gpu_check.sh nccl", carry=[".gpu"], timeout_s=200)        (issue 14, < 2 min)
+#
+# A session's 15 minutes of device time (a start takes 1-2 of them), in order of what is owed:
+#     1. run(command="bash scripts/gpu_check.sh floor", carry=[".gpu"], timeout_s=560)
+#        issue 12: the persistent kernel, the 3xTF32 tile products: ~5-6 minutes
+#     2. run(command="bash scripts/gpu_check.sh tests nccl", carry=[".gpu"], timeout_s=360)
+#        every GPU test (issues 11-16) and issue 14's NCCL checks: ~3-4 minutes
+#     3. with 6 minutes left: run(command="bash scripts/gpu_check.sh precision", carry=[".gpu"], timeout_s=400)
+#        issue 16's measurements (~5 minutes); otherwise first in the next session
+#     then give_back; sanitizer/bench/profile/peers (the default list) in a later session.
 #
 # Steps (default: all, in this order; each under its own time limit, so that the whole call ends
 # well inside the tool's 10 minutes):
@@ -16,7 +25,8 @@
 #              folder, build folder, ../shared) point at this copy; find the libraries; write
 #              .gpu/env.sh. Always runs first.
 #   tests      ctest: the GPU tests (-L gpu) four at a time and verbose (they print their worst
-#              error ratios; their timings are not measurements), then the rest of the suite in parallel.
+#              error ratios; their timings are not measurements), then the conformance suite (the
+#              rest of the suite too with DIGITNET_GPU_CHECK_ALL=1).
 #   sanitizer  compute-sanitizer memcheck, racecheck and initcheck on the kernel tests and on
 #              backend tests of both paths (skipped when compute-sanitizer is not there).
 #   bench      digitnet_bench (GPU and CPU rows; the large mixed-precision and wide rows, and the
@@ -34,7 +44,7 @@
 #              GEMMs' own rate against the cuBLAS rows). Its log:
 #              precision.log.
 #   precision_compile  the same peers with torch.compile too (optional, a call of its own).
-#   floor      issue 12 (not in the default list: its own call, ~4-5 minutes, at most 7): the
+#   floor      issue 12 (not in the default list: its own call, ~5-6 minutes, at most 8): the
 #              persistent kernel (OneHiddenLayerPath::Persistent) and its path: their GPU tests with
 #              the fused path's beside them; digitnet_bench's seed rows of every path (default,
 #              fused, general, persistent; float and double) side by side, median of 3
@@ -169,8 +179,12 @@ tests() {
   echo "== GPU tests (label gpu), four at a time"
   ctest --test-dir "$BUILD_DIR" -L gpu -V -j4 --timeout 300
   local gpu=$?
-  echo "== the conformance suite (every backend and path, CUDA included) and the rest of the suite"
-  ctest --test-dir "$BUILD_DIR" -LE gpu --output-on-failure -j8 --timeout 300
+  # The conformance suite holds the CUDA paths' cases too; the rest of the suite is CI's (no GPU
+  # needed), left out to keep device time for the measurements (DIGITNET_GPU_CHECK_ALL=1 runs it).
+  echo "== the conformance suite (every backend and path, CUDA included)"
+  local labels=conformance
+  [ "${DIGITNET_GPU_CHECK_ALL:-0}" = 1 ] && labels=''
+  ctest --test-dir "$BUILD_DIR" -LE gpu ${labels:+-L "$labels"} --output-on-failure -j8 --timeout 300
   local rest=$?
   [ "$gpu" -eq 0 ] && [ "$rest" -eq 0 ]
 }
@@ -286,6 +300,10 @@ floor_table() {
       printf '  %-12s %10s %10s\n' "$path" "${f:--}" "${d:--}"
     done
     grep -h -o 'persistent path unavailable[^,]*' "$tmp/bench.txt" 2>/dev/null | sort -u | sed 's/^/  FALLBACK: /'
+    printf '%-34s %s\n' "3xTF32 warp product tests" \
+      "$(grep -h -E '^\[  (PASSED|FAILED)  \]' "$tmp/tf32x3_tests.txt" 2>/dev/null | tr '\n' ' ')"
+    echo "seed tile products (median of 3):"
+    grep -h -E '^gpu/tile/.*_median ' "$tmp/tile.txt" 2>/dev/null | awk '{ printf "  %-60s %s %s\n", $1, $2, $3 }'
     echo "persistent kernel, ncu (base clocks, caches flushed; one launch of 32 iterations):"
     grep -h -E '^ *(Duration|Registers Per Thread|Dynamic Shared Memory Per Block|Block Limit (Registers|Shared Mem)|Theoretical Occupancy|Achieved Occupancy|Compute \(SM\) Throughput|Memory Throughput) ' \
       "$tmp/ncu.txt" 2>/dev/null | sed 's/^ */  /' | head -12
@@ -308,15 +326,21 @@ floor() {
   cat "$tmp/tests.txt"
   floor_table "$tmp" "$rc" "$start"
 
-  echo "== 2. digitnet_bench: the seed on every path, median of 3 repetitions"
+  echo "== 2. digitnet_bench: the seed on every path, median of 3 repetitions; the 3xTF32 tile products"
   timeout 120 "$bench" --benchmark_filter='^gpu/seed/(float|double)' --benchmark_repetitions=3 \
     --benchmark_report_aggregates_only=true >"$tmp/bench.txt" 2>&1 || rc=1
   cat "$tmp/bench.txt"
+  # Whether 3xTF32 mma beats the fused kernel's FP32 loop on the seed's tile products (and the
+  # 3xTF32 warp product's own test), before anyone wires it into a kernel.
+  timeout 60 "$t" --gtest_filter='CudaTf32x3.*' >"$tmp/tf32x3_tests.txt" 2>&1 || rc=1
+  timeout 60 "$bench" --benchmark_filter='^gpu/tile/' --benchmark_repetitions=3 \
+    --benchmark_report_aggregates_only=true >"$tmp/tile.txt" 2>&1 || rc=1
+  cat "$tmp/tf32x3_tests.txt" "$tmp/tile.txt"
   floor_table "$tmp" "$rc" "$start"
 
   echo "== 3. Nsight Compute: the persistent kernel's first chunk of the seed in float (32 iterations)"
   local ncu_tool
-  ncu_tool=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1 || true)
+  ncu_tool=$(nsight_compute)
   if [ -n "$ncu_tool" ]; then
     # Launch 0 is the backend's warm-up (1 iteration); launch 1 the loop's first chunk (kFirstChunk).
     timeout 70 "$ncu_tool" --kernel-name regex:persistent_training --launch-skip 1 --launch-count 1 --kill yes \
@@ -406,7 +430,7 @@ if [ "${1:-}" = "--step" ]; then
 fi
 
 # Time limits (seconds), chosen so that setup + all steps stay under the tool's 600 per call.
-declare -A LIMIT=([setup]=60 [tests]=180 [sanitizer]=150 [bench]=70 [profile]=60 [peers]=90 [precision]=300 [precision_compile]=500 [floor]=420 [nccl]=110)
+declare -A LIMIT=([setup]=60 [tests]=180 [sanitizer]=150 [bench]=70 [profile]=60 [peers]=90 [precision]=300 [precision_compile]=500 [floor]=470 [nccl]=110)
 STEPS=("$@")
 [ ${#STEPS[@]} -eq 0 ] && STEPS=(tests sanitizer bench profile peers)
 for step in "${STEPS[@]}"; do

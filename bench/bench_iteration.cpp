@@ -9,7 +9,8 @@
 //                                 gpu/seed/<float|double>/fused, .../general and .../persistent
 //                                 force each path for the seed's one-hidden-layer network (the
 //                                 label's device name says which ran: a path that cannot run
-//                                 falls back and says why)
+//                                 falls back and says why); gpu/seed/float[/general]/graph<N>:
+//                                 N iterations per CUDA graph (CudaOptions::iterations_per_graph)
 //   gpu/cublas/<shape>/<precision>[/ld8]   cuBLAS alone on the large and wide configurations'
 //                                 GEMM shapes and a square product, float/double/tf32/bf16: the
 //                                 ceiling for gpu/large and gpu/wide (bench_cublas.cpp)
@@ -353,6 +354,18 @@ int main(int argc, char** argv) {
                         ->Unit(kMicrosecond);
             }
         if (gpu) {
+            // Iterations per CUDA graph (CudaOptions::iterations_per_graph, default 8, never measured
+            // before): the fused (default in float) and the general path, whose ~10 launches an
+            // iteration have the most gaps to save.
+            for (const auto& [suffix, path] : {std::pair{"", OneHiddenLayerPath::Automatic},
+                                               std::pair{"/general", OneHiddenLayerPath::General}})
+                for (const int per_graph : {1, 8, 32, 128})
+                    benchmark::RegisterBenchmark(
+                        (std::string("gpu/seed/float") + suffix + "/graph" + std::to_string(per_graph)).c_str(),
+                        gpu_iterations, std::cref(seed), Precision::Float, 800, CudaOptions{path, per_graph})
+                        ->UseManualTime()
+                        ->Iterations(50)
+                        ->Unit(kMicrosecond);
             for (Precision p : {Precision::Tf32, Precision::Bf16})
                 benchmark::RegisterBenchmark((std::string("gpu/seed/") + to_string(p)).c_str(), gpu_iterations,
                                              std::cref(seed), p, 800, CudaOptions{})

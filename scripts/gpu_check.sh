@@ -48,7 +48,8 @@
 #              persistent kernel (OneHiddenLayerPath::Persistent) and its path: their GPU tests with
 #              the fused path's beside them; digitnet_bench's seed rows of every path (default,
 #              fused, general, persistent; float and double) side by side, median of 3
-#              repetitions; Nsight Compute on the persistent kernel's first 32-iteration chunk
+#              repetitions, and 1/8/32/128 iterations per CUDA graph; the 3xTF32 tile products
+#              and their test; Nsight Compute on the persistent kernel's first 32-iteration chunk
 #              (duration, occupancy, stalls); compute-sanitizer memcheck, racecheck and initcheck
 #              on its tests (last: the slowest). Its log: floor.log; the short table it ends with
 #              (floor_table.txt, rewritten after each part) is printed last.
@@ -300,6 +301,9 @@ floor_table() {
       printf '  %-12s %10s %10s\n' "$path" "${f:--}" "${d:--}"
     done
     grep -h -o 'persistent path unavailable[^,]*' "$tmp/bench.txt" 2>/dev/null | sort -u | sed 's/^/  FALLBACK: /'
+    echo "iterations per CUDA graph (float, us an iteration, median of 3):"
+    grep -h -E '^gpu/seed/float(/general)?/graph[0-9]+/.*_median ' "$tmp/bench.txt" 2>/dev/null |
+      awk '{ n = $1; sub(/\/iterations.*/, "", n); printf "  %-34s %s %s\n", n, $2, $3 }'
     printf '%-34s %s\n' "3xTF32 warp product tests" \
       "$(grep -h -E '^\[  (PASSED|FAILED)  \]' "$tmp/tf32x3_tests.txt" 2>/dev/null | tr '\n' ' ')"
     echo "seed tile products (median of 3):"
@@ -327,7 +331,7 @@ floor() {
   floor_table "$tmp" "$rc" "$start"
 
   echo "== 2. digitnet_bench: the seed on every path, median of 3 repetitions; the 3xTF32 tile products"
-  timeout 120 "$bench" --benchmark_filter='^gpu/seed/(float|double)' --benchmark_repetitions=3 \
+  timeout 150 "$bench" --benchmark_filter='^gpu/seed/(float|double)' --benchmark_repetitions=3 \
     --benchmark_report_aggregates_only=true >"$tmp/bench.txt" 2>&1 || rc=1
   cat "$tmp/bench.txt"
   # Whether 3xTF32 mma beats the fused kernel's FP32 loop on the seed's tile products (and the

@@ -90,7 +90,7 @@ private:
             }
             ShardLoop& owner_;
         };
-        ShardLoop(CudaBackend& owner, DeviceSum& device_sum)
+        ShardLoop(CudaBackend& owner, DeviceSum& device_sum, int iterations_per_graph)
             : backend(owner),
               sum(owner.network_, device_sum),
               loop(
@@ -98,7 +98,7 @@ private:
                   [this](const GradientDescentSteps& steps, double* history, int* iteration) {
                       sum.enqueue_iteration(*backend.pass_, backend.training_set().all(), steps, history, iteration);
                   },
-                  {}, &sum),
+                  {}, &sum, iterations_per_graph),
               adapter(*this) {}
         CudaBackend& backend;
         cuda::ShardSum<T> sum;
@@ -158,8 +158,9 @@ CudaBackend<T>::CudaBackend(const cuda::UsableDevice& device, const Layout& layo
                     [this](const GradientDescentSteps& steps, double* history, int* iteration, int count) {
                         pass_->enqueue_iterations(training_set().all(), steps, history, iteration, count);
                     })
-              : cuda::GraphLoop::EnqueueIterations{}) {
-    if (options.device_sum) shard_loop_ = std::make_unique<ShardLoop>(*this, *options.device_sum);
+              : cuda::GraphLoop::EnqueueIterations{},
+          nullptr, options.iterations_per_graph) {
+    if (options.device_sum) shard_loop_ = std::make_unique<ShardLoop>(*this, *options.device_sum, options.iterations_per_graph);
     if (path_for(options) != options.one_hidden_layer) fallback_ = "not persistent: data-parallel gd";
     if (!pass_->path_name().empty()) name_.insert(name_.size() - 1, ", " + pass_->path_name());
     if (!fallback_.empty()) name_.insert(name_.size() - 1, "; " + fallback_);

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstddef>
 #include <deque>
+#include <stdexcept>
+#include <string>
 #include <utility>
 
 #include "chunk_schedule.hpp"
@@ -14,9 +16,6 @@ namespace digitnet::cuda {
 
 namespace {
 
-// Iterations captured into one CUDA graph: replaying a graph of several iterations saves the gap
-// between graph launches. Not yet measured on a GPU: 1 is the plain choice, 8 the guess.
-constexpr int kIterationsPerGraph = 8;
 // on_progress is called at most this often (and once at the end).
 constexpr auto kProgressInterval = std::chrono::milliseconds(250);
 
@@ -26,12 +25,16 @@ constexpr auto kProgressInterval = std::chrono::milliseconds(250);
 // ~100 ms, and the later wake-up costs nothing because the next chunk is already queued on the GPU.
 GraphLoop::GraphLoop(const CudaContext& context, std::function<void()> check_ready,
                      EnqueueIteration enqueue_iteration, EnqueueIterations enqueue_iterations,
-                     ShardAgreement* shard)
+                     ShardAgreement* shard, int iterations_per_graph)
     : context_(context),
       check_ready_(std::move(check_ready)),
       enqueue_iteration_(std::move(enqueue_iteration)),
       enqueue_iterations_(std::move(enqueue_iterations)),
-      shard_(shard) {
+      shard_(shard),
+      iterations_per_graph_(iterations_per_graph) {
+    if (iterations_per_graph_ < 1)
+        throw std::invalid_argument("iterations per CUDA graph must be at least 1, not " +
+                                    std::to_string(iterations_per_graph_));
     for (auto& event : chunk_done_) event = make_event(true);
     iteration_ = DeviceBuffer<int>(1, "the iteration counter");
     chunk_end_ = PinnedBuffer<double>(2 * kSlotSize);
@@ -70,8 +73,8 @@ void GraphLoop::prepare_graphs(const GradientDescentSteps& steps) {
     if (graphs_.alpha != steps.alpha || graphs_.lambda != steps.lambda || graphs_.history != history_.data())
         graphs_ = Captured{steps.alpha, steps.lambda, history_.data(), nullptr, nullptr};
     if (!graphs_.one) graphs_.one = capture_iterations(1, steps);
-    if (!graphs_.many && steps.iterations >= kIterationsPerGraph)
-        graphs_.many = capture_iterations(kIterationsPerGraph, steps);
+    if (!graphs_.many && iterations_per_graph_ > 1 && steps.iterations >= iterations_per_graph_)
+        graphs_.many = capture_iterations(iterations_per_graph_, steps);
 }
 
 void GraphLoop::launch_iterations(const GradientDescentSteps& steps, int count) {
@@ -79,7 +82,7 @@ void GraphLoop::launch_iterations(const GradientDescentSteps& steps, int count) 
         enqueue_iterations_(steps, history_.data(), iteration_.data(), count);
         return;
     }
-    for (; count >= kIterationsPerGraph && graphs_.many; count -= kIterationsPerGraph)
+    for (; count >= iterations_per_graph_ && graphs_.many; count -= iterations_per_graph_)
         CUDA_CHECK(cudaGraphLaunch(graphs_.many.get(), context_.stream()));
     for (; count > 0; --count) CUDA_CHECK(cudaGraphLaunch(graphs_.one.get(), context_.stream()));
 }

@@ -1,6 +1,6 @@
 #pragma once
 // The CUDA backend's own gradient-descent loop (GradientDescentLoop, backend.hpp): the iteration
-// is captured once as a CUDA graph (kIterationsPerGraph iterations a graph) and replayed, or, for
+// is captured once as a CUDA graph (CudaOptions::iterations_per_graph iterations a graph) and replayed, or, for
 // a pass that runs many iterations in one launch (the persistent pass), each chunk is one call of
 // that pass; each iteration's J goes into a device history array that is copied back at the end.
 // The host waits only once per chunk of iterations (about ChunkSchedule::kChunkSeconds of work),
@@ -16,6 +16,7 @@
 #include "cuda_handles.hpp"
 #include "device.hpp"
 #include "device_buffer.hpp"
+#include "digitnet/cuda/cuda_backend.hpp"
 #include "digitnet/model/backend.hpp"
 
 namespace digitnet::cuda {
@@ -46,9 +47,11 @@ public:
 
     // check_ready runs before anything is queued (it throws when there is no training set). With
     // enqueue_iterations (not empty) every chunk is one call of it and nothing is captured.
-    // `shard`: null for a process alone; otherwise it must outlive the loop.
+    // `shard`: null for a process alone; otherwise it must outlive the loop. `iterations_per_graph`
+    // (>= 1): iterations captured into one graph.
     GraphLoop(const CudaContext& context, std::function<void()> check_ready, EnqueueIteration enqueue_iteration,
-              EnqueueIterations enqueue_iterations = {}, ShardAgreement* shard = nullptr);
+              EnqueueIterations enqueue_iterations = {}, ShardAgreement* shard = nullptr,
+              int iterations_per_graph = kDefaultIterationsPerGraph);
 
     std::vector<double> run(const GradientDescentSteps& steps, const TrainingObserver& observer) override;
     // The same, also stopped by `local_interrupt` (may be null); reports whether a stop was agreed
@@ -71,6 +74,7 @@ private:
     EnqueueIteration enqueue_iteration_;
     EnqueueIterations enqueue_iterations_;
     ShardAgreement* shard_ = nullptr;
+    int iterations_per_graph_;
     Event chunk_done_[2];
     DeviceBuffer<int> iteration_;       // the regularized_cost kernel's write position
     DeviceBuffer<double> history_;      // the cost history, at least `iterations` entries
@@ -83,7 +87,7 @@ private:
         double alpha = 0.0;
         double lambda = 0.0;
         const double* history = nullptr;
-        GraphExec one, many;  // 1 and kIterationsPerGraph iterations
+        GraphExec one, many;  // 1 and iterations_per_graph_ iterations
     } graphs_;
 };
 

@@ -127,6 +127,35 @@ TEST(CudaBackend, TwoRunsGiveBitIdenticalHistories) {
     }
 }
 
+// How many iterations one CUDA graph holds changes only the launches, never a result: 1, 8 (the
+// default), 32 and 128 iterations a graph give the same history and weights bit for bit, on the
+// fused and the general path, for a run that is not a multiple of any of them (301 iterations).
+// Fewer than 1 is refused.
+TEST(CudaBackend, IterationsPerGraphChangeNoResult) {
+    SKIP_WITHOUT_GPU();
+    const Dataset data = testing::random_dataset(777, 400, 10, 5);
+    const Layout layout = make_layout(400, {25}, 10);
+    const Parameters initial = random_parameters(layout, 2);
+    for (const OneHiddenLayerPath path : {OneHiddenLayerPath::Fused, OneHiddenLayerPath::General}) {
+        std::vector<double> reference_history, reference_weights;
+        for (const int per_graph : {1, 8, 32, 128}) {
+            auto backend = training_cuda_backend(Precision::Float, layout, data, CudaOptions{path, per_graph});
+            backend->set_parameters(initial);
+            const auto history = gradient_descent(*backend, {301, 0.8, 1.0});
+            ASSERT_EQ(history.size(), 301u);
+            if (per_graph == 1) {
+                reference_history = history;
+                reference_weights = backend->parameters().values;
+                continue;
+            }
+            EXPECT_TRUE(bit_identical(history, reference_history)) << per_graph << " iterations a graph";
+            EXPECT_TRUE(bit_identical(backend->parameters().values, reference_weights)) << per_graph;
+        }
+    }
+    EXPECT_THROW(make_cuda_backend(Precision::Float, layout, CudaOptions{OneHiddenLayerPath::Automatic, 0}),
+                 std::invalid_argument);
+}
+
 TEST(CudaBackend, ProgressIsReportedAndEndsWithTheLastCost) {
     SKIP_WITHOUT_GPU();
     const Dataset data = testing::random_dataset(300, 20, 4, 4);

@@ -39,8 +39,14 @@ enum class OneHiddenLayerPath {
                 // Not the default until a GPU has measured it (tests, benchmarks).
 };
 
+// Iterations captured into one CUDA graph by the gd loop: replaying a graph of several iterations
+// saves the gaps between graph launches. 8 is a guess not yet measured on a GPU (digitnet_bench's
+// gpu/seed/float/graph<N> rows measure 1, 8, 32 and 128).
+inline constexpr int kDefaultIterationsPerGraph = 8;
+
 struct CudaOptions {
     OneHiddenLayerPath one_hidden_layer = OneHiddenLayerPath::Automatic;
+    int iterations_per_graph = kDefaultIterationsPerGraph;  // >= 1; not used by the persistent pass
     // One shard of a data-parallel run (must outlive the backend), or none. With it the backend
     // offers shard_gradient_descent_loop(): each gd iteration of its CUDA graph computes the shard's
     // sums of cost and gradient divided by the global m, sums them over the processes through

@@ -160,7 +160,8 @@ CudaBackend<T>::CudaBackend(const cuda::UsableDevice& device, const Layout& layo
                     })
               : cuda::GraphLoop::EnqueueIterations{},
           nullptr, options.iterations_per_graph) {
-    if (options.device_sum) shard_loop_ = std::make_unique<ShardLoop>(*this, *options.device_sum, options.iterations_per_graph);
+    if (options.device_sum)
+        shard_loop_ = std::make_unique<ShardLoop>(*this, *options.device_sum, options.iterations_per_graph);
     if (path_for(options) != options.one_hidden_layer) fallback_ = "not persistent: data-parallel gd";
     if (!pass_->path_name().empty()) name_.insert(name_.size() - 1, ", " + pass_->path_name());
     if (!fallback_.empty()) name_.insert(name_.size() - 1, "; " + fallback_);

@@ -44,8 +44,9 @@ inline double cpu_activation_derivative(Activation f, double a) {
 }
 inline constexpr Activation kActivations[] = {Activation::Sigmoid, Activation::Tanh, Activation::Relu};
 
-template <class T>
-class CudaKernels : public ::testing::Test {
+// A test with a CUDA stream of its own (skipped without a GPU), and copies to and from the device
+// that wait for it.
+class CudaStreamTest : public ::testing::Test {
 protected:
     void SetUp() override {
         if (!gpu_info()) GTEST_SKIP() << "no CUDA GPU on this machine";
@@ -69,6 +70,14 @@ protected:
         CUDA_CHECK(cudaStreamSynchronize(stream_));
         return host;
     }
+
+    cudaStream_t stream_ = nullptr;
+};
+
+// The kernel tests of precision T: random inputs and the tolerance of T.
+template <class T>
+class CudaKernels : public CudaStreamTest {
+protected:
     // Values of T drawn uniformly from [low, high].
     std::vector<T> random_values(std::size_t count, double low, double high, unsigned seed) {
         std::mt19937 generator(seed);
@@ -85,8 +94,6 @@ protected:
         std::cout << "[ worst    ] " << what << ": " << ratio << " of the tolerance\n";
         EXPECT_LE(ratio, 1.0) << what;
     }
-
-    cudaStream_t stream_ = nullptr;
 };
 
 using KernelPrecisions = ::testing::Types<float, double>;

@@ -17,37 +17,15 @@
 #include "cuda/device_buffer.hpp"
 #include "cuda_check.hpp"
 #include "digitnet/cuda/cuda_backend.hpp"
+#include "kernel_test_fixture.hpp"
 #include "model/tf32x3_emulation.hpp"
 #include "tf32x3_tile_product.cuh"
 
 namespace digitnet::testing {
 namespace {
 
-using cuda::DeviceBuffer;
-
-class CudaTf32x3 : public ::testing::Test {
+class CudaTf32x3 : public CudaStreamTest {
 protected:
-    void SetUp() override {
-        if (!gpu_info()) GTEST_SKIP() << "no CUDA GPU on this machine";
-        CUDA_CHECK(cudaStreamCreate(&stream_));
-    }
-    void TearDown() override {
-        if (stream_ != nullptr) cudaStreamDestroy(stream_);
-    }
-    template <class T>
-    DeviceBuffer<T> upload(const std::vector<T>& host) {
-        DeviceBuffer<T> buffer(host.size());
-        buffer.upload(host.data(), host.size(), stream_);
-        CUDA_CHECK(cudaStreamSynchronize(stream_));
-        return buffer;
-    }
-    template <class T>
-    std::vector<T> download(const DeviceBuffer<T>& buffer) {
-        std::vector<T> host(buffer.size());
-        buffer.download(host.data(), host.size(), stream_);
-        CUDA_CHECK(cudaStreamSynchronize(stream_));
-        return host;
-    }
     // The device's warp product of a case's operands (the same storage and strides as the model's).
     std::vector<float> device_product(int passes, const ProductOperands& p) {
         const DeviceBuffer<float> a = upload(p.a_storage);
@@ -58,7 +36,6 @@ protected:
         kernels::warp_product_on_device(passes, A, B, c.data(), stream_);
         return download(c);
     }
-    cudaStream_t stream_ = nullptr;
 };
 
 // cvt.rna.tf32.f32 = the host's rounding (tf32_split.hpp), bit for bit, on ties, carries into the

@@ -103,10 +103,16 @@ inline double softmax_loop(T* z_out, const T* z, const T* y, T* delta, int class
     return cost;
 }
 
+// theta - alpha g, rounded once to T: for float the product of two floats is exact in double, so
+// the result is the same bits whether or not the compiler fuses the multiply-add (with or without
+// FMA, in any build), and the same as gd's generic loop computes (host/train/trainer.cpp).
 template <class T>
 inline void descend_loop(T* __restrict theta, const T* __restrict gradient, T alpha, std::size_t n) {
+    using Wide = double;
 #pragma omp simd
-    for (std::size_t j = 0; j < n; ++j) theta[j] -= alpha * gradient[j];
+    for (std::size_t j = 0; j < n; ++j)
+        theta[j] =
+            static_cast<T>(static_cast<Wide>(theta[j]) - static_cast<Wide>(alpha) * static_cast<Wide>(gradient[j]));
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ double softmax_output_delta_cost(const double* z, const double* y, double* delta
 void softmax_in_place(float* z, int classes, std::size_t m);
 void softmax_in_place(double* z, int classes, std::size_t m);
 
-// theta -= alpha * gradient.
+// theta -= alpha * gradient (in float: computed in double and rounded once, the same bits in any build).
 void descend(float* theta, const float* gradient, float alpha, std::size_t n);
 void descend(double* theta, const double* gradient, double alpha, std::size_t n);
 

@@ -73,10 +73,11 @@ namespace {
 //
 // The update keeps the weights in the backend's own precision, as the backends' loops do: in
 // double for double, and for float (and tf32/bf16, whose master weights are FP32) rounded to float
-// after each step, theta - alpha g with alpha and g as floats (the product is exact in double, so
-// this is the single rounding of the CPU loop's fused multiply-add). With weights kept in double
-// instead, several processes drifted from one process's float run by twice as much as the order of
-// their sums alone makes them (1.3e-6 against 5.7e-7 of the weights over the seed's 800 steps).
+// after each step: theta - alpha g with alpha and g as floats, computed in double (the product is
+// exact) and rounded once, the CPU backend's own float update to the bit (cpu_elementwise.cpp,
+// descend). With weights kept in double instead, several processes drifted from one process's
+// float run by twice as much as the order of their sums alone makes them (1.3e-6 against 5.7e-7 of
+// the weights over the seed's 800 steps).
 std::vector<double> generic_gradient_descent(Backend& backend, const GradientDescentSteps& steps,
                                              const TrainingObserver& observer) {
     std::vector<double> history;

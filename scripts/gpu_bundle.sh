@@ -15,7 +15,8 @@
 #                                     hdf5 -> curl -> ..., openblas -> gfortran -> quadmath, ...)
 #                         lib-compat/ libstdc++, libgcc_s, libgomp: used there only when the
 #                                     machine's own are missing or too old
-#                         build/      the binaries and ctest files of BUILD_DIR (no objects)
+#                         build/      the binaries and ctest files of BUILD_DIR (no objects), and
+#                                     the Python package
 #                         shared/     ../shared/data/ex4weights.mat, when it is beside the checkout
 #     .gpu/manifest       SOURCE_DIR and BUILD_DIR: the absolute paths baked into the binaries
 #                         (DIGITNET_SOURCE_DIR, DIGITNET_BINARY, the ctest files)
@@ -118,6 +119,12 @@ for b in "${BINARIES[@]}"; do
   mkdir -p "$STAGE/build/$(dirname "$rel")"
   cp "$b" "$STAGE/build/$rel"
 done
+# The Python package (its extension is built for this checkout's Python: gpu_check.sh runs its GPU
+# tests only where the GPU machine's python3 can import it).
+if [ -d "$BUILD_DIR/python/digitnet" ]; then
+  mkdir -p "$STAGE/build/python"
+  cp -r "$BUILD_DIR/python/digitnet" "$STAGE/build/python/"
+fi
 
 SHARED_DATA="$ROOT/../shared/data/ex4weights.mat"
 if [ -f "$SHARED_DATA" ]; then

@@ -187,6 +187,16 @@ tests() {
   [ "${DIGITNET_GPU_CHECK_ALL:-0}" = 1 ] && labels=''
   ctest --test-dir "$BUILD_DIR" -LE gpu ${labels:+-L "$labels"} --output-on-failure -j8 --timeout 300
   local rest=$?
+  # The Python module's GPU tests, with this machine's python3 where the carried module imports
+  # in it (it is built for this checkout's Python; a different version cannot load it).
+  if PYTHONPATH="$BUILD_DIR/python" python3 -c "import digitnet, pytest, numpy, scipy" 2>/dev/null; then
+    echo "== the Python module on the GPU (tests/python/test_gpu.py)"
+    PYTHONPATH="$BUILD_DIR/python:$ROOT/tests/python" DIGITNET_BINARY="$BUILD_DIR/digitnet" \
+      python3 -m pytest -q -p no:cacheprovider "$ROOT/tests/python/test_gpu.py" || rest=1
+  else
+    echo "the Python module's GPU tests skipped: $(python3 --version 2>&1) here cannot import the carried" \
+      "module with pytest, numpy and scipy"
+  fi
   [ "$gpu" -eq 0 ] && [ "$rest" -eq 0 ]
 }
 

@@ -23,9 +23,9 @@
 #include <string>
 #include <vector>
 
-#include "cuda_check.hpp"
 #include "cuda/cuda_handles.hpp"
 #include "cuda/device_buffer.hpp"
+#include "cuda_check.hpp"
 
 namespace digitnet::bench {
 namespace {
@@ -58,10 +58,14 @@ enum class GemmPrecision { Float, Double, Tf32, Bf16 };
 
 const char* name_of(GemmPrecision precision) {
     switch (precision) {
-        case GemmPrecision::Float: return "float";
-        case GemmPrecision::Double: return "double";
-        case GemmPrecision::Tf32: return "tf32";
-        case GemmPrecision::Bf16: return "bf16";
+        case GemmPrecision::Float:
+            return "float";
+        case GemmPrecision::Double:
+            return "double";
+        case GemmPrecision::Tf32:
+            return "tf32";
+        case GemmPrecision::Bf16:
+            return "bf16";
     }
     return "?";
 }

@@ -56,14 +56,14 @@
 #include <string>
 #include <vector>
 
-#include "digitnet/model/backend.hpp"
 #include "digitnet/cpu/cpu_backend.hpp"
-#include "digitnet/model/cpu_reference.hpp"
 #include "digitnet/cuda/cuda_backend.hpp"
 #include "digitnet/io/data_loader.hpp"
+#include "digitnet/io/mat_io.hpp"
+#include "digitnet/model/backend.hpp"
+#include "digitnet/model/cpu_reference.hpp"
 #include "digitnet/model/dataset.hpp"
 #include "digitnet/model/layout.hpp"
-#include "digitnet/io/mat_io.hpp"
 
 #ifdef DIGITNET_HAVE_CUDA
 #include "bench_cublas.hpp"
@@ -195,8 +195,8 @@ void report(benchmark::State& state, const Config& config, std::size_t element_b
     const int m = config.data.examples();
     // Printed as FLOP=38.9G/s and min_bytes=1.5G/s (rates over the real time; the JSON output holds
     // FLOP/s and bytes/s).
-    state.counters["FLOP"] = benchmark::Counter(iteration_flops(config.layout, m),
-                                                benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["FLOP"] =
+        benchmark::Counter(iteration_flops(config.layout, m), benchmark::Counter::kIsIterationInvariantRate);
     state.counters["min_bytes"] = benchmark::Counter(minimum_bytes(config.layout, m, element_bytes),
                                                      benchmark::Counter::kIsIterationInvariantRate);
     state.counters["last_cost"] = last_cost;  // J of the last timed iteration: finite, and falling
@@ -309,10 +309,10 @@ int main(int argc, char** argv) {
     add_floor_context("large", make_layout(784, {1024}, 10), 60000);
     add_floor_context("wide", make_layout(784, {4096, 4096}, 10), 60000);
     benchmark::AddCustomContext("BLAS", blas_name());
-    benchmark::AddCustomContext("GPU", gpu ? gpu->name + " (sm_" + std::to_string(gpu->compute_major) +
-                                                 std::to_string(gpu->compute_minor) + ")"
-                                           : std::string(cuda_compiled_in() ? "none found" : "CUDA not compiled in") +
-                                                 ": GPU benchmarks not registered");
+    benchmark::AddCustomContext(
+        "GPU", gpu ? gpu->name + " (sm_" + std::to_string(gpu->compute_major) + std::to_string(gpu->compute_minor) + ")"
+                   : std::string(cuda_compiled_in() ? "none found" : "CUDA not compiled in") +
+                         ": GPU benchmarks not registered");
     benchmark::AddCustomContext("large on the CPU",
                                 large_on_cpu ? "registered (--large)" : "not registered (pass --large)");
 
@@ -357,8 +357,8 @@ int main(int argc, char** argv) {
             // Iterations per CUDA graph (CudaOptions::iterations_per_graph, default 8, never measured
             // before): the fused (default in float) and the general path, whose ~10 launches an
             // iteration have the most gaps to save.
-            for (const auto& [suffix, path] : {std::pair{"", OneHiddenLayerPath::Automatic},
-                                               std::pair{"/general", OneHiddenLayerPath::General}})
+            for (const auto& [suffix, path] :
+                 {std::pair{"", OneHiddenLayerPath::Automatic}, std::pair{"/general", OneHiddenLayerPath::General}})
                 for (const int per_graph : {1, 8, 32, 128})
                     benchmark::RegisterBenchmark(
                         (std::string("gpu/seed/float") + suffix + "/graph" + std::to_string(per_graph)).c_str(),

@@ -97,8 +97,8 @@ int main() {
         const digitnet::cuda::Stream stream = digitnet::cuda::make_stream();
         std::printf("NCCL %s on %s, 1 process: grouped allreduce (SUM) of P values + 3 doubles\n",
                     digitnet::nccl_version().c_str(), gpu->name.c_str());
-        std::printf("%-14s %10s %-7s %12s %12s %14s\n", "network", "parameters", "type", "eager_med_us",
-                    "eager_min_us", "in_graph_us");
+        std::printf("%-14s %10s %-7s %12s %12s %14s\n", "network", "parameters", "type", "eager_med_us", "eager_min_us",
+                    "in_graph_us");
         // The seed (400-25-10), Fashion-MNIST gd (784-256-10), the large config (784-1024-10).
         const Network networks[] = {{"400-25-10", 25 * 401 + 10 * 26},
                                     {"784-256-10", 256 * 785 + 10 * 257},

@@ -67,8 +67,8 @@ void seed_tile_product(benchmark::State& state, Product product, TileProductMeth
                 kernels::seed_forward_tile_products(method, blocks, repetitions, kRows, kInputs, kHidden, x.data(),
                                                     other.data(), out.data(), stream.get());
             else
-                kernels::seed_gradient_tile_products(method, blocks, repetitions, kRows, kInputs, kHidden,
-                                                     other.data(), x.data(), out.data(), stream.get());
+                kernels::seed_gradient_tile_products(method, blocks, repetitions, kRows, kInputs, kHidden, other.data(),
+                                                     x.data(), out.data(), stream.get());
         };
         launch(kManyRepetitions);  // warm-up: module loading, the shared-memory carve-out
         CUDA_CHECK(cudaStreamSynchronize(stream.get()));
@@ -84,16 +84,15 @@ void seed_tile_product(benchmark::State& state, Product product, TileProductMeth
             CUDA_CHECK(cudaEventElapsedTime(&many, middle.get(), stop.get()));
             state.SetIterationTime((many - few) * 1e-3 / (kManyRepetitions - kFewRepetitions));
         }
-        state.counters["FLOP"] = benchmark::Counter(2.0 * kRows * kHidden * kInputs * blocks,
-                                                    benchmark::Counter::kIsIterationInvariantRate);
+        state.counters["FLOP"] =
+            benchmark::Counter(2.0 * kRows * kHidden * kInputs * blocks, benchmark::Counter::kIsIterationInvariantRate);
         const std::size_t shared = forward ? kernels::tile_product_shared_bytes(method, kInputs)
                                            : kernels::gradient_tile_product_shared_bytes(method, kInputs);
         state.SetLabel(std::to_string(blocks) + " blocks (1 per SM) x 256 threads, " +
                        (forward ? "z1 = tile Theta1^T, " : "d1^T tile, ") + "tile " + std::to_string(kRows) + " x " +
                        std::to_string(kInputs) + ", " + std::to_string(kHidden) + " hidden, " +
-                       std::to_string(shared / 1024) +
-                       " KiB shared; per repetition (CUDA events, " + std::to_string(kManyRepetitions) + " - " +
-                       std::to_string(kFewRepetitions) + " repetitions)");
+                       std::to_string(shared / 1024) + " KiB shared; per repetition (CUDA events, " +
+                       std::to_string(kManyRepetitions) + " - " + std::to_string(kFewRepetitions) + " repetitions)");
     } catch (const std::exception& e) {
         state.SkipWithError(e.what());
     }
@@ -108,14 +107,14 @@ void register_tile_product_benchmarks() {
             ->Iterations(20)
             ->Unit(benchmark::kMicrosecond);
     };
-    for (const auto& [name, method] : {std::pair{"fp32_simt", TileProductMethod::Fp32Simt},
-                                       std::pair{"tf32x3_mma", TileProductMethod::Tf32x3Mma},
-                                       std::pair{"tf32_mma", TileProductMethod::Tf32Mma},
-                                       std::pair{"tf32x3_mma_split_theta", TileProductMethod::Tf32x3MmaSplitTheta}})
+    for (const auto& [name, method] :
+         {std::pair{"fp32_simt", TileProductMethod::Fp32Simt}, std::pair{"tf32x3_mma", TileProductMethod::Tf32x3Mma},
+          std::pair{"tf32_mma", TileProductMethod::Tf32Mma},
+          std::pair{"tf32x3_mma_split_theta", TileProductMethod::Tf32x3MmaSplitTheta}})
         add(std::string("gpu/tile/seed_forward/") + name, Product::Forward, method);
-    for (const auto& [name, method] : {std::pair{"fp32_simt", TileProductMethod::Fp32Simt},
-                                       std::pair{"tf32x3_mma", TileProductMethod::Tf32x3Mma},
-                                       std::pair{"tf32_mma", TileProductMethod::Tf32Mma}})
+    for (const auto& [name, method] :
+         {std::pair{"fp32_simt", TileProductMethod::Fp32Simt}, std::pair{"tf32x3_mma", TileProductMethod::Tf32x3Mma},
+          std::pair{"tf32_mma", TileProductMethod::Tf32Mma}})
         add(std::string("gpu/tile/seed_gradient/") + name, Product::Gradient, method);
 }
 

@@ -12,8 +12,7 @@ namespace digitnet::kernels {
 // d[r, c] *= f'(a[r, c+1]). One thread per element of d (count = m s_l); a's row r starts at
 // r (s_l + 1), so a[r, c+1] sits at i + r + 1.
 template <Activation F, class T>
-__global__ void activation_gradient_delta_kernel(int count, int units, const T* __restrict__ a,
-                                                 T* __restrict__ d) {
+__global__ void activation_gradient_delta_kernel(int count, int units, const T* __restrict__ a, T* __restrict__ d) {
     const int i = linear_index();
     if (i >= count) return;
     const int r = i / units;
@@ -25,8 +24,8 @@ __global__ void activation_gradient_delta_kernel(int count, int units, const T* 
 template <class T>
 void activation_gradient_delta(Activation f, int m, int units, const T* a, T* d, cudaStream_t stream) {
     with_activation(f, [&](auto F) {
-        linear_kernel(activation_gradient_delta_kernel<decltype(F)::value, T>,
-                      static_cast<std::size_t>(m) * units, stream, units, a, d);
+        linear_kernel(activation_gradient_delta_kernel<decltype(F)::value, T>, static_cast<std::size_t>(m) * units,
+                      stream, units, a, d);
     });
 }
 

@@ -24,8 +24,8 @@ __global__ void activation_prepend_bias_kernel(int count, int cols, T* __restric
 template <class T>
 void activation_prepend_bias(Activation f, int m, int units, T* a, cudaStream_t stream) {
     with_activation(f, [&](auto F) {
-        linear_kernel(activation_prepend_bias_kernel<decltype(F)::value, T>,
-                      static_cast<std::size_t>(m) * (units + 1), stream, units + 1, a);
+        linear_kernel(activation_prepend_bias_kernel<decltype(F)::value, T>, static_cast<std::size_t>(m) * (units + 1),
+                      stream, units + 1, a);
     });
 }
 

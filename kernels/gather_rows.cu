@@ -25,8 +25,8 @@ __global__ void gather_rows_kernel(int n, int cols, const int* __restrict__ rows
 
 template <class T>
 void gather_rows(int count, int cols, const int* rows, const T* src, T* dst, cudaStream_t stream) {
-    linear_kernel(gather_rows_kernel<T>, static_cast<std::size_t>(count) * static_cast<std::size_t>(cols), stream,
-                  cols, rows, src, dst);
+    linear_kernel(gather_rows_kernel<T>, static_cast<std::size_t>(count) * static_cast<std::size_t>(cols), stream, cols,
+                  rows, src, dst);
 }
 
 template void gather_rows<float>(int, int, const int*, const float*, float*, cudaStream_t);

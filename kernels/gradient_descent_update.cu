@@ -8,8 +8,7 @@ namespace digitnet::kernels {
 
 // Theta_l -= alpha grad_l for every l: one thread per parameter of the flat vector.
 template <class T>
-__global__ void gradient_descent_update_kernel(int count, T alpha, const T* __restrict__ grad,
-                                               T* __restrict__ theta) {
+__global__ void gradient_descent_update_kernel(int count, T alpha, const T* __restrict__ grad, T* __restrict__ theta) {
     const int i = linear_index();
     if (i >= count) return;
     theta[i] -= alpha * grad[i];

@@ -22,9 +22,10 @@ constexpr int kThreads = tile::kThreads;
 // shares accumulate in partials[blockIdx.x P ...] tile after tile (its own entries only: no
 // atomics), its cost in cost_partials[blockIdx.x].
 template <class T, int HP>
-__global__ void __launch_bounds__(kThreads) one_hidden_layer_gradient_kernel(
-    int m, int tile_rows, int n, int H, int K, const T* __restrict__ a0, const T* __restrict__ Y,
-    const T* __restrict__ theta, T* __restrict__ partials, double* __restrict__ cost_partials) {
+__global__ void __launch_bounds__(kThreads)
+    one_hidden_layer_gradient_kernel(int m, int tile_rows, int n, int H, int K, const T* __restrict__ a0,
+                                     const T* __restrict__ Y, const T* __restrict__ theta, T* __restrict__ partials,
+                                     double* __restrict__ cost_partials) {
     extern __shared__ __align__(16) unsigned char shared[];
     const tile::TileShared<T> s = tile::tile_shared<T>(shared, shared_layout(n, H, K, HP, sizeof(T)));
     const std::size_t P1 = std::size_t(H) * n;
@@ -48,10 +49,9 @@ __global__ void __launch_bounds__(kThreads) one_hidden_layer_gradient_kernel(
 constexpr int kSumGroups = 16;
 
 template <class T>
-__global__ void __launch_bounds__(kSumGroups * 32) sum_gradient_partials_kernel(int count, int blocks,
-                                                                        const T* __restrict__ partials,
-                                                                        T inverse_m, T* __restrict__ grad,
-                                                                        T alpha, T* __restrict__ theta) {
+__global__ void __launch_bounds__(kSumGroups * 32)
+    sum_gradient_partials_kernel(int count, int blocks, const T* __restrict__ partials, T inverse_m,
+                                 T* __restrict__ grad, T alpha, T* __restrict__ theta) {
     __shared__ T group_sums[kSumGroups][32];
     const int lane = threadIdx.x % 32;
     const int group = threadIdx.x / 32;
@@ -112,8 +112,8 @@ OneHiddenLayerPlan plan_one_hidden_layer(int inputs, int hidden, int classes) {
 }
 
 template <class T>
-void one_hidden_layer_gradient_partials(const OneHiddenLayerPlan& plan, int m, const T* a0, const T* Y,
-                                        const T* theta, T* partials, double* cost_partials, cudaStream_t stream) {
+void one_hidden_layer_gradient_partials(const OneHiddenLayerPlan& plan, int m, const T* a0, const T* Y, const T* theta,
+                                        T* partials, double* cost_partials, cudaStream_t stream) {
     if (!plan.usable()) throw DeviceError("one_hidden_layer_gradient_partials: the plan says it cannot run here");
     if (m <= 0) return;
     tile::with_padded_width(plan.hidden_padded, [&](auto width) {
@@ -138,11 +138,9 @@ template OneHiddenLayerPlan plan_one_hidden_layer<float>(int, int, int);
 template OneHiddenLayerPlan plan_one_hidden_layer<double>(int, int, int);
 template void one_hidden_layer_gradient_partials<float>(const OneHiddenLayerPlan&, int, const float*, const float*,
                                                         const float*, float*, double*, cudaStream_t);
-template void one_hidden_layer_gradient_partials<double>(const OneHiddenLayerPlan&, int, const double*,
-                                                         const double*, const double*, double*, double*,
-                                                         cudaStream_t);
+template void one_hidden_layer_gradient_partials<double>(const OneHiddenLayerPlan&, int, const double*, const double*,
+                                                         const double*, double*, double*, cudaStream_t);
 template void sum_gradient_partials<float>(int, int, const float*, float, float*, float, float*, cudaStream_t);
-template void sum_gradient_partials<double>(int, int, const double*, double, double*, double, double*,
-                                            cudaStream_t);
+template void sum_gradient_partials<double>(int, int, const double*, double, double*, double, double*, cudaStream_t);
 
 }  // namespace digitnet::kernels

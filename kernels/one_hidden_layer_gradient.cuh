@@ -20,10 +20,10 @@ namespace digitnet::kernels {
 // How the fused pass runs on the current device for one network shape (0 blocks: it cannot run,
 // the caller keeps the cuBLAS path). Computed once per backend: it queries the device.
 struct OneHiddenLayerPlan {
-    int inputs = 0;          // n = s0 + 1, with the bias unit
-    int hidden = 0;          // H = s1 (at most kOneHiddenLayerMaxHidden)
-    int classes = 0;         // K = s2 (at most kOneHiddenLayerMaxClasses)
-    int hidden_padded = 0;   // H rounded up to a multiple of 4: the register tile width
+    int inputs = 0;                // n = s0 + 1, with the bias unit
+    int hidden = 0;                // H = s1 (at most kOneHiddenLayerMaxHidden)
+    int classes = 0;               // K = s2 (at most kOneHiddenLayerMaxClasses)
+    int hidden_padded = 0;         // H rounded up to a multiple of 4: the register tile width
     std::size_t shared_bytes = 0;  // dynamic shared memory of one block
     int resident_blocks = 0;       // blocks the device holds at once (blocks per SM x SMs); 0 = unusable
     // Examples a tile holds: m shared evenly by all the blocks the device holds at once, at most
@@ -47,8 +47,8 @@ OneHiddenLayerPlan plan_one_hidden_layer(int inputs, int hidden, int classes);
 //   cost_partials[b]    its share of sum over its examples of the output cost terms (double)
 // for b < plan.blocks(m). partials needs plan.resident_blocks * P entries.
 template <class T>
-void one_hidden_layer_gradient_partials(const OneHiddenLayerPlan& plan, int m, const T* a0, const T* Y,
-                                        const T* theta, T* partials, double* cost_partials, cudaStream_t stream);
+void one_hidden_layer_gradient_partials(const OneHiddenLayerPlan& plan, int m, const T* a0, const T* Y, const T* theta,
+                                        T* partials, double* cost_partials, cudaStream_t stream);
 
 // grad[p] += inverse_m * sum_(b < blocks) partials[b P + p] (b in increasing order, so the result is
 // the same on every run), for p < P (= count); then, when theta is not null, theta[p] -= alpha grad[p].

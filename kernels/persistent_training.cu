@@ -94,8 +94,8 @@ __global__ void __launch_bounds__(kThreads, kMinBlocksPerSm<T>) persistent_train
         double block_cost = 0.0;  // lane 0 of warp 0 only
         for (int i = 0; tile_of_block(block, blocks, i) < tiles; ++i) {
             const ExampleRange rows = tile_examples(tile_of_block(block, blocks, i), a.tile_rows, a.m);
-            tile::one_hidden_layer_tile<T, HP>(s, rows.begin, rows.end - rows.begin, a.n, a.H, a.K, a.a0, a.Y,
-                                               a.theta, block_partials, i == 0, block_cost);
+            tile::one_hidden_layer_tile<T, HP>(s, rows.begin, rows.end - rows.begin, a.n, a.H, a.K, a.a0, a.Y, a.theta,
+                                               block_partials, i == 0, block_cost);
         }
         double square = 0.0;
         for (long long p = slice.begin + threadIdx.x; p < slice.end; p += kThreads) {
@@ -213,8 +213,7 @@ PersistentTrainingPlan plan_persistent_training(int inputs, int hidden, int clas
 }
 
 template <class T>
-void persistent_training(const PersistentTrainingPlan& plan, const PersistentTrainingRun<T>& run,
-                         cudaStream_t stream) {
+void persistent_training(const PersistentTrainingPlan& plan, const PersistentTrainingRun<T>& run, cudaStream_t stream) {
     if (!plan.usable()) throw DeviceError("persistent_training: it cannot run here: " + plan.unavailable);
     if (run.m <= 0 || run.iterations <= 0) return;
     const OneHiddenLayerPlan& tiles = plan.tiles;

@@ -20,7 +20,7 @@ struct PersistentTrainingPlan {
     // blocks of THIS kernel the device co-schedules (cudaOccupancyMaxActiveBlocksPerMultiprocessor
     // x SMs): a cooperative launch may not use more.
     OneHiddenLayerPlan tiles;
-    int registers = 0;       // per thread, from cudaFuncGetAttributes (for reports)
+    int registers = 0;  // per thread, from cudaFuncGetAttributes (for reports)
     int blocks_per_sm = 0;
     std::string unavailable;  // empty: usable; otherwise why not (no cooperative launch, too wide, ...)
     bool usable() const { return unavailable.empty(); }
@@ -57,7 +57,6 @@ struct PersistentTrainingRun {
 };
 
 template <class T>
-void persistent_training(const PersistentTrainingPlan& plan, const PersistentTrainingRun<T>& run,
-                         cudaStream_t stream);
+void persistent_training(const PersistentTrainingPlan& plan, const PersistentTrainingRun<T>& run, cudaStream_t stream);
 
 }  // namespace digitnet::kernels

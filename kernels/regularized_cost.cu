@@ -13,9 +13,9 @@ namespace digitnet::kernels {
 // order, then block_sum combines the threads in a fixed pattern, so J has the same bits on every
 // run. Thread 0 writes history[*iteration] = J and advances the iteration counter.
 __global__ void regularized_cost_kernel(int threads, const double* __restrict__ cost_partials, int cost_count,
-                                        const double* __restrict__ square_partials, int square_count,
-                                        double inverse_m, double half_lambda_over_m,
-                                        double* __restrict__ history, int* __restrict__ iteration) {
+                                        const double* __restrict__ square_partials, int square_count, double inverse_m,
+                                        double half_lambda_over_m, double* __restrict__ history,
+                                        int* __restrict__ iteration) {
     const int t = linear_index();
     double cost = 0.0;
     double square = 0.0;
@@ -35,9 +35,9 @@ __global__ void regularized_cost_kernel(int threads, const double* __restrict__ 
 
 // ---- launchers ----
 
-void regularized_cost(const double* cost_partials, int cost_count, const double* square_partials,
-                      int square_count, double inverse_m, double half_lambda_over_m, double* history,
-                      int* iteration, cudaStream_t stream) {
+void regularized_cost(const double* cost_partials, int cost_count, const double* square_partials, int square_count,
+                      double inverse_m, double half_lambda_over_m, double* history, int* iteration,
+                      cudaStream_t stream) {
     // n = kThreadsPerBlock: exactly one block, whose threads stride over the partials.
     linear_kernel(regularized_cost_kernel, static_cast<std::size_t>(kThreadsPerBlock), stream, cost_partials,
                   cost_count, square_partials, square_count, inverse_m, half_lambda_over_m, history, iteration);

@@ -12,9 +12,9 @@ namespace digitnet::kernels {
 // entries, bias column excluded (in double). One thread per parameter (count = all Thetas).
 // A reduction: threads past the end contribute 0 instead of returning early.
 template <class T>
-__global__ void regularized_gradient_init_kernel(int count, const T* __restrict__ theta,
-                                                 const T* __restrict__ mask, T lambda_over_m,
-                                                 T* __restrict__ grad, double* __restrict__ square_partials) {
+__global__ void regularized_gradient_init_kernel(int count, const T* __restrict__ theta, const T* __restrict__ mask,
+                                                 T lambda_over_m, T* __restrict__ grad,
+                                                 double* __restrict__ square_partials) {
     const int i = linear_index();
     double square = 0.0;
     if (i < count) {
@@ -35,8 +35,7 @@ void regularized_gradient_init(int count, const T* theta, const T* mask, T lambd
                   lambda_over_m, grad, square_partials);
 }
 
-template void regularized_gradient_init<float>(int, const float*, const float*, float, float*, double*,
-                                               cudaStream_t);
+template void regularized_gradient_init<float>(int, const float*, const float*, float, float*, double*, cudaStream_t);
 template void regularized_gradient_init<double>(int, const double*, const double*, double, double*, double*,
                                                 cudaStream_t);
 

@@ -37,7 +37,6 @@ void sigmoid_output_delta_cost(int m, int classes, const T* z, const T* Y, T* d,
 }
 
 template void sigmoid_output_delta_cost<float>(int, int, const float*, const float*, float*, double*, cudaStream_t);
-template void sigmoid_output_delta_cost<double>(int, int, const double*, const double*, double*, double*,
-                                                cudaStream_t);
+template void sigmoid_output_delta_cost<double>(int, int, const double*, const double*, double*, double*, cudaStream_t);
 
 }  // namespace digitnet::kernels

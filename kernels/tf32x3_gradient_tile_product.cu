@@ -45,8 +45,8 @@ struct GradientLayout {
 };
 
 // The block's tile: d1 rows and a0 rows blockIdx.x rows + r, zeros past `rows` and `hidden`.
-__device__ void stage_gradient_tile(const GradientLayout& layout, float* s_d1, float* s_x, int rows, int n,
-                                    int hidden, const float* __restrict__ d1, const float* __restrict__ x) {
+__device__ void stage_gradient_tile(const GradientLayout& layout, float* s_d1, float* s_x, int rows, int n, int hidden,
+                                    const float* __restrict__ d1, const float* __restrict__ x) {
     const std::size_t row0 = std::size_t(blockIdx.x) * rows;
     for (int i = threadIdx.x; i < kTileRows * layout.d1_stride; i += kThreads) {
         const int r = i / layout.d1_stride;
@@ -68,10 +68,9 @@ __device__ void write_block_grad(const float* s_grad, int n, int hidden, float* 
 // grad1 step: a thread per column k (401 columns: two passes of 256 threads), all HP units in
 // registers, d1's row read 4 at a time.
 // ptxas: 73 registers.
-__global__ void __launch_bounds__(kThreads) seed_gradient_simt_kernel(int repetitions, int rows, int n, int hidden,
-                                                                      const float* __restrict__ d1,
-                                                                      const float* __restrict__ x,
-                                                                      float* __restrict__ grad) {
+__global__ void __launch_bounds__(kThreads)
+    seed_gradient_simt_kernel(int repetitions, int rows, int n, int hidden, const float* __restrict__ d1,
+                              const float* __restrict__ x, float* __restrict__ grad) {
     extern __shared__ __align__(16) float shared_values[];
     const GradientLayout layout(TileProductMethod::Fp32Simt, n);
     float* s_d1 = shared_values + layout.d1;
@@ -112,10 +111,9 @@ __global__ void __launch_bounds__(kThreads) seed_gradient_simt_kernel(int repeti
 // w, w + 8: each block over all of K, so no sum across warps.
 // ptxas: 80 registers with Passes 3, 64 with Passes 1.
 template <int Passes>
-__global__ void __launch_bounds__(kThreads) seed_gradient_mma_kernel(int repetitions, int rows, int n, int hidden,
-                                                                     const float* __restrict__ d1,
-                                                                     const float* __restrict__ x,
-                                                                     float* __restrict__ grad) {
+__global__ void __launch_bounds__(kThreads)
+    seed_gradient_mma_kernel(int repetitions, int rows, int n, int hidden, const float* __restrict__ d1,
+                             const float* __restrict__ x, float* __restrict__ grad) {
     extern __shared__ __align__(16) float shared_values[];
     const GradientLayout layout(TileProductMethod::Tf32x3Mma, n);
     float* s_d1 = shared_values + layout.d1;
@@ -158,8 +156,8 @@ void seed_gradient_tile_products(TileProductMethod method, int blocks, int repet
     const auto kernel = method == TileProductMethod::Fp32Simt    ? seed_gradient_simt_kernel
                         : method == TileProductMethod::Tf32x3Mma ? seed_gradient_mma_kernel<3>
                                                                  : seed_gradient_mma_kernel<1>;
-    CUDA_CHECK(cudaFuncSetAttribute(reinterpret_cast<const void*>(kernel),
-                                    cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)));
+    CUDA_CHECK(cudaFuncSetAttribute(reinterpret_cast<const void*>(kernel), cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    static_cast<int>(bytes)));
     kernel<<<blocks, kThreads, bytes, stream>>>(repetitions, rows, n, hidden, d1, x, grad);
     CUDA_CHECK(cudaGetLastError());
 }

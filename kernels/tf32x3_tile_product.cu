@@ -1,8 +1,6 @@
 // Kernels and launchers for tf32x3_tile_product.cuh.
 // ptxas (CUDA 13.0, sm_90, -O3, -Xptxas -v): registers in the note above each kernel; none has a
 // stack frame or spills.
-#include "tf32x3_tile_product.cuh"
-
 #include <string>
 
 #include "cuda_check.hpp"
@@ -10,6 +8,7 @@
 #include "mma_fragment_layout.hpp"
 #include "tf32_split.hpp"
 #include "tf32x3_mma.cuh"
+#include "tf32x3_tile_product.cuh"
 
 namespace digitnet::kernels {
 
@@ -110,10 +109,9 @@ __device__ void write_tile_z(const float* s_z, int rows, int hidden, float* __re
 // w sums its row over k = w, w + 8, ... for all HP units at once (FMAs, Theta1^T read 4 floats at
 // a time, a broadcast); then z[r][j] = the 8 warps' sums in warp order.
 // ptxas: 69 registers.
-__global__ void __launch_bounds__(kThreads) seed_forward_simt_kernel(int repetitions, int rows, int n, int hidden,
-                                                                     const float* __restrict__ x,
-                                                                     const float* __restrict__ theta1,
-                                                                     float* __restrict__ z) {
+__global__ void __launch_bounds__(kThreads)
+    seed_forward_simt_kernel(int repetitions, int rows, int n, int hidden, const float* __restrict__ x,
+                             const float* __restrict__ theta1, float* __restrict__ z) {
     extern __shared__ __align__(16) float shared_values[];
     const TileLayout layout(TileProductMethod::Fp32Simt, n);
     float* s_theta = shared_values + layout.theta;
@@ -172,10 +170,9 @@ __global__ void __launch_bounds__(kThreads) seed_forward_simt_kernel(int repetit
 // 70 with Passes 1, 94 with SplitTheta; PTX: 24 (8) mma.sync and 32 (16) cvt.rna.tf32.f32 per
 // k-step (16 with SplitTheta: the tile's only).
 template <int Passes, bool SplitTheta>
-__global__ void __launch_bounds__(kThreads) seed_forward_mma_kernel(int repetitions, int rows, int n, int hidden,
-                                                                    const float* __restrict__ x,
-                                                                    const float* __restrict__ theta1,
-                                                                    float* __restrict__ z) {
+__global__ void __launch_bounds__(kThreads)
+    seed_forward_mma_kernel(int repetitions, int rows, int n, int hidden, const float* __restrict__ x,
+                            const float* __restrict__ theta1, float* __restrict__ z) {
     extern __shared__ __align__(16) float shared_values[];
     const TileLayout layout(SplitTheta ? TileProductMethod::Tf32x3MmaSplitTheta : TileProductMethod::Tf32x3Mma, n);
     float* s_theta = shared_values + layout.theta;

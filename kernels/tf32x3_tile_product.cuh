@@ -30,9 +30,9 @@ struct DeviceMatrix {
 void warp_product_on_device(int passes, const DeviceMatrix& A, const DeviceMatrix& B, float* C, cudaStream_t stream);
 
 enum class TileProductMethod {
-    Fp32Simt,   // the fused kernel's loop: lane = example, warp = k-slice, HP hidden units in registers
-    Tf32x3Mma,  // warp = k-slice (k-steps w, w + 8, ...), all 2 x 4 mma tiles of the 32 x 32 output
-    Tf32Mma,    // the same with plain TF32 (one mma instead of three): what the split costs
+    Fp32Simt,             // the fused kernel's loop: lane = example, warp = k-slice, HP hidden units in registers
+    Tf32x3Mma,            // warp = k-slice (k-steps w, w + 8, ...), all 2 x 4 mma tiles of the 32 x 32 output
+    Tf32Mma,              // the same with plain TF32 (one mma instead of three): what the split costs
     Tf32x3MmaSplitTheta,  // Tf32x3Mma with Theta1 split into hi and lo once, when it is staged (as a
                           // kernel that keeps Theta1 in shared memory could): the same bits as Tf32x3Mma
 };

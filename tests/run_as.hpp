@@ -2,9 +2,9 @@
 // Running a shell command in a child process with a resource limit or as another user: the
 // full-disk tests (RLIMIT_FSIZE, writes then fail with EFBIG), the memory tests (RLIMIT_AS) and
 // the tests of what an ordinary user may write (the suite runs as root in CI).
+#include <grp.h>
 #include <signal.h>
 #include <sys/resource.h>
-#include <grp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,7 +49,7 @@ inline int in_child(const std::function<bool()>& prepare, const std::function<in
 inline std::function<bool()> with_limit(int resource, rlim_t bytes) {
     return [resource, bytes] {
         ::signal(SIGXFSZ, SIG_IGN);
-        const struct rlimit limit {bytes, bytes};
+        const struct rlimit limit { bytes, bytes };
         return ::setrlimit(resource, &limit) == 0;
     };
 }

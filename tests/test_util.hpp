@@ -6,8 +6,8 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <memory>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <string>
@@ -121,7 +121,7 @@ inline void write_mat(const std::string& path, const std::vector<MatVariable>& v
                 if (v.class_type == MAT_C_UINT8) bytes[i] = static_cast<unsigned char>(x);
             }
         std::size_t dims[2] = {static_cast<std::size_t>(rows), static_cast<std::size_t>(cols)};
-        void* data = v.class_type == MAT_C_SINGLE ? static_cast<void*>(singles.data())
+        void* data = v.class_type == MAT_C_SINGLE  ? static_cast<void*>(singles.data())
                      : v.class_type == MAT_C_UINT8 ? static_cast<void*>(bytes.data())
                                                    : static_cast<void*>(doubles.data());
         const matio_types type = v.class_type == MAT_C_SINGLE  ? MAT_T_SINGLE

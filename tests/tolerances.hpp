@@ -46,10 +46,14 @@ inline constexpr double kGradientCheckMax = 1e-9;
 
 inline Tolerance tolerance_for(Precision p) {
     switch (p) {
-        case Precision::Double: return kDoubleTolerance;
-        case Precision::Tf32: return kTf32Tolerance;
-        case Precision::Bf16: return kBf16Tolerance;
-        case Precision::Float: break;
+        case Precision::Double:
+            return kDoubleTolerance;
+        case Precision::Tf32:
+            return kTf32Tolerance;
+        case Precision::Bf16:
+            return kBf16Tolerance;
+        case Precision::Float:
+            break;
     }
     return kFloatTolerance;
 }

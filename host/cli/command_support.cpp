@@ -35,7 +35,6 @@ std::unique_ptr<Backend> backend_for(const ComputeOptions& compute, Precision pr
     return backend;
 }
 
-
 void check_model_fits(const Parameters& model, const std::string& model_path, const Dataset& data) {
     const Layout& layout = model.layout;
     if (layout.inputs() != data.features())
@@ -45,7 +44,6 @@ void check_model_fits(const Parameters& model, const std::string& model_path, co
         throw InputError(model_path + ": the model has " + std::to_string(layout.classes()) + " outputs but " +
                          data.source + " has labels up to " + std::to_string(data.classes - 1 + data.label_base));
 }
-
 
 // Every write checked (safe_output.hpp).
 void write_text_file(const std::string& path, const std::string& text) { write_output_file(path, text); }

@@ -2,9 +2,8 @@
 // What the subcommands share: printing, picking the backend, the fit of a model to data, safe
 // text files, number formats.
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "commands.hpp"
 #include "digitnet/model/backend.hpp"

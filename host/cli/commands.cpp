@@ -8,22 +8,21 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <random>
 
-#include <nlohmann/json.hpp>
-
-#include "digitnet/io/safe_output.hpp"
+#include "command_support.hpp"
 #include "digitnet/cpu/cpu_backend.hpp"
 #include "digitnet/cuda/cuda_backend.hpp"
 #include "digitnet/distributed/mpi_session.hpp"
-#include "digitnet/io/data_loader.hpp"
 #include "digitnet/errors.hpp"
-#include "digitnet/model/gradient_check.hpp"
+#include "digitnet/io/data_loader.hpp"
 #include "digitnet/io/mat_io.hpp"
 #include "digitnet/io/png_image.hpp"
+#include "digitnet/io/safe_output.hpp"
+#include "digitnet/model/gradient_check.hpp"
 #include "digitnet/train/gradient_check_run.hpp"
 #include "digitnet/train/trainer.hpp"
-#include "command_support.hpp"
 #include "report.hpp"
 #include "safety.hpp"
 
@@ -77,8 +76,11 @@ int run_cost(const CostOptions& o) {
     if (!o.gradient_out.empty()) save_weights(o.gradient_out, gradient, "_grad");
 
     if (o.json) {
-        json out{{"cost", cost}, {"lambda", o.lambda}, {"examples", file.train.examples()},
-                 {"device", to_string(backend->device())}, {"precision", to_string(backend->precision())}};
+        json out{{"cost", cost},
+                 {"lambda", o.lambda},
+                 {"examples", file.train.examples()},
+                 {"device", to_string(backend->device())},
+                 {"precision", to_string(backend->precision())}};
         if (!o.gradient_out.empty()) out["gradient_file"] = o.gradient_out;
         print_json(out);
     } else {
@@ -104,7 +106,8 @@ int run_predict(const PredictOptions& o) {
         file = load_data(data_path);
     }
     if (o.set == "test" && !file.test)
-        throw InputError(data_path + ": --set test, but the file has no test set (Xtest/ytest, or t10k-* IDX files); "
+        throw InputError(data_path +
+                         ": --set test, but the file has no test set (Xtest/ytest, or t10k-* IDX files); "
                          "HINT: give one with --test-data");
     const Dataset& data = o.set == "test" ? *file.test : file.train;
     check_model_fits(model, o.model, data);
@@ -122,8 +125,12 @@ int run_predict(const PredictOptions& o) {
     const std::vector<int> labels = file_labels(data, classes);
 
     if (o.json) {
-        print_json(json{{"accuracy", fraction}, {"examples", data.examples()}, {"confusion", confusion},
-                        {"labels", labels}, {"set", o.set}, {"device", to_string(backend->device())}});
+        print_json(json{{"accuracy", fraction},
+                        {"examples", data.examples()},
+                        {"confusion", confusion},
+                        {"labels", labels},
+                        {"set", o.set},
+                        {"device", to_string(backend->device())}});
     } else {
         std::printf("accuracy %s on the %s set of %s (%d examples)\n", percent(fraction).c_str(), o.set.c_str(),
                     (o.test_data.empty() ? data_path : o.test_data).c_str(), data.examples());
@@ -212,8 +219,11 @@ int run_info(const InfoOptions& o) {
             {"memory_bytes", gpu->total_memory},
             {"free_bytes", gpu->free_memory}};
     if (o.json) {
-        print_json(json{{"version", DIGITNET_VERSION}, {"cuda_compiled", cuda_compiled_in()}, {"gpu", gpu_json},
-                        {"blas", blas_name()}, {"mpi", mpi_compiled_in() ? json(mpi_library_version()) : json(nullptr)},
+        print_json(json{{"version", DIGITNET_VERSION},
+                        {"cuda_compiled", cuda_compiled_in()},
+                        {"gpu", gpu_json},
+                        {"blas", blas_name()},
+                        {"mpi", mpi_compiled_in() ? json(mpi_library_version()) : json(nullptr)},
                         {"nccl", nccl_compiled_in() ? json(nccl_version()) : json(nullptr)}});
         return 0;
     }

@@ -34,8 +34,8 @@ struct TrainOptions {
     double lambda = 1.0;
     std::uint64_t seed = 1;
     std::string init, save, history;
-    std::string test_data;  // held-out examples to report the test accuracy on, instead of data's own
-    int checkpoint_every = 0;  // save to `save` every this many iterations; 0: off
+    std::string test_data;           // held-out examples to report the test accuracy on, instead of data's own
+    int checkpoint_every = 0;        // save to `save` every this many iterations; 0: off
     std::vector<std::string> given;  // the optimizer options given on the command line ("--alpha")
     bool quiet = false;
     bool json = false;
@@ -54,8 +54,8 @@ int run_cost(const CostOptions& options);
 
 struct PredictOptions {
     std::string model, data;
-    std::string set = "train";  // train | test
-    std::string test_data;      // the test set for --set test (main.cpp makes test the default with it)
+    std::string set = "train";        // train | test
+    std::string test_data;            // the test set for --set test (main.cpp makes test the default with it)
     std::vector<std::string> images;  // PNGs (or folders of them) of digits to classify instead of a data set
     std::string save_input;           // with images: write the input each picture became here
     bool json = false;

@@ -1,7 +1,6 @@
 // digitnet: the command line. Parses with CLI11, runs one subcommand, and turns every error into
 // one line on stderr and an exit code: 2 for bad input or usage, 1 for any other failure.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <exception>
 #include <new>
@@ -9,9 +8,9 @@
 
 #include "agreement.hpp"
 #include "commands.hpp"
-#include "digitnet/model/activation.hpp"
 #include "digitnet/distributed/mpi_session.hpp"
 #include "digitnet/errors.hpp"
+#include "digitnet/model/activation.hpp"
 #include "option_parsing.hpp"
 #include "safety.hpp"
 
@@ -68,8 +67,9 @@ int main(int argc, char** argv) {
     const bool several = world.size() > 1;
     if (several) pin_gpu_to_local_rank();
 
-    CLI::App app{"digitnet: a neural network digit recogniser (the 400-25-10 sigmoid network of the ex4 "
-                 "exercise), trained by backpropagation on the GPU (cuBLAS + fused kernels) or the CPU (OpenBLAS)"};
+    CLI::App app{
+        "digitnet: a neural network digit recogniser (the 400-25-10 sigmoid network of the ex4 "
+        "exercise), trained by backpropagation on the GPU (cuBLAS + fused kernels) or the CPU (OpenBLAS)"};
     app.require_subcommand(1);
     app.set_version_flag("--version", DIGITNET_VERSION);
 
@@ -82,16 +82,19 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--test-data", train.test_data,
                           "Report the test accuracy on this file's examples (any --data format)");
     cli::add_hidden_option(train_cmd, train.hidden, train.hidden_given);
-    train_cmd->add_option("--activation", train.activation,
-                          "Hidden layers' activation: sigmoid (the seed's, default), tanh or relu")
+    train_cmd
+        ->add_option("--activation", train.activation,
+                     "Hidden layers' activation: sigmoid (the seed's, default), tanh or relu")
         ->check(CLI::IsMember(activation_names()));
-    train_cmd->add_option("--output", train.output,
-                          "Output layer and loss: sigmoid (per-class cross-entropy, the seed's, default) or softmax "
-                          "(multinomial cross-entropy)")
+    train_cmd
+        ->add_option("--output", train.output,
+                     "Output layer and loss: sigmoid (per-class cross-entropy, the seed's, default) or softmax "
+                     "(multinomial cross-entropy)")
         ->check(CLI::IsMember(output_names()));
-    train_cmd->add_option("--optimizer", train.optimizer,
-                          "gd: the seed's full-batch gradient descent; cg: conjugate gradient with Wolfe line "
-                          "searches; adam: mini-batch Adam")
+    train_cmd
+        ->add_option("--optimizer", train.optimizer,
+                     "gd: the seed's full-batch gradient descent; cg: conjugate gradient with Wolfe line "
+                     "searches; adam: mini-batch Adam")
         ->check(CLI::IsMember({"gd", "cg", "adam"}))
         ->capture_default_str();
     train_cmd->add_option("--iters", train.iterations, "Iterations: gradient steps (gd) or line searches (cg)")
@@ -128,9 +131,10 @@ int main(int argc, char** argv) {
     predict_cmd->add_option("--set", predict.set, "Which examples: train (X, y) or test (Xtest, ytest)")
         ->capture_default_str();
     predict_cmd->add_option("--test-data", predict.test_data, "Test examples for --set test (then the default set)");
-    predict_cmd->add_option("--image", predict.images,
-                            "Classify these PNGs of one digit each, or the PNGs in these folders (any size, colour or "
-                            "grey, dark-on-light or light-on-dark)")
+    predict_cmd
+        ->add_option("--image", predict.images,
+                     "Classify these PNGs of one digit each, or the PNGs in these folders (any size, colour or "
+                     "grey, dark-on-light or light-on-dark)")
         ->expected(1, -1);
     predict_cmd->add_option(
         "--save-input", predict.save_input,

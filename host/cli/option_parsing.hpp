@@ -2,7 +2,6 @@
 // Options whose values CLI11 alone would take too loosely: a seed of -1 or beyond 2^64 wrapped
 // around, and "--hidden 25,,10" read as 25,10.
 #include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -67,8 +67,11 @@ void check_optimizer_options(const std::string& optimizer, const std::vector<std
         const char* option;
         std::vector<std::string> optimizers;
     };
-    static const Owner owners[] = {{"--alpha", {"gd"}}, {"--iters", {"gd", "cg"}}, {"--lr", {"adam"}},
-                                   {"--epochs", {"adam"}}, {"--batch", {"adam"}}};
+    static const Owner owners[] = {{"--alpha", {"gd"}},
+                                   {"--iters", {"gd", "cg"}},
+                                   {"--lr", {"adam"}},
+                                   {"--epochs", {"adam"}},
+                                   {"--batch", {"adam"}}};
     for (const Owner& owner : owners) {
         if (std::find(given.begin(), given.end(), owner.option) == given.end()) continue;
         if (std::find(owner.optimizers.begin(), owner.optimizers.end(), optimizer) != owner.optimizers.end()) continue;

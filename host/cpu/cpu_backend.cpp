@@ -26,8 +26,8 @@
 
 #include "cpu_elementwise.hpp"
 #include "cpu_slices.hpp"
-#include "gemm_inputs.hpp"
 #include "digitnet/errors.hpp"
+#include "gemm_inputs.hpp"
 
 namespace digitnet {
 
@@ -344,12 +344,12 @@ private:
     struct Location {
         int slice, index;
     };
-    std::vector<Location> owner_;  // where training example i lives among the slices
-    std::vector<int> active_;      // the features not 0 in every training example, ascending
+    std::vector<Location> owner_;   // where training example i lives among the slices
+    std::vector<int> active_;       // the features not 0 in every training example, ascending
     std::vector<T> theta1_active_;  // Theta_1's bias column and active features' columns
-    std::vector<T> theta_;     // flat, as Parameters
-    std::vector<T> gemm_theta_;  // mixed precisions: theta_ rounded for the GEMMs, per pass
-    std::vector<T> gradient_;  // flat, as Parameters
+    std::vector<T> theta_;          // flat, as Parameters
+    std::vector<T> gemm_theta_;     // mixed precisions: theta_ rounded for the GEMMs, per pass
+    std::vector<T> gradient_;       // flat, as Parameters
 };
 
 }  // namespace

@@ -9,8 +9,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "gemm_inputs.hpp"
 #include "digitnet/model/layout.hpp"
+#include "gemm_inputs.hpp"
 
 namespace digitnet::cpu {
 
@@ -33,12 +33,12 @@ struct Slice {
     // Mixed precisions only: [l] is A_l^T rounded for the GEMMs, l = 1..L-1 ([0] stays empty: A_0^T
     // itself is stored rounded).
     std::vector<std::vector<T>> gemm_activations;
-    std::vector<T> z_out;                     // z_L^T, K x m
+    std::vector<T> z_out;  // z_L^T, K x m
     // Training only:
-    std::vector<T> one_hot;                   // Y^T, K x m
-    std::vector<std::vector<T>> deltas;       // [l]: d_l^T, s_l x m; l = 1..L
-    std::vector<T> gradient;                  // sum over the slice of d_l^T A_(l-1), flat as Parameters
-    double cost_sum = 0.0;                    // sum over the slice of the output cost terms
+    std::vector<T> one_hot;              // Y^T, K x m
+    std::vector<std::vector<T>> deltas;  // [l]: d_l^T, s_l x m; l = 1..L
+    std::vector<T> gradient;             // sum over the slice of d_l^T A_(l-1), flat as Parameters
+    double cost_sum = 0.0;               // sum over the slice of the output cost terms
 
     // input(i, k) is input row k of the slice's example i (k < inputs); label(i) its class, when
     // training. mode says how the GEMM inputs are rounded (always Exact in double).
@@ -109,8 +109,9 @@ std::vector<Slice<T>> make_slices(const Layout& layout, int m, int inputs, Input
     for (int s = 0; s < count; ++s) {
         const int begin = static_cast<int>(static_cast<long long>(m) * s / count);
         const int end = static_cast<int>(static_cast<long long>(m) * (s + 1) / count);
-        slices.emplace_back(layout, end - begin, inputs, [&](int i, int k) { return input(begin + i, k); },
-                            [&](int i) { return label(begin + i); }, training, mode);
+        slices.emplace_back(
+            layout, end - begin, inputs, [&](int i, int k) { return input(begin + i, k); },
+            [&](int i) { return label(begin + i); }, training, mode);
     }
     return slices;
 }

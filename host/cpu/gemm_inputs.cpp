@@ -73,11 +73,13 @@ void gemm_rounded(GemmInputs mode, CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE tran
 
 std::string describe_gemm_inputs(GemmInputs mode) {
     switch (mode) {
-        case GemmInputs::Tf32: return "tf32 GEMM inputs emulated: rounded to nearest even, FP32 sgemm";
+        case GemmInputs::Tf32:
+            return "tf32 GEMM inputs emulated: rounded to nearest even, FP32 sgemm";
         case GemmInputs::Bf16:
             return native_bf16_gemm() ? "bf16 GEMM inputs: cblas_sbgemm on AVX512-BF16"
                                       : "bf16 GEMM inputs emulated: rounded to nearest even, FP32 sgemm";
-        case GemmInputs::Exact: break;
+        case GemmInputs::Exact:
+            break;
     }
     return "";
 }

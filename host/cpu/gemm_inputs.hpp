@@ -38,7 +38,7 @@ inline float round_mantissa(float x) {
     constexpr std::uint32_t mask = ~((std::uint32_t{1} << dropped) - 1);
     std::uint32_t bits = std::bit_cast<std::uint32_t>(x);
     if ((bits & 0x7fffffffu) > 0x7f800000u) return x;  // NaN: as is (the GEMM propagates it)
-    bits += half + ((bits >> dropped) & 1u);          // carries into the exponent when it must
+    bits += half + ((bits >> dropped) & 1u);           // carries into the exponent when it must
     return std::bit_cast<float>(bits & mask);
 }
 inline float round_to_tf32(float x) { return round_mantissa<10>(x); }

@@ -124,8 +124,8 @@ private:
     cuda::Regularization<T> regularization_;
     std::unique_ptr<cuda::GradientPass<T>> pass_;
     std::unique_ptr<cuda::DeviceExamples<T>> examples_;  // none until set_training_set
-    DeviceBuffer<double> probe_cost_;    // where cost_and_gradient's J goes
-    DeviceBuffer<int> probe_iteration_;  // its write position (always 0)
+    DeviceBuffer<double> probe_cost_;                    // where cost_and_gradient's J goes
+    DeviceBuffer<int> probe_iteration_;                  // its write position (always 0)
     // Pinned download targets: the copies of J and the gradient are true async DMA, and
     // cost_and_gradient(_on), called once per mini-batch, allocates nothing.
     PinnedBuffer<T> gradient_staging_;
@@ -184,8 +184,8 @@ void CudaBackend<T>::set_training_set(const Dataset& train) {
     loop_.forget_graphs();
     if (shard_loop_) shard_loop_->loop.forget_graphs();
     examples_.reset();
-    examples_ = std::make_unique<cuda::DeviceExamples<T>>(layout_, train, context_.stream(),
-                                                          precision() == Precision::Bf16);
+    examples_ =
+        std::make_unique<cuda::DeviceExamples<T>>(layout_, train, context_.stream(), precision() == Precision::Bf16);
     probe_iteration_.fill_zero(context_.stream());
     pass_->enqueue(examples_->all(), {0.0, true, probe_cost_.data(), probe_iteration_.data(), 0.0, std::nullopt});
     CUDA_CHECK(cudaStreamSynchronize(context_.stream()));
@@ -266,8 +266,7 @@ Matrix<double> CudaBackend<T>::output(const Matrix<double>& X) {
     Matrix<double> h(X.rows, K);
     if (X.rows == 0) return h;
     context_.use_device();
-    cuda::Activations<T> activations =
-        cuda::make_activations<T>(layout_, X.rows, precision() == Precision::Bf16);
+    cuda::Activations<T> activations = cuda::make_activations<T>(layout_, X.rows, precision() == Precision::Bf16);
     cuda::upload_inputs(X, activations, context_.stream());
     cuda::enqueue_forward(network_, activations);
     cuda::enqueue_output(network_, activations);

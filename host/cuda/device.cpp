@@ -45,8 +45,8 @@ std::optional<UsableDevice> first_usable_device() {
             cudaGetLastError();
             continue;
         }
-        found = UsableDevice{ordinal, GpuInfo{properties.name, properties.major, properties.minor,
-                                              total_bytes, free_bytes}};
+        found = UsableDevice{ordinal,
+                             GpuInfo{properties.name, properties.major, properties.minor, total_bytes, free_bytes}};
     }
     if (previous >= 0 && previous < count) cudaSetDevice(previous);
     cudaGetLastError();

@@ -23,8 +23,8 @@ inline void* cuda_allocate(std::size_t bytes, const char* what) {
     const cudaError_t status = cudaMalloc(&pointer, bytes);
     if (status == cudaErrorMemoryAllocation) {
         cudaGetLastError();
-        throw DeviceError(std::string("out of GPU memory: cudaMalloc of ") + format_bytes(bytes) + " for " +
-                          what + " failed; " + describe_free_memory() +
+        throw DeviceError(std::string("out of GPU memory: cudaMalloc of ") + format_bytes(bytes) + " for " + what +
+                          " failed; " + describe_free_memory() +
                           ". HINT: use a smaller data set or hidden layer, or --device cpu.");
     }
     if (status != cudaSuccess) throw_cuda_error(status, "cudaMalloc", what, __FILE__, __LINE__);

@@ -38,9 +38,7 @@ struct Activations {
     DeviceBuffer<T> z_out;
     std::vector<DeviceBuffer<std::uint16_t>> a_bf16;  // bf16 only, else empty
 
-    GemmInput<T> input(int l) const {
-        return {a[l].data(), a_bf16.empty() ? nullptr : a_bf16[l].data()};
-    }
+    GemmInput<T> input(int l) const { return {a[l].data(), a_bf16.empty() ? nullptr : a_bf16[l].data()}; }
 };
 
 // bf16: with the BF16 copies.
@@ -68,7 +66,7 @@ struct ExampleSet {
     int capacity = 0;
     Activations<T> act;  // act.m = m, the examples in use (<= capacity)
     DeviceBuffer<T> Y;
-    std::vector<DeviceBuffer<T>> delta;  // delta[l], l = 1..L (delta[0] unused)
+    std::vector<DeviceBuffer<T>> delta;                   // delta[l], l = 1..L (delta[0] unused)
     std::vector<DeviceBuffer<std::uint16_t>> delta_bf16;  // bf16 only: delta[l]'s BF16 copy
     DeviceBuffer<std::byte> header;
     DeviceBuffer<double> cost_partials;  // output_cost_partials(layout, capacity)

@@ -24,8 +24,8 @@ private:
     DeviceNetwork<T>& network_;
     Regularization<T>& regularization_;
     kernels::OneHiddenLayerPlan plan_;
-    DeviceBuffer<T> partials_;             // the blocks' gradient shares (resident_blocks x P)
-    DeviceBuffer<double> cost_partials_;   // the blocks' cost shares (resident_blocks)
+    DeviceBuffer<T> partials_;            // the blocks' gradient shares (resident_blocks x P)
+    DeviceBuffer<double> cost_partials_;  // the blocks' cost shares (resident_blocks)
 };
 
 }  // namespace digitnet::cuda

@@ -29,8 +29,8 @@ void GeneralPass<T>::enqueue(ExampleSet<T>& set, const PassRequest<T>& request) 
     enqueue_output_delta_cost(set);
     set.enqueue_delta_bf16_copy(network_.layout().layers(), network_.layout().classes(), network_.stream());
     // Only the partials of the m examples in use: a batch's buffer may be longer (its prefix is used).
-    regularization_.enqueue_cost(set.cost_partials.data(), output_cost_partials(network_.layout(), m),
-                                 request.lambda, divisor, request.history, request.iteration);
+    regularization_.enqueue_cost(set.cost_partials.data(), output_cost_partials(network_.layout(), m), request.lambda,
+                                 divisor, request.history, request.iteration);
     if (request.with_gradient)
         enqueue_backward(set, request.divide_by ? request.divide_by->inverse_m : set.inverse_m());
     regularization_.enqueue_join();

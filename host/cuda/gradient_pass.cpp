@@ -27,9 +27,8 @@ std::unique_ptr<GradientPass<T>> make_gradient_pass(DeviceNetwork<T>& network, R
     int device = 0;
     CUDA_CHECK(cudaGetDevice(&device));
     if (path == OneHiddenLayerPath::Persistent) {
-        const std::string why_not =
-            mixed ? std::string("the mixed precisions take the general path")
-                  : PersistentPass<T>::unavailable(network.layout(), device);
+        const std::string why_not = mixed ? std::string("the mixed precisions take the general path")
+                                          : PersistentPass<T>::unavailable(network.layout(), device);
         if (why_not.empty()) return std::make_unique<PersistentPass<T>>(network);
         if (fallback != nullptr) *fallback = "persistent path unavailable: " + why_not;
     }
@@ -42,11 +41,10 @@ std::unique_ptr<GradientPass<T>> make_gradient_pass(DeviceNetwork<T>& network, R
 
 template class GradientPass<float>;
 template class GradientPass<double>;
-template std::unique_ptr<GradientPass<float>> make_gradient_pass<float>(DeviceNetwork<float>&,
-                                                                        Regularization<float>&, OneHiddenLayerPath,
-                                                                        std::string*);
+template std::unique_ptr<GradientPass<float>> make_gradient_pass<float>(DeviceNetwork<float>&, Regularization<float>&,
+                                                                        OneHiddenLayerPath, std::string*);
 template std::unique_ptr<GradientPass<double>> make_gradient_pass<double>(DeviceNetwork<double>&,
-                                                                          Regularization<double>&,
-                                                                          OneHiddenLayerPath, std::string*);
+                                                                          Regularization<double>&, OneHiddenLayerPath,
+                                                                          std::string*);
 
 }  // namespace digitnet::cuda

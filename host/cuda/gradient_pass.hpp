@@ -33,10 +33,10 @@ struct Divisor {
 template <class T>
 struct PassRequest {
     double lambda = 0.0;
-    bool with_gradient = true;   // without: J only (the gradient buffer is then left undefined)
-    double* history = nullptr;   // J goes to history[*iteration] (device memory), then ++*iteration
+    bool with_gradient = true;  // without: J only (the gradient buffer is then left undefined)
+    double* history = nullptr;  // J goes to history[*iteration] (device memory), then ++*iteration
     int* iteration = nullptr;
-    std::optional<double> step_alpha;  // also Theta -= step_alpha grad: one gradient-descent step
+    std::optional<double> step_alpha;     // also Theta -= step_alpha grad: one gradient-descent step
     std::optional<Divisor<T>> divide_by;  // none: the set's own m
 };
 

@@ -23,9 +23,8 @@ constexpr auto kProgressInterval = std::chrono::milliseconds(250);
 
 // The host waits on the chunk events with blocking_sync: it sleeps instead of spinning a core for
 // ~100 ms, and the later wake-up costs nothing because the next chunk is already queued on the GPU.
-GraphLoop::GraphLoop(const CudaContext& context, std::function<void()> check_ready,
-                     EnqueueIteration enqueue_iteration, EnqueueIterations enqueue_iterations,
-                     ShardAgreement* shard, int iterations_per_graph)
+GraphLoop::GraphLoop(const CudaContext& context, std::function<void()> check_ready, EnqueueIteration enqueue_iteration,
+                     EnqueueIterations enqueue_iterations, ShardAgreement* shard, int iterations_per_graph)
     : context_(context),
       check_ready_(std::move(check_ready)),
       enqueue_iteration_(std::move(enqueue_iteration)),
@@ -132,11 +131,11 @@ ShardGradientDescentLoop::Result GraphLoop::run_with(const GradientDescentSteps&
             launch_iterations(steps, count);
             double* slot = &chunk_end_[static_cast<std::size_t>(next_slot) * kSlotSize];
             const int end = schedule.queued_total() + count;
-            CUDA_CHECK(cudaMemcpyAsync(slot, history_.data() + end - 1, sizeof(double), cudaMemcpyDeviceToHost,
-                                       stream));
+            CUDA_CHECK(
+                cudaMemcpyAsync(slot, history_.data() + end - 1, sizeof(double), cudaMemcpyDeviceToHost, stream));
             if (shard_)
-                CUDA_CHECK(cudaMemcpyAsync(slot + 1, shard_->agreed(), 2 * sizeof(double), cudaMemcpyDeviceToHost,
-                                           stream));
+                CUDA_CHECK(
+                    cudaMemcpyAsync(slot + 1, shard_->agreed(), 2 * sizeof(double), cudaMemcpyDeviceToHost, stream));
             CUDA_CHECK(cudaEventRecord(chunk_done_[next_slot].get(), stream));
             schedule.queued(count);
             in_flight.push_back({end, count, next_slot});

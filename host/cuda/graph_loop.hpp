@@ -76,8 +76,8 @@ private:
     ShardAgreement* shard_ = nullptr;
     int iterations_per_graph_;
     Event chunk_done_[2];
-    DeviceBuffer<int> iteration_;       // the regularized_cost kernel's write position
-    DeviceBuffer<double> history_;      // the cost history, at least `iterations` entries
+    DeviceBuffer<int> iteration_;   // the regularized_cost kernel's write position
+    DeviceBuffer<double> history_;  // the cost history, at least `iterations` entries
     // One slot of kSlotSize per chunk in flight: its last J and, for a shard, the agreed sums.
     static constexpr std::size_t kSlotSize = 3;
     PinnedBuffer<double> chunk_end_;

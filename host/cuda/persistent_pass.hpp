@@ -34,9 +34,9 @@ private:
 
     DeviceNetwork<T>& network_;
     kernels::PersistentTrainingPlan plan_;
-    DeviceBuffer<T> partials_;               // the blocks' gradient shares (resident_blocks x P)
-    DeviceBuffer<double> cost_partials_;     // the blocks' cost shares (resident_blocks)
-    DeviceBuffer<double> square_partials_;   // the blocks' shares of the regularisation's squares
+    DeviceBuffer<T> partials_;              // the blocks' gradient shares (resident_blocks x P)
+    DeviceBuffer<double> cost_partials_;    // the blocks' cost shares (resident_blocks)
+    DeviceBuffer<double> square_partials_;  // the blocks' shares of the regularisation's squares
 };
 
 }  // namespace digitnet::cuda

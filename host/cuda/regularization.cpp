@@ -46,9 +46,8 @@ void Regularization<T>::enqueue_cost(const double* cost_partials, int count, dou
                                      int* iteration) {
     CUDA_CHECK(cudaEventRecord(cost_terms_.get(), network_.stream()));
     CUDA_CHECK(cudaStreamWaitEvent(side_.get(), cost_terms_.get(), 0));
-    kernels::regularized_cost(cost_partials, count, square_partials_.data(),
-                              static_cast<int>(square_partials_.size()), 1.0 / m, lambda / (2.0 * m), history,
-                              iteration, side_.get());
+    kernels::regularized_cost(cost_partials, count, square_partials_.data(), static_cast<int>(square_partials_.size()),
+                              1.0 / m, lambda / (2.0 * m), history, iteration, side_.get());
     CUDA_CHECK(cudaEventRecord(join_.get(), side_.get()));
     CUDA_CHECK(cudaStreamWaitEvent(network_.stream(), regularized_.get(), 0));
 }

@@ -65,8 +65,8 @@ void ShardSum<T>::enqueue_iteration(GradientPass<T>& pass, ExampleSet<T>& shard,
     pass.enqueue(shard, {terms.lambda, true, scalars_.data(), cost_position_.data(), std::nullopt,
                          Divisor<T>{terms.divide_by, inverse_total_.data()}});
     // From pinned memory, read when the graph runs (not when it was captured).
-    CUDA_CHECK(cudaMemcpyAsync(scalars_.data() + 1, request_.data(), 2 * sizeof(double), cudaMemcpyHostToDevice,
-                               stream));
+    CUDA_CHECK(
+        cudaMemcpyAsync(scalars_.data() + 1, request_.data(), 2 * sizeof(double), cudaMemcpyHostToDevice, stream));
     sum_.sum_on_device(network_.grad(), static_cast<std::size_t>(network_.parameter_count()), scalars_.data(),
                        scalars_.size(), stream);
     // history[*iteration] = J, ++*iteration: regularized_cost with the one summed partial, no

@@ -20,8 +20,8 @@
 #include "digitnet/cuda/device_sum.hpp"
 #include "digitnet/model/backend.hpp"
 #include "example_set.hpp"
-#include "graph_loop.hpp"
 #include "gradient_pass.hpp"
+#include "graph_loop.hpp"
 #include "shard_terms.hpp"
 
 namespace digitnet::cuda {
@@ -56,10 +56,10 @@ private:
     DeviceSum& sum_;
     int total_ = 0;
     bool warmed_up_ = false;
-    DeviceBuffer<T> inverse_total_;     // 1/M, the gradient GEMMs' alpha
-    DeviceBuffer<double> scalars_;      // [J_r, then J; stop requests; chunk proposals]
-    DeviceBuffer<int> cost_position_;   // the pass writes J_r to scalars_[*cost_position_]: reset to 0
-    PinnedBuffer<double> request_;      // [stop, chunk proposal], written by the host, read by each iteration
+    DeviceBuffer<T> inverse_total_;    // 1/M, the gradient GEMMs' alpha
+    DeviceBuffer<double> scalars_;     // [J_r, then J; stop requests; chunk proposals]
+    DeviceBuffer<int> cost_position_;  // the pass writes J_r to scalars_[*cost_position_]: reset to 0
+    PinnedBuffer<double> request_;     // [stop, chunk proposal], written by the host, read by each iteration
 };
 
 }  // namespace digitnet::cuda

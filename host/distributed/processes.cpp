@@ -1,11 +1,11 @@
 // Deciding whether this program is one of several processes, from what the launcher put in the
 // environment, before any MPI call.
+#include <stdlib.h>  // setenv
+
 #include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <vector>
-
-#include <stdlib.h>  // setenv
 
 #include "digitnet/distributed/mpi_session.hpp"
 

@@ -141,9 +141,12 @@ DataFormat detect_data_format(const std::string& path) {
 
 DataFile load_data(const std::string& path) {
     switch (detect_data_format(path)) {
-        case DataFormat::Mat: return load_mat_data(path);
-        case DataFormat::IdxFolder: return load_idx_folder(path);
-        case DataFormat::Idx: return DataFile{load_idx(path), std::nullopt};
+        case DataFormat::Mat:
+            return load_mat_data(path);
+        case DataFormat::IdxFolder:
+            return load_idx_folder(path);
+        case DataFormat::Idx:
+            return DataFile{load_idx(path), std::nullopt};
         case DataFormat::Csv:
             try {
                 return DataFile{load_csv(path), std::nullopt};
@@ -185,8 +188,10 @@ DataFileShard load_data_shard(const std::string& path, const RowChooser& choose)
                 shard.test = load_idx_rows(*test_images, choose);
             return shard;
         }
-        case DataFormat::Idx: return DataFileShard{load_idx_rows(path, choose), std::nullopt};
-        case DataFormat::Csv: return DataFileShard{load_csv_rows(path, choose), std::nullopt};
+        case DataFormat::Idx:
+            return DataFileShard{load_idx_rows(path, choose), std::nullopt};
+        case DataFormat::Csv:
+            return DataFileShard{load_csv_rows(path, choose), std::nullopt};
     }
     throw InputError(path + ": unknown data format");
 }

@@ -22,19 +22,26 @@ namespace {
 
 constexpr unsigned char unsigned_byte_type = 0x08;
 constexpr std::uint64_t max_examples = std::numeric_limits<int>::max();
-constexpr std::uint64_t max_side = 65535;                         // rows or columns of one image
-constexpr std::uint64_t max_features = std::uint64_t{1} << 24;    // rows * cols
+constexpr std::uint64_t max_side = 65535;                          // rows or columns of one image
+constexpr std::uint64_t max_features = std::uint64_t{1} << 24;     // rows * cols
 constexpr std::uint64_t max_pixel_bytes = std::uint64_t{1} << 34;  // 16 GiB of pixels
 
 const char* type_name(unsigned char type) {
     switch (type) {
-        case 0x08: return "unsigned byte";
-        case 0x09: return "signed byte";
-        case 0x0b: return "short";
-        case 0x0c: return "int";
-        case 0x0d: return "float";
-        case 0x0e: return "double";
-        default: return "unknown";
+        case 0x08:
+            return "unsigned byte";
+        case 0x09:
+            return "signed byte";
+        case 0x0b:
+            return "short";
+        case 0x0c:
+            return "int";
+        case 0x0d:
+            return "float";
+        case 0x0e:
+            return "double";
+        default:
+            return "unknown";
     }
 }
 

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <random>
 
-#include "digitnet/io/safe_output.hpp"
 #include "digitnet/errors.hpp"
+#include "digitnet/io/safe_output.hpp"
 
 namespace digitnet {
 

@@ -6,9 +6,12 @@ namespace digitnet {
 
 const char* to_string(Activation f) {
     switch (f) {
-        case Activation::Tanh: return "tanh";
-        case Activation::Relu: return "relu";
-        case Activation::Sigmoid: break;
+        case Activation::Tanh:
+            return "tanh";
+        case Activation::Relu:
+            return "relu";
+        case Activation::Sigmoid:
+            break;
     }
     return "sigmoid";
 }

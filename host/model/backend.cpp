@@ -8,10 +8,14 @@ namespace digitnet {
 
 const char* to_string(Precision p) {
     switch (p) {
-        case Precision::Double: return "double";
-        case Precision::Tf32: return "tf32";
-        case Precision::Bf16: return "bf16";
-        case Precision::Float: break;
+        case Precision::Double:
+            return "double";
+        case Precision::Tf32:
+            return "tf32";
+        case Precision::Bf16:
+            return "bf16";
+        case Precision::Float:
+            break;
     }
     return "float";
 }
@@ -26,9 +30,12 @@ bool is_mixed(Precision p) { return p == Precision::Tf32 || p == Precision::Bf16
 
 const char* to_string(Device d) {
     switch (d) {
-        case Device::Cpu: return "cpu";
-        case Device::Gpu: return "gpu";
-        case Device::Auto: break;
+        case Device::Cpu:
+            return "cpu";
+        case Device::Gpu:
+            return "gpu";
+        case Device::Auto:
+            break;
     }
     return "auto";
 }

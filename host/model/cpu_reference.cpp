@@ -35,9 +35,7 @@ double softmax_cost(const std::vector<double>& z, int label) {
     return z_max + std::log(sum) - z[static_cast<std::size_t>(label)];
 }
 
-double output_cost_term(double z, double y) {
-    return std::max(z, 0.0) - y * z + std::log1p(std::exp(-std::abs(z)));
-}
+double output_cost_term(double z, double y) { return std::max(z, 0.0) - y * z + std::log1p(std::exp(-std::abs(z))); }
 
 // x is (s0); a[l] is (s_l + 1) with a[l][0] = 1 for l < L; a[L] and z[l] are (s_l).
 Activations forward(const Parameters& theta, const double* x) {

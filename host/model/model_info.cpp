@@ -76,8 +76,10 @@ ModelInfo model_info_for(const Dataset& train) {
         return sorted[static_cast<std::size_t>(k)];
     };
     if (!border_counts.empty())
-        info.background = std::max_element(border_counts.begin(), border_counts.end(),
-                                           [](const auto& a, const auto& b) { return a.second < b.second; })->first;
+        info.background =
+            std::max_element(border_counts.begin(), border_counts.end(), [](const auto& a, const auto& b) {
+                return a.second < b.second;
+            })->first;
     else
         info.background = percentile(0.5);
     info.ink = percentile(0.99);

@@ -5,10 +5,10 @@
 #include <pybind11/stl.h>
 
 #include "bindings.hpp"
-#include "digitnet/model/activation.hpp"
 #include "digitnet/cpu/cpu_backend.hpp"
 #include "digitnet/cuda/cuda_backend.hpp"
 #include "digitnet/errors.hpp"
+#include "digitnet/model/activation.hpp"
 
 namespace py = pybind11;
 using namespace digitnet;

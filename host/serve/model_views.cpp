@@ -90,12 +90,8 @@ nlohmann::json evaluate(const ServedModel& model, const Dataset& set, const std:
     }
     nlohmann::json digits = nlohmann::json::array();
     for (int k = 0; k < K; ++k) digits.push_back(digit_of_class(k, model.info, K));
-    return {{"set", set_name},
-            {"examples", set.examples()},
-            {"accuracy", accuracy(predicted, set.labels)},
-            {"digits", digits},
-            {"confusion", confusion},
-            {"mistakes", mistakes}};
+    return {{"set", set_name},  {"examples", set.examples()}, {"accuracy", accuracy(predicted, set.labels)},
+            {"digits", digits}, {"confusion", confusion},     {"mistakes", mistakes}};
 }
 
 }  // namespace digitnet::serve

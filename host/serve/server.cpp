@@ -6,6 +6,7 @@
 // name from a request: the data set and the model come from the command line alone.
 #include "digitnet/serve/server.hpp"
 
+#include <httplib.h>
 #include <stdlib.h>  // mkdtemp
 
 #include <chrono>
@@ -13,18 +14,16 @@
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
-#include <httplib.h>
-#include <nlohmann/json.hpp>
-
 #include "digitnet/errors.hpp"
-#include "digitnet/model/activation.hpp"
 #include "digitnet/io/atomic_file.hpp"
 #include "digitnet/io/data_loader.hpp"
 #include "digitnet/io/image_input.hpp"
 #include "digitnet/io/mat_io.hpp"
+#include "digitnet/model/activation.hpp"
 #include "model_views.hpp"
 #include "training_session.hpp"
 #include "web_assets.hpp"

@@ -24,8 +24,8 @@ struct TrainingRequest {
     Activation activation = Activation::Sigmoid;  // of the hidden layer
     Output output = Output::Sigmoid;
     Optimizer optimizer = Optimizer::GradientDescent;
-    int iterations = 800;  // gd steps, cg line searches, adam epochs
-    double alpha = 0.8;    // gd
+    int iterations = 800;         // gd steps, cg line searches, adam epochs
+    double alpha = 0.8;           // gd
     double learning_rate = 1e-3;  // adam
     double lambda = 1.0;
 };

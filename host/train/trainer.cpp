@@ -50,18 +50,24 @@ std::unique_ptr<Backend> make_backend(Device device, Precision precision, const 
 
 const char* to_string(Optimizer optimizer) {
     switch (optimizer) {
-        case Optimizer::ConjugateGradient: return "cg";
-        case Optimizer::Adam: return "adam";
-        case Optimizer::GradientDescent: break;
+        case Optimizer::ConjugateGradient:
+            return "cg";
+        case Optimizer::Adam:
+            return "adam";
+        case Optimizer::GradientDescent:
+            break;
     }
     return "gd";
 }
 
 TrainingOutcome run_training(Backend& backend, const TrainingPlan& plan) {
     switch (plan.optimizer) {
-        case Optimizer::ConjugateGradient: return run_conjugate_gradient(backend, plan);
-        case Optimizer::Adam: return run_adam(backend, plan);
-        case Optimizer::GradientDescent: break;
+        case Optimizer::ConjugateGradient:
+            return run_conjugate_gradient(backend, plan);
+        case Optimizer::Adam:
+            return run_adam(backend, plan);
+        case Optimizer::GradientDescent:
+            break;
     }
     return run_gradient_descent(backend, plan);
 }

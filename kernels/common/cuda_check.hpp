@@ -6,8 +6,8 @@
 // cuda_allocate() (device_buffer.hpp) add how many bytes were asked for.
 //
 // Header-only and plain C++: includable from .cpp files (g++) and .cu files (nvcc) alike.
-#include <cuda_runtime_api.h>
 #include <cublas_v2.h>
+#include <cuda_runtime_api.h>
 
 #include <cstddef>
 #include <cstdio>
@@ -65,18 +65,18 @@ inline const char* cuda_error_hint(cudaError_t error) {
 [[noreturn]] inline void throw_cuda_error(cudaError_t error, const char* statement, const char* function,
                                           const char* file, int line) {
     cudaGetLastError();  // clear a non-sticky error so that later, unrelated calls do not see it
-    std::string message = std::string("CUDA error: ") + statement + " failed in " + function + " at " +
-                          file + ":" + std::to_string(line) + ": " + cudaGetErrorName(error) + " (" +
-                          cudaGetErrorString(error) + ")";
+    std::string message = std::string("CUDA error: ") + statement + " failed in " + function + " at " + file + ":" +
+                          std::to_string(line) + ": " + cudaGetErrorName(error) + " (" + cudaGetErrorString(error) +
+                          ")";
     if (error == cudaErrorMemoryAllocation) message += "; " + describe_free_memory();
     message += cuda_error_hint(error);
     throw DeviceError(message);
 }
 
-[[noreturn]] inline void throw_cublas_error(cublasStatus_t status, const char* statement,
-                                            const char* function, const char* file, int line) {
-    std::string message = std::string("cuBLAS error: ") + statement + " failed in " + function + " at " +
-                          file + ":" + std::to_string(line) + ": " + cublasGetStatusName(status) + " (" +
+[[noreturn]] inline void throw_cublas_error(cublasStatus_t status, const char* statement, const char* function,
+                                            const char* file, int line) {
+    std::string message = std::string("cuBLAS error: ") + statement + " failed in " + function + " at " + file + ":" +
+                          std::to_string(line) + ": " + cublasGetStatusName(status) + " (" +
                           cublasGetStatusString(status) + ")";
     if (status == CUBLAS_STATUS_ALLOC_FAILED) message += "; " + describe_free_memory();
     throw DeviceError(message);
@@ -84,18 +84,16 @@ inline const char* cuda_error_hint(cudaError_t error) {
 
 }  // namespace digitnet::cuda
 
-#define CUDA_CHECK(statement)                                                                   \
-    do {                                                                                        \
-        const cudaError_t digitnet_cuda_status_ = (statement);                                  \
-        if (digitnet_cuda_status_ != cudaSuccess)                                               \
-            ::digitnet::cuda::throw_cuda_error(digitnet_cuda_status_, #statement, __func__,     \
-                                               __FILE__, __LINE__);                             \
+#define CUDA_CHECK(statement)                                                                                    \
+    do {                                                                                                         \
+        const cudaError_t digitnet_cuda_status_ = (statement);                                                   \
+        if (digitnet_cuda_status_ != cudaSuccess)                                                                \
+            ::digitnet::cuda::throw_cuda_error(digitnet_cuda_status_, #statement, __func__, __FILE__, __LINE__); \
     } while (0)
 
-#define CUBLAS_CHECK(statement)                                                                 \
-    do {                                                                                        \
-        const cublasStatus_t digitnet_cublas_status_ = (statement);                             \
-        if (digitnet_cublas_status_ != CUBLAS_STATUS_SUCCESS)                                   \
-            ::digitnet::cuda::throw_cublas_error(digitnet_cublas_status_, #statement, __func__, \
-                                                 __FILE__, __LINE__);                           \
+#define CUBLAS_CHECK(statement)                                                                                      \
+    do {                                                                                                             \
+        const cublasStatus_t digitnet_cublas_status_ = (statement);                                                  \
+        if (digitnet_cublas_status_ != CUBLAS_STATUS_SUCCESS)                                                        \
+            ::digitnet::cuda::throw_cublas_error(digitnet_cublas_status_, #statement, __func__, __FILE__, __LINE__); \
     } while (0)

@@ -16,9 +16,7 @@
 namespace digitnet::kernels {
 
 // The global thread index of a linear launch. Fits an int: linear_kernel refuses n > kMaxLinearElements.
-__device__ __forceinline__ int linear_index() {
-    return static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
-}
+__device__ __forceinline__ int linear_index() { return static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x); }
 
 // Launches kernel(n, args...) over n elements on `stream` with linear_blocks(n) blocks of
 // kThreadsPerBlock threads, and checks the launch. Returns at once when n == 0 (a zero-sized grid

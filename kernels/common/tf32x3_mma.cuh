@@ -90,8 +90,7 @@ __device__ __forceinline__ FragmentB load_b_fragment(const MatrixView& B, int k0
 
 // The same from operands split in advance: the registers are the stored parts, no cvt. Given the
 // same floats, the registers (and so the products) are the same bits as the loaders above give.
-__device__ __forceinline__ FragmentA load_a_fragment(const SplitMatrixView& A, int row0, int k0, int k_end,
-                                                     int lane) {
+__device__ __forceinline__ FragmentA load_a_fragment(const SplitMatrixView& A, int row0, int k0, int k_end, int lane) {
     FragmentA f;
 #pragma unroll
     for (int i = 0; i < kARegisters; ++i) {
@@ -103,8 +102,7 @@ __device__ __forceinline__ FragmentA load_a_fragment(const SplitMatrixView& A, i
     return f;
 }
 
-__device__ __forceinline__ FragmentB load_b_fragment(const SplitMatrixView& B, int k0, int col0, int k_end,
-                                                     int lane) {
+__device__ __forceinline__ FragmentB load_b_fragment(const SplitMatrixView& B, int k0, int col0, int k_end, int lane) {
     FragmentB f;
 #pragma unroll
     for (int i = 0; i < kBRegisters; ++i) {
@@ -120,9 +118,9 @@ __device__ __forceinline__ FragmentB load_b_fragment(const SplitMatrixView& B, i
 // the k-steps described at the top. Every lane of the warp must call it (mma.sync is warp-wide).
 // AView and BView: MatrixView (split at each load) or SplitMatrixView (split when staged).
 template <int MTiles, int NTiles, int Passes = 3, class AView, class BView>
-__device__ __forceinline__ void warp_product_tf32(const AView& A, const BView& B, int row0, int col0,
-                                                  int k_begin, int k_end, int k_stride,
-                                                  float (&acc)[MTiles][NTiles][kCRegisters], int lane) {
+__device__ __forceinline__ void warp_product_tf32(const AView& A, const BView& B, int row0, int col0, int k_begin,
+                                                  int k_end, int k_stride, float (&acc)[MTiles][NTiles][kCRegisters],
+                                                  int lane) {
     static_assert(Passes == 1 || Passes == 3, "3xTF32 (float accuracy) or 1xTF32 (the contrast)");
     for (int k0 = k_begin; k0 < k_end; k0 += k_stride) {
         FragmentA a[MTiles];

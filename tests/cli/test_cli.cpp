@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "digitnet/model/layout.hpp"
 #include "digitnet/io/mat_io.hpp"
+#include "digitnet/model/layout.hpp"
 #include "test_util.hpp"
 
 namespace digitnet {

@@ -1,9 +1,9 @@
 // Issue 10, end to end: nothing lost (full disks, outputs that are inputs, devices, read-only
 // files, Ctrl-C), nothing misleading (label conventions, truncated gzip, damaged models, uint8
 // pixels, ignored options, the cost history), and bad input caught before the work.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -12,9 +12,8 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "digitnet/errors.hpp"
 #include "digitnet/io/mat_io.hpp"

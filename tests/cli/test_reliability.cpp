@@ -1,19 +1,17 @@
 // Issue 6: interrupts and checkpoints, divergence and saturation, determinism, concurrent saves.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fcntl.h>
-
 #include <atomic>
 #include <chrono>
-#include <filesystem>
 #include <cmath>
-#include <thread>
-
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "digitnet/cpu/cpu_backend.hpp"
 #include "digitnet/io/mat_io.hpp"

@@ -98,9 +98,9 @@ TEST_P(Conformance, CostGradientAndOutputMatchTheReference) {
     skip_without_gpu(kind);
     if (::testing::Test::IsSkipped()) return;
     const Shape& shape = std::get<3>(GetParam());
-    const Layout layout = make_layout(shape.sizes.front(),
-                                      std::vector<int>(shape.sizes.begin() + 1, shape.sizes.end() - 1),
-                                      shape.sizes.back(), std::get<1>(GetParam()), std::get<2>(GetParam()));
+    const Layout layout =
+        make_layout(shape.sizes.front(), std::vector<int>(shape.sizes.begin() + 1, shape.sizes.end() - 1),
+                    shape.sizes.back(), std::get<1>(GetParam()), std::get<2>(GetParam()));
     const Dataset data = testing::random_dataset(shape.m, layout.inputs(), layout.classes(), 11);
     const Parameters theta = random_parameters(layout, 5);
     const double lambda = 0.9;

@@ -7,8 +7,8 @@
 #include <cstdio>
 
 #include "digitnet/cpu/cpu_backend.hpp"
-#include "digitnet/model/cpu_reference.hpp"
 #include "digitnet/errors.hpp"
+#include "digitnet/model/cpu_reference.hpp"
 #include "test_util.hpp"
 #include "tolerances.hpp"
 

@@ -97,8 +97,8 @@ TEST_P(CudaBackendAgainstReference, CostGradientAndOutput) {
         worst_error_ratio(backend->output(other.X).data, reference::output(theta, other.X).data, tol);
 
     std::printf("  %s %s%s: worst error / tolerance: cost %.3g, gradient %.3g, output %.3g, other output %.3g\n",
-                shape_name(shape).c_str(), to_string(precision), takes_fused_path(*backend) ? " fused" : "",
-                cost_ratio, gradient_ratio, output_ratio, other_ratio);
+                shape_name(shape).c_str(), to_string(precision), takes_fused_path(*backend) ? " fused" : "", cost_ratio,
+                gradient_ratio, output_ratio, other_ratio);
     EXPECT_LE(cost_ratio, 1.0) << cost << " vs " << expected_cost;
     EXPECT_LE(gradient_ratio, 1.0);
     EXPECT_LE(output_ratio, 1.0);
@@ -115,8 +115,7 @@ INSTANTIATE_TEST_SUITE_P(
                                          // The fused one-hidden-layer kernels: blocks that take many
                                          // tiles, the widest hidden layer and output they take, and
                                          // one unit past it (general path).
-                                         Shape{20000, 20, {7}, 3}, Shape{300, 30, {32}, 32},
-                                         Shape{100, 8, {33}, 4}),
+                                         Shape{20000, 20, {7}, 3}, Shape{300, 30, {32}, 32}, Shape{100, 8, {33}, 4}),
                        ::testing::Values(Precision::Double, Precision::Float)),
     [](const auto& test) { return shape_name(std::get<0>(test.param)) + "_" + to_string(std::get<1>(test.param)); });
 
@@ -147,11 +146,11 @@ TEST_P(CudaFusedPath, AgreesWithTheGeneralPathAndTheReference) {
         EXPECT_EQ(takes_fused_path(*make_cuda_backend(precision, layout)), precision == Precision::Float);
     }
     for (const Activation f : {Activation::Tanh, Activation::Relu})
-        EXPECT_FALSE(takes_fused_path(*make_cuda_backend(precision, make_layout(400, {25}, 10, f),
-                                                         CudaOptions{OneHiddenLayerPath::Fused})));
-    EXPECT_FALSE(takes_fused_path(*make_cuda_backend(precision,
-                                                     make_layout(400, {25}, 10, Activation::Sigmoid, Output::Softmax),
-                                                     CudaOptions{OneHiddenLayerPath::Fused})));
+        EXPECT_FALSE(takes_fused_path(
+            *make_cuda_backend(precision, make_layout(400, {25}, 10, f), CudaOptions{OneHiddenLayerPath::Fused})));
+    EXPECT_FALSE(
+        takes_fused_path(*make_cuda_backend(precision, make_layout(400, {25}, 10, Activation::Sigmoid, Output::Softmax),
+                                            CudaOptions{OneHiddenLayerPath::Fused})));
 
     // The worst of J and every gradient entry against the reference, as a share of the tolerance.
     const auto ratio_to_reference = [&](Backend& backend) {

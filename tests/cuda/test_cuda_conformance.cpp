@@ -134,8 +134,8 @@ TEST_P(CudaGradientCheck, InDouble) {
             backend->cost_and_gradient(lambda, &analytical);
             const double difference = relative_difference(numerical, analytical);
             std::printf("  %s, hidden %zu layer(s), first %d, lambda %g: relative difference %.3g (limit %.0e)\n",
-                        combination_name(activation, output).c_str(), hidden.size(), hidden.front(), lambda,
-                        difference, kGradientCheckMax);
+                        combination_name(activation, output).c_str(), hidden.size(), hidden.front(), lambda, difference,
+                        kGradientCheckMax);
             EXPECT_LT(difference, kGradientCheckMax);
         }
     }

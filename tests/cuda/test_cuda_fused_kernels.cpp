@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "one_hidden_layer_gradient.cuh"
 #include "kernel_test_fixture.hpp"
+#include "one_hidden_layer_gradient.cuh"
 
 namespace digitnet::testing {
 namespace {

@@ -10,15 +10,15 @@
 #include <utility>
 #include <vector>
 
-#include "gather_rows.cuh"
-#include "gradient_descent_update.cuh"
 #include "activation_gradient_delta.cuh"
 #include "activation_prepend_bias.cuh"
+#include "gather_rows.cuh"
+#include "gradient_descent_update.cuh"
+#include "kernel_test_fixture.hpp"
 #include "one_hot.cuh"
 #include "prepend_bias.cuh"
 #include "regularized_cost.cuh"
 #include "regularized_gradient_init.cuh"
-#include "kernel_test_fixture.hpp"
 
 namespace digitnet::testing {
 namespace {
@@ -76,8 +76,9 @@ TYPED_TEST(CudaKernels, ActivationPrependBiasInPlace) {
             for (std::size_t i = 0; i < a.size(); ++i)
                 expected[i] = i % static_cast<std::size_t>(cols) == 0 ? 1.0 : cpu_activate(f, double(a[i]));
             for (const T v : got) ASSERT_TRUE(std::isfinite(double(v))) << to_string(f);
-            this->expect_close(got, expected, std::string("activation_prepend_bias ") + to_string(f) + " " +
-                                                  std::to_string(m) + "x" + std::to_string(units));
+            this->expect_close(got, expected,
+                               std::string("activation_prepend_bias ") + to_string(f) + " " + std::to_string(m) + "x" +
+                                   std::to_string(units));
         }
     }
 }
@@ -93,7 +94,7 @@ TYPED_TEST(CudaKernels, ActivationGradientDelta) {
             const int cols = units + 1;
             auto a = this->random_values(static_cast<std::size_t>(m) * cols, low, high, 17u + unsigned(m));
             for (T& v : a)
-                if (f == Activation::Relu && v < T(0)) v = T(0);  // relu's activations are >= 0
+                if (f == Activation::Relu && v < T(0)) v = T(0);                       // relu's activations are >= 0
             for (int r = 0; r < m; ++r) a[static_cast<std::size_t>(r) * cols] = T(1);  // bias column
             auto d = this->random_values(static_cast<std::size_t>(m) * units, -2.0, 2.0, 19u + unsigned(units));
             auto da = this->upload(a);
@@ -106,8 +107,9 @@ TYPED_TEST(CudaKernels, ActivationGradientDelta) {
                     expected[static_cast<std::size_t>(r) * units + c] =
                         double(d[static_cast<std::size_t>(r) * units + c]) * cpu_activation_derivative(f, ai);
                 }
-            this->expect_close(this->download(dd), expected, std::string("activation_gradient_delta ") + to_string(f) +
-                                                                 " " + std::to_string(m) + "x" + std::to_string(units));
+            this->expect_close(this->download(dd), expected,
+                               std::string("activation_gradient_delta ") + to_string(f) + " " + std::to_string(m) +
+                                   "x" + std::to_string(units));
         }
     }
 }
@@ -193,11 +195,11 @@ TYPED_TEST(CudaKernels, GatherRowsCopiesTheChosenRows) {
     // than the source has (repeats), and a gather wider than a block.
     for (const auto& [count, cols, source_rows] :
          std::vector<std::tuple<int, int, int>>{{1, 1, 1}, {37, 401, 100}, {300, 10, 4999}, {257, 3, 5}}) {
-        const auto src = this->random_values(static_cast<std::size_t>(source_rows) * cols, -3.0, 3.0,
-                                             unsigned(count + cols));
+        const auto src =
+            this->random_values(static_cast<std::size_t>(source_rows) * cols, -3.0, 3.0, unsigned(count + cols));
         std::vector<int> rows(static_cast<std::size_t>(count));
         for (int i = 0; i < count; ++i) rows[i] = (i * 7919 + 13) % source_rows;
-        rows[0] = source_rows - 1;  // the last row
+        rows[0] = source_rows - 1;                 // the last row
         if (count > 1) rows[count - 1] = rows[0];  // a repeat
         auto dsrc = this->upload(src);
         auto drows = this->upload(rows);

@@ -11,12 +11,12 @@
 #include <utility>
 #include <vector>
 
+#include "kernel_test_fixture.hpp"
+#include "launch_config.cuh"
 #include "output_sigmoid.cuh"
 #include "output_softmax.cuh"
 #include "sigmoid_output_delta_cost.cuh"
 #include "softmax_output_delta_cost.cuh"
-#include "launch_config.cuh"
-#include "kernel_test_fixture.hpp"
 
 namespace digitnet::testing {
 namespace {

@@ -68,10 +68,11 @@ TEST_P(CudaPersistentPath, AgreesWithTheReferenceAndTheFusedPath) {
     const std::vector<double> fused_history = gradient_descent(*fused, steps);
     const double history_ratio = worst_error_ratio(persistent_history, fused_history, tol);
     const double theta_ratio = worst_error_ratio(persistent->parameters().values, fused->parameters().values, tol);
-    std::printf("  %s %s (%s): worst error / tolerance: cost %.3g, gradient %.3g; against fused after 20 steps: "
-                "history %.3g, parameters %.3g\n",
-                shape_name(shape).c_str(), to_string(precision), persistent->device_name().c_str(), cost_ratio,
-                gradient_ratio, history_ratio, theta_ratio);
+    std::printf(
+        "  %s %s (%s): worst error / tolerance: cost %.3g, gradient %.3g; against fused after 20 steps: "
+        "history %.3g, parameters %.3g\n",
+        shape_name(shape).c_str(), to_string(precision), persistent->device_name().c_str(), cost_ratio, gradient_ratio,
+        history_ratio, theta_ratio);
     EXPECT_LE(cost_ratio, 1.0) << cost << " vs " << expected_cost;
     EXPECT_LE(gradient_ratio, 1.0);
     ASSERT_EQ(persistent_history.size(), 20u);
@@ -197,8 +198,7 @@ TEST(CudaPersistentPath, StopDuringARunEndsWithinAChunkInAConsistentState) {
     const double after_stop = std::chrono::duration<double>(returned - stopped_at).count();
     ASSERT_GT(history.size(), 0u);
     ASSERT_LT(history.size(), static_cast<std::size_t>(asked));
-    std::printf("  stopped after %zu of %d iterations, %.3f s after the request\n", history.size(), asked,
-                after_stop);
+    std::printf("  stopped after %zu of %d iterations, %.3f s after the request\n", history.size(), asked, after_stop);
     // At most the chunk running and the one queued behind it (about 0.1 s each) finish after the
     // request; 2 s leaves room for a slow, shared machine.
     EXPECT_LT(after_stop, 2.0);

@@ -25,18 +25,17 @@ TYPED_TEST(CudaKernels, PersistentTrainingAgainstItsEmulation) {
     struct Case {
         int m, inputs, hidden, classes, iterations;
     };
-    for (const Case c : {Case{1, 3, 5, 3, 2}, Case{77, 20, 7, 3, 3}, Case{1000, 400, 25, 10, 3},
-                         Case{64, 9, 32, 32, 2}}) {
+    for (const Case c :
+         {Case{1, 3, 5, 3, 2}, Case{77, 20, 7, 3, 3}, Case{1000, 400, 25, 10, 3}, Case{64, 9, 32, 32, 2}}) {
         const int n = c.inputs + 1;
         const Layout layout = make_layout(c.inputs, {c.hidden}, c.classes);
-        const kernels::PersistentTrainingPlan plan =
-            kernels::plan_persistent_training<T>(n, c.hidden, c.classes);
+        const kernels::PersistentTrainingPlan plan = kernels::plan_persistent_training<T>(n, c.hidden, c.classes);
         ASSERT_TRUE(plan.usable()) << plan.unavailable;
         const Dataset data = random_dataset(c.m, c.inputs, c.classes, 4);
         const Parameters initial = random_parameters(layout, 2);
         const double lambda = 0.6, alpha = 0.7;
-        const EmulatedTraining<T> expected = emulate_persistent_training<T>(
-            data, initial, plan.tiles.resident_blocks, c.iterations, lambda, alpha, true);
+        const EmulatedTraining<T> expected = emulate_persistent_training<T>(data, initial, plan.tiles.resident_blocks,
+                                                                            c.iterations, lambda, alpha, true);
 
         std::vector<T> a0(std::size_t(c.m) * n), Y(std::size_t(c.m) * c.classes, T(0));
         for (int r = 0; r < c.m; ++r) {

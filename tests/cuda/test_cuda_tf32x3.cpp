@@ -44,8 +44,16 @@ protected:
 // spell out their TF32 rounding).
 TEST_F(CudaTf32x3, SplitMatchesTheHostRoundingBitForBit) {
     const float ulp = std::ldexp(1.0f, -10);
-    std::vector<float> x = {0.0f, -0.0f, 1.0f, 1.0f + ulp / 2, -1.0f - ulp / 2, 1.0f + 1.5f * ulp, 2.0f - ulp / 4,
-                            std::nextafter(1.0f + ulp / 2, 0.0f), 3.0e38f, -1.0e-30f};
+    std::vector<float> x = {0.0f,
+                            -0.0f,
+                            1.0f,
+                            1.0f + ulp / 2,
+                            -1.0f - ulp / 2,
+                            1.0f + 1.5f * ulp,
+                            2.0f - ulp / 4,
+                            std::nextafter(1.0f + ulp / 2, 0.0f),
+                            3.0e38f,
+                            -1.0e-30f};
     std::mt19937 generator(7);
     std::uniform_real_distribution<float> value(-1.0f, 1.0f);
     std::uniform_int_distribution<int> scale(-60, 60);
@@ -64,8 +72,8 @@ TEST_F(CudaTf32x3, SplitMatchesTheHostRoundingBitForBit) {
         if (host_hi != device_hi[i] || host_lo != device_lo[i]) {
             if (++mismatches <= 5)
                 ADD_FAILURE() << "x = " << x[i] << " (bits " << std::hex << kernels::float_bits(x[i]) << "): device hi "
-                              << device_hi[i] << " lo " << device_lo[i] << ", host hi " << host_hi << " lo "
-                              << host_lo << std::dec;
+                              << device_hi[i] << " lo " << device_lo[i] << ", host hi " << host_hi << " lo " << host_lo
+                              << std::dec;
         }
     }
     EXPECT_EQ(mismatches, 0);
@@ -96,10 +104,11 @@ TEST_F(CudaTf32x3, WarpProductHasFloatAccuracyOnTheFusedKernelShapes) {
                 from_model = std::fmax(from_model, std::fabs(double(device3[i]) - model3[i]) / exact.magnitude[i]);
         const double worst3 = worst_scaled_error(device3, exact), worst1 = worst_scaled_error(device1, exact);
         const double relative3 = relative_error(device3, exact), relative1 = relative_error(device1, exact);
-        std::printf("%-26s device worst error / (|A||B|): 3xTF32 %.2e, TF32 %.2e, from the model %.2e (model %.2e, "
-                    "sqrt(K) eps %.2e); relative: 3xTF32 %.2e (model %.2e), TF32 %.2e\n",
-                    c.name.c_str(), worst3, worst1, from_model, worst_scaled_error(model3, exact),
-                    std::sqrt(double(c.K)) * eps, relative3, relative_error(model3, exact), relative1);
+        std::printf(
+            "%-26s device worst error / (|A||B|): 3xTF32 %.2e, TF32 %.2e, from the model %.2e (model %.2e, "
+            "sqrt(K) eps %.2e); relative: 3xTF32 %.2e (model %.2e), TF32 %.2e\n",
+            c.name.c_str(), worst3, worst1, from_model, worst_scaled_error(model3, exact), std::sqrt(double(c.K)) * eps,
+            relative3, relative_error(model3, exact), relative1);
         EXPECT_LE(worst3, bound);
         EXPECT_LE(from_model, 2.0 * bound);
         EXPECT_LE(relative3, 2e-5);
@@ -130,17 +139,17 @@ TEST_F(CudaTf32x3, SeedForwardTileKernelsComputeTheProduct) {
         const ExactProduct exact = exact_product(A, B);
         const DeviceBuffer<float> device_x = upload(x), device_theta1 = upload(theta1);
         std::vector<float> tf32x3_result;
-        for (const auto method : {kernels::TileProductMethod::Fp32Simt, kernels::TileProductMethod::Tf32x3Mma,
-                                  kernels::TileProductMethod::Tf32Mma,
-                                  kernels::TileProductMethod::Tf32x3MmaSplitTheta}) {
+        for (const auto method :
+             {kernels::TileProductMethod::Fp32Simt, kernels::TileProductMethod::Tf32x3Mma,
+              kernels::TileProductMethod::Tf32Mma, kernels::TileProductMethod::Tf32x3MmaSplitTheta}) {
             SCOPED_TRACE(static_cast<int>(method));
             DeviceBuffer<float> z(std::size_t(blocks) * s.rows * s.hidden);
             kernels::seed_forward_tile_products(method, blocks, 2, s.rows, n, s.hidden, device_x.data(),
                                                 device_theta1.data(), z.data(), stream_);
             const std::vector<float> result = download(z);
             const double worst = worst_scaled_error(result, exact);
-            std::printf("rows %2d hidden %2d method %d: worst error / (|A||B|) %.2e, relative %.2e\n", s.rows,
-                        s.hidden, static_cast<int>(method), worst, relative_error(result, exact));
+            std::printf("rows %2d hidden %2d method %d: worst error / (|A||B|) %.2e, relative %.2e\n", s.rows, s.hidden,
+                        static_cast<int>(method), worst, relative_error(result, exact));
             if (method == kernels::TileProductMethod::Fp32Simt) {
                 EXPECT_LE(worst, n * eps);  // a float dot product's worst case, rounding to nearest
                 EXPECT_LE(relative_error(result, exact), 4e-6);

@@ -86,15 +86,16 @@ TEST_P(CudaSeedRecipe, MatchesTheCpuBackend) {
     const double cpu_final = cpu->cost_and_gradient(options.lambda, nullptr);
     const double rel = precision == Precision::Double ? 1e-9 : 1e-3;
     const testing::Tolerance final_tolerance{0.0, rel};
-    std::printf("  %s: GPU %.1f ms (%.2f us/iteration incl. capture), CPU %.1f ms; accuracy GPU %.2f%% CPU %.2f%%; "
-                "cost after 800: GPU %.9f CPU %.9f; worst error / tolerance: last history %.3g, final %.3g, "
-                "history %.3g\n",
-                to_string(precision), gpu_ms, 1000.0 * gpu_ms / 800, cpu_ms, 100 * gpu_accuracy, 100 * cpu_accuracy,
-                gpu_final, cpu_final,
-                worst_error_ratio(std::vector<double>{gpu_history.back()}, std::vector<double>{cpu_history.back()},
-                                  final_tolerance),
-                worst_error_ratio(std::vector<double>{gpu_final}, std::vector<double>{cpu_final}, final_tolerance),
-                worst_error_ratio(gpu_history, cpu_history, final_tolerance));
+    std::printf(
+        "  %s: GPU %.1f ms (%.2f us/iteration incl. capture), CPU %.1f ms; accuracy GPU %.2f%% CPU %.2f%%; "
+        "cost after 800: GPU %.9f CPU %.9f; worst error / tolerance: last history %.3g, final %.3g, "
+        "history %.3g\n",
+        to_string(precision), gpu_ms, 1000.0 * gpu_ms / 800, cpu_ms, 100 * gpu_accuracy, 100 * cpu_accuracy, gpu_final,
+        cpu_final,
+        worst_error_ratio(std::vector<double>{gpu_history.back()}, std::vector<double>{cpu_history.back()},
+                          final_tolerance),
+        worst_error_ratio(std::vector<double>{gpu_final}, std::vector<double>{cpu_final}, final_tolerance),
+        worst_error_ratio(gpu_history, cpu_history, final_tolerance));
     EXPECT_NEAR(100 * gpu_accuracy, 100 * cpu_accuracy, 0.5);
     EXPECT_GT(gpu_accuracy, 0.9);
     EXPECT_TRUE(testing::within(gpu_history.back(), cpu_history.back(), final_tolerance));

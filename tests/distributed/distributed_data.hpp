@@ -1,14 +1,13 @@
 #pragma once
 // Small learnable data files for the multi-process tests: each class a fixed pattern of pixels
 // plus noise, as an MNIST-style IDX folder (train-* and t10k-*) or as CSV text.
-#include <cstdint>
-#include <random>
-#include <string>
-#include <vector>
-
 #include <zlib.h>
 
+#include <cstdint>
+#include <random>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "test_util.hpp"
 

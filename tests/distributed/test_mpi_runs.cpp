@@ -11,10 +11,9 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "digitnet/distributed/mpi_session.hpp"
 #include "digitnet/io/mat_io.hpp"
@@ -37,7 +36,7 @@ bool have_mpirun() {
     return false;
 }
 
-#define SKIP_WITHOUT_MPIRUN()                                                              \
+#define SKIP_WITHOUT_MPIRUN() \
     if (!have_mpirun()) GTEST_SKIP() << "no mpirun on the PATH or no MPI in this build"
 
 // The command line of `processes` digitnet processes (one: no mpirun), as one shell string. The
@@ -211,9 +210,9 @@ TEST_F(MpiRuns, BitIdenticalFromRunToRun) {
 TEST_F(MpiRuns, OnlyRankZeroWritesAndPrints) {
     SKIP_WITHOUT_MPIRUN();
     TempDir outputs;
-    const auto result = run(3, "train --device cpu --hidden 16 --iters 12 --checkpoint-every 5 --data " +
-                                   quote(dir_.path().string()) + " --save " + quote(outputs.file("model.mat")) +
-                                   " --history " + quote(outputs.file("costs.csv")));
+    const auto result =
+        run(3, "train --device cpu --hidden 16 --iters 12 --checkpoint-every 5 --data " + quote(dir_.path().string()) +
+                   " --save " + quote(outputs.file("model.mat")) + " --history " + quote(outputs.file("costs.csv")));
     ASSERT_EQ(result.exit_code, 0) << result.err;
     EXPECT_EQ(count_lines_starting(result.out, "trained "), 1) << result.out;
     EXPECT_EQ(count_lines_starting(result.out, "  final cost"), 1) << result.out;

@@ -14,8 +14,8 @@
 namespace digitnet {
 namespace {
 
-#define SKIP_WITHOUT_NCCL_AND_GPU()                                                 \
-    if (!nccl_compiled_in()) GTEST_SKIP() << "this build has no NCCL";              \
+#define SKIP_WITHOUT_NCCL_AND_GPU()                                    \
+    if (!nccl_compiled_in()) GTEST_SKIP() << "this build has no NCCL"; \
     if (!gpu_info()) GTEST_SKIP() << "no GPU"
 
 TEST(Nccl, OneProcessSumIsTheIdentity) {

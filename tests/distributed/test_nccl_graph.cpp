@@ -110,8 +110,8 @@ TEST_P(NcclGraphLoop, EqualsTheStepByStepPath) {
     const double history_ratio = testing::worst_error_ratio(a.history, b.history, tolerance);
     const double weights_ratio =
         testing::worst_error_ratio(graph->parameters().values, step_by_step->parameters().values, tolerance);
-    std::printf("%s: graph against step by step: history %.3g, weights %.3g of the tolerance\n", c.name,
-                history_ratio, weights_ratio);
+    std::printf("%s: graph against step by step: history %.3g, weights %.3g of the tolerance\n", c.name, history_ratio,
+                weights_ratio);
     EXPECT_LE(history_ratio, 1.0);
     EXPECT_LE(weights_ratio, 1.0);
 }
@@ -137,9 +137,9 @@ TEST_P(NcclGraphLoop, ALocalInterruptStopsAtTheAgreedIteration) {
     // The iterations that ran are the ones an uninterrupted run does first.
     auto full = parallel(true, data, theta);
     const TrainingOutcome expected = run_training(*full, gd_plan(64));
-    EXPECT_LE(testing::worst_error_ratio(stopped.history, expected.history,
-                                         testing::data_parallel_tolerance(c.precision)),
-              1.0);
+    EXPECT_LE(
+        testing::worst_error_ratio(stopped.history, expected.history, testing::data_parallel_tolerance(c.precision)),
+        1.0);
 }
 
 // The persistent kernel runs a chunk of iterations in one launch, with no room for the sum between

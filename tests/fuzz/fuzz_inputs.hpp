@@ -20,14 +20,14 @@
 #include <string_view>
 #include <vector>
 
-#include "io/csv_reader.hpp"
-#include "digitnet/io/data_loader.hpp"
 #include "digitnet/errors.hpp"
+#include "digitnet/io/data_loader.hpp"
 #include "digitnet/io/image_input.hpp"
 #include "digitnet/io/mat_io.hpp"
-#include "digitnet/model/model_info.hpp"
 #include "digitnet/io/png_image.hpp"
 #include "digitnet/io/safe_output.hpp"
+#include "digitnet/model/model_info.hpp"
+#include "io/csv_reader.hpp"
 
 namespace digitnet::fuzz {
 
@@ -253,12 +253,8 @@ struct Target {
 
 inline const std::vector<Target>& targets() {
     static const std::vector<Target> all{
-        {"fuzz_mat_data", mat_data},
-        {"fuzz_mat73", mat73},
-        {"fuzz_idx", idx},
-        {"fuzz_csv", csv},
-        {"fuzz_png", png},
-        {"fuzz_writers", writers},
+        {"fuzz_mat_data", mat_data}, {"fuzz_mat73", mat73}, {"fuzz_idx", idx},
+        {"fuzz_csv", csv},           {"fuzz_png", png},     {"fuzz_writers", writers},
     };
     return all;
 }

@@ -22,7 +22,7 @@ inline void put_u32(std::string& out, std::uint32_t v) {
 }
 
 inline std::string idx_images(std::uint32_t count, std::uint32_t rows, std::uint32_t cols,
-                       const std::vector<std::uint8_t>& pixels) {
+                              const std::vector<std::uint8_t>& pixels) {
     std::string out("\x00\x00\x08\x03", 4);
     put_u32(out, count);
     put_u32(out, rows);
@@ -69,7 +69,7 @@ inline SmallSet small_set(std::uint32_t count, std::uint32_t rows, std::uint32_t
 
 // Writes prefix-images-idx3-ubyte[.gz] and prefix-labels-idx1-ubyte[.gz]; returns the images path.
 inline std::string write_idx_pair(const TempDir& dir, const std::string& prefix, const SmallSet& s, bool gz_images,
-                           bool gz_labels) {
+                                  bool gz_labels) {
     const std::string images = dir.file(prefix + "-images-idx3-ubyte" + (gz_images ? ".gz" : ""));
     write_maybe_gz(images, idx_images(s.count, s.rows, s.cols, s.pixels), gz_images);
     write_maybe_gz(dir.file(prefix + "-labels-idx1-ubyte" + (gz_labels ? ".gz" : "")), idx_labels(s.labels), gz_labels);
@@ -102,7 +102,6 @@ inline void expect_input_error(F&& call, const std::vector<std::string>& parts) 
             EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' not in: " << message;
     }
 }
-
 
 // A learnable set: class k lights up row k of a 4x4 image, with noise.
 inline SmallSet learnable_set(std::uint32_t count, unsigned seed) {

@@ -8,16 +8,15 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
-#include "io/csv_reader.hpp"
-#include "digitnet/io/data_loader.hpp"
-#include "digitnet/errors.hpp"
-#include "digitnet/model/layout.hpp"
-#include "digitnet/io/mat_io.hpp"
-#include "io/idx_reader.hpp"
 #include "data_format_files.hpp"
+#include "digitnet/errors.hpp"
+#include "digitnet/io/data_loader.hpp"
+#include "digitnet/io/mat_io.hpp"
+#include "digitnet/model/layout.hpp"
+#include "io/csv_reader.hpp"
+#include "io/idx_reader.hpp"
 #include "test_util.hpp"
 
 namespace digitnet {
@@ -27,7 +26,10 @@ using nlohmann::json;
 using testing::csv_of;
 using testing::expect_input_error;
 using testing::expect_matches;
+using testing::idx_images;
+using testing::idx_labels;
 using testing::learnable_set;
+using testing::put_u32;
 using testing::small_set;
 using testing::SmallSet;
 using testing::TempDir;
@@ -35,9 +37,6 @@ using testing::write_file;
 using testing::write_gz;
 using testing::write_idx_pair;
 using testing::write_maybe_gz;
-using testing::idx_images;
-using testing::idx_labels;
-using testing::put_u32;
 
 // ---- IDX ---------------------------------------------------------------------------------------
 
@@ -141,8 +140,8 @@ TEST(DataFormats, IdxBrokenInputsNameTheFile) {
     expect_input_error([&] { load_data(labels); }, {labels, "images"});
 
     reset();  // absurd sizes are refused before anything is allocated
-    for (auto [count, rows, cols] : {std::array<std::uint32_t, 3>{0xffffffffu, 28, 28}, {6, 0, 3}, {6, 65535, 65535},
-                                     {6, 70000, 1}, {0, 2, 3}}) {
+    for (auto [count, rows, cols] :
+         {std::array<std::uint32_t, 3>{0xffffffffu, 28, 28}, {6, 0, 3}, {6, 65535, 65535}, {6, 70000, 1}, {0, 2, 3}}) {
         std::string header("\x00\x00\x08\x03", 4);
         put_u32(header, count);
         put_u32(header, rows);
@@ -273,7 +272,9 @@ TEST(DataFormats, DetectionGoesByContentNotName) {
                        {dir.file("text.mat"), "not a MATLAB .mat file", "no rows"});
 
     // Binary data of no known kind, plain or gzip; a gzip-compressed .mat; no file at all.
-    write_file(dir.file("junk.bin"), std::string("\x7f" "ELF\x02\x01\x01\x00\x00\x00", 10));
+    write_file(dir.file("junk.bin"), std::string("\x7f"
+                                                 "ELF\x02\x01\x01\x00\x00\x00",
+                                                 10));
     expect_input_error([&] { load_data(dir.file("junk.bin")); }, {dir.file("junk.bin"), "not a .mat, IDX or CSV file"});
     write_gz(dir.file("junk.gz"), std::string("\x01\x02\x03\x00\x00", 5));
     expect_input_error([&] { load_data(dir.file("junk.gz")); }, {dir.file("junk.gz"), "not a .mat, IDX or CSV file"});

@@ -110,12 +110,16 @@ TEST(DataFormatsCli, ShowAndGradcheckReadIdx) {
     EXPECT_EQ(json::parse(shown.out)["width"], (1 + 3 * 5) * 3);  // 3 tiles of 4 pixels, 1-pixel borders, zoom 3
     // The hidden units of a model trained on row-major data are drawn row-major without --data too.
     ASSERT_EQ(testing::run_digitnet("train --device cpu --iters 2 --hidden 4 --data " + quote(train) + " --save " +
-                                    quote(dir.file("m.mat"))).exit_code, 0);
+                                    quote(dir.file("m.mat")))
+                  .exit_code,
+              0);
     ASSERT_EQ(testing::run_digitnet("show --model " + quote(dir.file("m.mat")) + " --out " + quote(dir.file("a.png")))
                   .exit_code,
               0);
     ASSERT_EQ(testing::run_digitnet("show --model " + quote(dir.file("m.mat")) + " --data " + quote(train) + " --out " +
-                                    quote(dir.file("b.png"))).exit_code, 0);
+                                    quote(dir.file("b.png")))
+                  .exit_code,
+              0);
     EXPECT_EQ(testing::read_file(dir.file("a.png")), testing::read_file(dir.file("b.png")));
     const auto checked = testing::run_digitnet("gradcheck --device cpu --json --examples 5 --data " + quote(train));
     ASSERT_EQ(checked.exit_code, 0) << checked.out << checked.err;

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "digitnet/io/data_loader.hpp"
 #include "digitnet/errors.hpp"
+#include "digitnet/io/data_loader.hpp"
 #include "digitnet/io/mat_io.hpp"
 #include "digitnet/io/png_image.hpp"
 #include "fuzz/fuzz_inputs.hpp"

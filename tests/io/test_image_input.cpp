@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "digitnet/cpu/cpu_backend.hpp"
@@ -267,11 +266,11 @@ TEST(ImageNormalisation, LevelsAndOrderAreTheModels) {
 
 TEST(ImageNormalisation, BlankOrNearlyBlankPicturesAreRefused) {
     const ModelInfo info = synthetic_info();
-    EXPECT_THROW(image_to_input(rectangle(200, 200, 0, 0, 0, 0, 1.0, 0.0), info), NoDigitFound);  // white page
-    EXPECT_THROW(image_to_input(rectangle(200, 200, 0, 0, 0, 0, 0.3, 0.0), info), NoDigitFound);  // grey page
+    EXPECT_THROW(image_to_input(rectangle(200, 200, 0, 0, 0, 0, 1.0, 0.0), info), NoDigitFound);         // white page
+    EXPECT_THROW(image_to_input(rectangle(200, 200, 0, 0, 0, 0, 0.3, 0.0), info), NoDigitFound);         // grey page
     EXPECT_THROW(image_to_input(rectangle(200, 200, 50, 50, 100, 100, 0.5, 0.55), info), NoDigitFound);  // faint
-    EXPECT_THROW(image_to_input(rectangle(200, 200, 100, 100, 1, 1, 1.0, 0.0), info), NoDigitFound);  // a speck
-    EXPECT_THROW(image_to_input(rectangle(2000, 2000, 100, 100, 4, 4, 1.0, 0.0), info), NoDigitFound);  // a dot
+    EXPECT_THROW(image_to_input(rectangle(200, 200, 100, 100, 1, 1, 1.0, 0.0), info), NoDigitFound);     // a speck
+    EXPECT_THROW(image_to_input(rectangle(2000, 2000, 100, 100, 4, 4, 1.0, 0.0), info), NoDigitFound);   // a dot
     try {
         image_to_input(rectangle(50, 50, 0, 0, 0, 0, 1.0, 1.0), info);
         FAIL() << "a blank page was classified";

@@ -85,8 +85,7 @@ TEST(Layout, DescribesItsActivationsAndInitialisesReluTheHeWay) {
 // Backpropagation through every activation and output, on small awkward networks, against central
 // differences of the reference cost: the reference is what every backend is tested against, so
 // its gradient must be right for each combination.
-class ReferenceGradientCheck
-    : public ::testing::TestWithParam<std::tuple<Activation, Output, std::vector<int>>> {};
+class ReferenceGradientCheck : public ::testing::TestWithParam<std::tuple<Activation, Output, std::vector<int>>> {};
 
 TEST_P(ReferenceGradientCheck, PassesInDouble) {
     const Activation f = std::get<0>(GetParam());

@@ -3,10 +3,10 @@
 
 #include <cmath>
 
-#include "digitnet/model/backend.hpp"
 #include "digitnet/cpu/cpu_backend.hpp"
 #include "digitnet/errors.hpp"
 #include "digitnet/io/mat_io.hpp"
+#include "digitnet/model/backend.hpp"
 #include "test_util.hpp"
 
 namespace digitnet {

@@ -29,7 +29,7 @@ TEST(GradientCheck, SmallProblemIsTheCoursesOne) {
     EXPECT_NEAR(problem.parameters.at(1, 0, 0), std::sin(1.0) / 10, 1e-15);
     EXPECT_NEAR(problem.parameters.at(1, 1, 0), std::sin(2.0) / 10, 1e-15);  // filled column-major
     EXPECT_NEAR(problem.parameters.at(1, 0, 1), std::sin(6.0) / 10, 1e-15);
-    EXPECT_EQ(problem.data.labels, (std::vector<int>{1, 2, 0, 1, 2}));     // 1 + (i mod 3), as classes
+    EXPECT_EQ(problem.data.labels, (std::vector<int>{1, 2, 0, 1, 2}));  // 1 + (i mod 3), as classes
 }
 
 class GradientCheckOn : public ::testing::TestWithParam<std::tuple<std::vector<int>, double>> {};

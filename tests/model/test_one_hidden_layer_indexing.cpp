@@ -147,14 +147,14 @@ TEST(OneHiddenLayerIndexing, SharedMemoryPlanFitsTheSeedAndRefusesWhatDoesNotFit
         for (const int H : {1, 7, 25, 32}) {
             const int n = 401, K = 10, HP = padded_hidden(H);
             const SharedLayout s = shared_layout(n, H, K, HP, element);
-            const std::size_t starts[] = {s.theta1T, s.x, s.d1, s.a1, s.d2, s.theta2, s.cost, s.slice_sums,
+            const std::size_t starts[] = {s.theta1T,         s.x, s.d1, s.a1, s.d2, s.theta2, s.cost, s.slice_sums,
                                           s.persistent_total};
             for (std::size_t i = 0; i + 1 < std::size(starts); ++i) {
                 EXPECT_EQ(starts[i] % 16, 0u);
                 EXPECT_LT(starts[i], starts[i + 1]);
             }
-            EXPECT_GE(s.x - s.theta1T, std::size_t(n) * HP * element);                       // Theta1^T
-            EXPECT_GE(s.x - s.theta1T, std::size_t(kTileWarps) * HP * 32 * element);         // the warps' sums
+            EXPECT_GE(s.x - s.theta1T, std::size_t(n) * HP * element);                // Theta1^T
+            EXPECT_GE(s.x - s.theta1T, std::size_t(kTileWarps) * HP * 32 * element);  // the warps' sums
             EXPECT_GE(s.d1 - s.x, std::size_t(kTileRows) * std::size_t(s.x_stride) * element);
             EXPECT_EQ(s.x_stride % 2, 1);
             EXPECT_GE(s.persistent_total - s.slice_sums, std::size_t(kTileThreads) * element);
@@ -217,9 +217,9 @@ void expect_emulation_matches_reference(int m, int inputs, int H, int K, int res
 
 TEST(PersistentTrainingEmulation, MatchesTheReferenceInDouble) {
     expect_emulation_matches_reference<double>(1, 3, 5, 3, 264, 3);
-    expect_emulation_matches_reference<double>(31, 20, 7, 4, 7, 4);      // one block, tiles of 5
-    expect_emulation_matches_reference<double>(77, 9, 32, 32, 1, 3);     // one block, three tiles
-    expect_emulation_matches_reference<double>(4999, 12, 25, 10, 264, 3);  // 264 blocks of 19
+    expect_emulation_matches_reference<double>(31, 20, 7, 4, 7, 4);         // one block, tiles of 5
+    expect_emulation_matches_reference<double>(77, 9, 32, 32, 1, 3);        // one block, three tiles
+    expect_emulation_matches_reference<double>(4999, 12, 25, 10, 264, 3);   // 264 blocks of 19
     expect_emulation_matches_reference<double>(1000, 400, 25, 10, 132, 1);  // the seed's widths
 }
 

@@ -3,10 +3,10 @@
 
 #include <cmath>
 
+#include "digitnet/io/mat_io.hpp"
 #include "digitnet/model/backend.hpp"
 #include "digitnet/model/cpu_reference.hpp"
 #include "digitnet/model/gradient_check.hpp"
-#include "digitnet/io/mat_io.hpp"
 #include "test_util.hpp"
 
 namespace digitnet {

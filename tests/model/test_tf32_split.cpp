@@ -77,8 +77,8 @@ TEST(Tf32Split, DotProductsByThreeTf32ProductsReachFloatAccuracy) {
         worst_3x = std::max(worst_3x, std::abs(double(three) - exact) / scale);
         worst_1x = std::max(worst_1x, std::abs(double(one) - exact) / scale);
     }
-    std::printf("  worst |error| / sum |a b| over %d dot products of %d: float %.3g, 3xTF32 %.3g, 1xTF32 %.3g\n",
-                kRows, kLength, worst_float, worst_3x, worst_1x);
+    std::printf("  worst |error| / sum |a b| over %d dot products of %d: float %.3g, 3xTF32 %.3g, 1xTF32 %.3g\n", kRows,
+                kLength, worst_float, worst_3x, worst_1x);
     // Float accuracy: no worse than plain float products (with room for the different rounding),
     // and far better than a single TF32 product.
     EXPECT_LE(worst_3x, 2.0 * worst_float);

@@ -108,10 +108,11 @@ TEST(Tf32x3Model, ThreeTf32ProductsHaveFloatAccuracyAndOneDoesNot) {
         const double worst_tf32x3 = worst_scaled_error(tf32x3, exact);
         const double worst_tf32 = worst_scaled_error(tf32, exact);
         const double worst_fp32 = worst_scaled_error(fp32, exact);
-        std::printf("%-26s worst error / (|A||B|): 3xTF32 %.2e, FP32 loop %.2e, TF32 %.2e (sqrt(K) eps %.2e); "
-                    "relative: 3xTF32 %.2e, FP32 loop %.2e, TF32 %.2e\n",
-                    c.name.c_str(), worst_tf32x3, worst_fp32, worst_tf32, std::sqrt(double(c.K)) * eps,
-                    relative_error(tf32x3, exact), relative_error(fp32, exact), relative_error(tf32, exact));
+        std::printf(
+            "%-26s worst error / (|A||B|): 3xTF32 %.2e, FP32 loop %.2e, TF32 %.2e (sqrt(K) eps %.2e); "
+            "relative: 3xTF32 %.2e, FP32 loop %.2e, TF32 %.2e\n",
+            c.name.c_str(), worst_tf32x3, worst_fp32, worst_tf32, std::sqrt(double(c.K)) * eps,
+            relative_error(tf32x3, exact), relative_error(fp32, exact), relative_error(tf32, exact));
         EXPECT_LE(worst_tf32x3, 2.0 * std::sqrt(double(c.K)) * eps);
         EXPECT_LE(worst_tf32x3, 4.0 * worst_fp32 + 4.0 * eps);
         EXPECT_GE(worst_tf32, 100.0 * worst_tf32x3);

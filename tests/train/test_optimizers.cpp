@@ -4,9 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "digitnet/cpu/cpu_backend.hpp"
-#include "digitnet/model/cpu_reference.hpp"
 #include "digitnet/errors.hpp"
 #include "digitnet/io/mat_io.hpp"
+#include "digitnet/model/cpu_reference.hpp"
 #include "digitnet/train/trainer.hpp"
 #include "test_util.hpp"
 #include "tolerances.hpp"

@@ -14,8 +14,8 @@
 #include <memory>
 #include <set>
 
-#include "digitnet/io/atomic_file.hpp"
 #include "digitnet/errors.hpp"
+#include "digitnet/io/atomic_file.hpp"
 #include "mat_file_check.hpp"
 
 namespace digitnet {
@@ -114,17 +114,38 @@ Matrix<double> read_matrix(mat_t* mat, const std::string& path, const char* name
                 out.data[r * cols + c] = static_cast<double>(data[c * rows + r]) * scale;  // column-major in
     };
     switch (var->class_type) {
-        case MAT_C_DOUBLE: convert(static_cast<const double*>(var->data)); break;
-        case MAT_C_SINGLE: convert(static_cast<const float*>(var->data)); break;
-        case MAT_C_INT8: convert(static_cast<const std::int8_t*>(var->data)); break;
-        case MAT_C_UINT8: convert(static_cast<const std::uint8_t*>(var->data)); break;
-        case MAT_C_INT16: convert(static_cast<const std::int16_t*>(var->data)); break;
-        case MAT_C_UINT16: convert(static_cast<const std::uint16_t*>(var->data)); break;
-        case MAT_C_INT32: convert(static_cast<const std::int32_t*>(var->data)); break;
-        case MAT_C_UINT32: convert(static_cast<const std::uint32_t*>(var->data)); break;
-        case MAT_C_INT64: convert(static_cast<const std::int64_t*>(var->data)); break;
-        case MAT_C_UINT64: convert(static_cast<const std::uint64_t*>(var->data)); break;
-        default: throw InputError(where + " has an unsupported numeric class");
+        case MAT_C_DOUBLE:
+            convert(static_cast<const double*>(var->data));
+            break;
+        case MAT_C_SINGLE:
+            convert(static_cast<const float*>(var->data));
+            break;
+        case MAT_C_INT8:
+            convert(static_cast<const std::int8_t*>(var->data));
+            break;
+        case MAT_C_UINT8:
+            convert(static_cast<const std::uint8_t*>(var->data));
+            break;
+        case MAT_C_INT16:
+            convert(static_cast<const std::int16_t*>(var->data));
+            break;
+        case MAT_C_UINT16:
+            convert(static_cast<const std::uint16_t*>(var->data));
+            break;
+        case MAT_C_INT32:
+            convert(static_cast<const std::int32_t*>(var->data));
+            break;
+        case MAT_C_UINT32:
+            convert(static_cast<const std::uint32_t*>(var->data));
+            break;
+        case MAT_C_INT64:
+            convert(static_cast<const std::int64_t*>(var->data));
+            break;
+        case MAT_C_UINT64:
+            convert(static_cast<const std::uint64_t*>(var->data));
+            break;
+        default:
+            throw InputError(where + " has an unsupported numeric class");
     }
     return out;
 }

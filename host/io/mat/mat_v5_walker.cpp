@@ -27,9 +27,9 @@ namespace {
 using mat_check::Bounded;
 using mat_check::FileSource;
 using mat_check::InflateSource;
-using mat_check::Source;
 using mat_check::saturated;
 using mat_check::saturating_multiply;
+using mat_check::Source;
 
 // Cells in structs in cells...: a data file never nests this deep, and matio recurses per level.
 constexpr int max_nesting = 32;
@@ -46,11 +46,25 @@ std::uint64_t round_up_8(std::uint64_t n) { return (n + 7) / 8 * 8; }
 // Bytes per value of a level 5 data type; 0 for types that hold no plain values.
 std::uint64_t mi_size(std::uint32_t type) {
     switch (type) {
-        case 1: case 2: case 16: return 1;          // int8, uint8, utf8
-        case 3: case 4: case 17: return 2;          // int16, uint16, utf16
-        case 5: case 6: case 7: case 18: return 4;  // int32, uint32, single, utf32
-        case 9: case 12: case 13: return 8;         // double, int64, uint64
-        default: return 0;
+        case 1:
+        case 2:
+        case 16:
+            return 1;  // int8, uint8, utf8
+        case 3:
+        case 4:
+        case 17:
+            return 2;  // int16, uint16, utf16
+        case 5:
+        case 6:
+        case 7:
+        case 18:
+            return 4;  // int32, uint32, single, utf32
+        case 9:
+        case 12:
+        case 13:
+            return 8;  // double, int64, uint64
+        default:
+            return 0;
     }
 }
 
@@ -62,8 +76,8 @@ std::uint64_t v4_size(int precision) {
 
 // How matio treats the name tag of an array, which depends on where the array is.
 enum class NameRule {
-    Read,      // a variable or a cell: a miINT8 name of that many bytes (padded to 8) follows
-    TagOnly,   // a struct field: matio reads the 8-byte tag and nothing more
+    Read,     // a variable or a cell: a miINT8 name of that many bytes (padded to 8) follows
+    TagOnly,  // a struct field: matio reads the 8-byte tag and nothing more
 };
 
 class Walker {
@@ -171,7 +185,7 @@ private:
             if (depth == 0) damaged("is an array element of 0 bytes");
             return;
         }
-        unsigned char header[24];   // array flags tag, flags, nzmax, dimensions tag
+        unsigned char header[24];  // array flags tag, flags, nzmax, dimensions tag
         read(in, header, 24, "array header");
         const std::uint32_t flags_type = u32(header);
         if (flags_type != mi_uint32 && !(flags_type == mi_int32 && !compressed))

@@ -12,8 +12,8 @@
 namespace digitnet {
 
 struct GpuInfo {
-    std::string name;           // "NVIDIA H100 80GB HBM3"
-    int compute_major = 0;      // 9 for sm_90
+    std::string name;       // "NVIDIA H100 80GB HBM3"
+    int compute_major = 0;  // 9 for sm_90
     int compute_minor = 0;
     std::size_t total_memory = 0;  // bytes
     std::size_t free_memory = 0;   // bytes
@@ -28,15 +28,15 @@ std::optional<GpuInfo> gpu_info();
 // an iteration, where the device has the shared memory for them; device_name() then ends in
 // ", fused"), or the general path every other network takes (cuBLAS GEMMs and per-step kernels).
 enum class OneHiddenLayerPath {
-    Automatic,  // fused in float, general in double: the faster of the two for each on an H100
-                // (bench/RESULTS.md; in double the fused kernel's FP64 arithmetic and its doubled
-                // shared memory make it slower than cuBLAS)
-    Fused,      // fused wherever the network and the device allow it (tests, benchmarks)
-    General,    // the general path always (tests, benchmarks)
-    Persistent, // kernels/persistent_training.cu: a chunk of gradient-descent iterations in one
-                // cooperative launch (device_name() ends in ", persistent"); where the network or
-                // the device does not allow it, fused (or general), and device_name() says why.
-                // Not the default until a GPU has measured it (tests, benchmarks).
+    Automatic,   // fused in float, general in double: the faster of the two for each on an H100
+                 // (bench/RESULTS.md; in double the fused kernel's FP64 arithmetic and its doubled
+                 // shared memory make it slower than cuBLAS)
+    Fused,       // fused wherever the network and the device allow it (tests, benchmarks)
+    General,     // the general path always (tests, benchmarks)
+    Persistent,  // kernels/persistent_training.cu: a chunk of gradient-descent iterations in one
+                 // cooperative launch (device_name() ends in ", persistent"); where the network or
+                 // the device does not allow it, fused (or general), and device_name() says why.
+                 // Not the default until a GPU has measured it (tests, benchmarks).
 };
 
 // Iterations captured into one CUDA graph by the gd loop: replaying a graph of several iterations
@@ -59,7 +59,6 @@ struct CudaOptions {
 // gradient_descent_loop() runs the iterations as CUDA graphs (and shard_gradient_descent_loop() with
 // options.device_sum). Throws UnavailableError without a
 // usable GPU and DeviceError when the GPU fails.
-std::unique_ptr<Backend> make_cuda_backend(Precision precision, const Layout& layout,
-                                           const CudaOptions& options = {});
+std::unique_ptr<Backend> make_cuda_backend(Precision precision, const Layout& layout, const CudaOptions& options = {});
 
 }  // namespace digitnet

@@ -21,8 +21,8 @@ Parameters load_weights(const std::string& path);
 // to each name ("_grad" writes Theta1_grad..). Written to a temporary file in the same folder and
 // renamed over `path`, so a reader never sees a half-written file and a failure leaves the old one.
 // With `info`, the file also records it as digitnet_* variables (model_info.hpp).
-void save_weights(const std::string& path, const Parameters& parameters,
-                  const std::string& suffix = "", const ModelInfo* info = nullptr);
+void save_weights(const std::string& path, const Parameters& parameters, const std::string& suffix = "",
+                  const ModelInfo* info = nullptr);
 
 // The digitnet_* variables of a model file, or default_model_info() when it has none.
 ModelInfo load_model_info(const std::string& path, int inputs);

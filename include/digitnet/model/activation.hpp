@@ -43,18 +43,24 @@ template <Activation F, class T>
 DIGITNET_HOST_DEVICE inline T activate(T z) {
     using std::exp;
     using std::tanh;
-    if constexpr (F == Activation::Sigmoid) return T(1) / (T(1) + exp(-z));
-    else if constexpr (F == Activation::Tanh) return tanh(z);
-    else return z > T(0) ? z : T(0);
+    if constexpr (F == Activation::Sigmoid)
+        return T(1) / (T(1) + exp(-z));
+    else if constexpr (F == Activation::Tanh)
+        return tanh(z);
+    else
+        return z > T(0) ? z : T(0);
 }
 
 // f'(z) written in terms of a = f(z), the value the forward pass stored (as tiny-cuda-nn does):
 // backpropagation never needs z itself.
 template <Activation F, class T>
 DIGITNET_HOST_DEVICE inline T activation_derivative(T a) {
-    if constexpr (F == Activation::Sigmoid) return a * (T(1) - a);
-    else if constexpr (F == Activation::Tanh) return T(1) - a * a;
-    else return a > T(0) ? T(1) : T(0);
+    if constexpr (F == Activation::Sigmoid)
+        return a * (T(1) - a);
+    else if constexpr (F == Activation::Tanh)
+        return T(1) - a * a;
+    else
+        return a > T(0) ? T(1) : T(0);
 }
 
 // Calls fn(std::integral_constant<Activation, F>{}) for the runtime value f: turns a runtime
@@ -62,9 +68,12 @@ DIGITNET_HOST_DEVICE inline T activation_derivative(T a) {
 template <class Fn>
 inline decltype(auto) with_activation(Activation f, Fn&& fn) {
     switch (f) {
-        case Activation::Tanh: return fn(std::integral_constant<Activation, Activation::Tanh>{});
-        case Activation::Relu: return fn(std::integral_constant<Activation, Activation::Relu>{});
-        case Activation::Sigmoid: break;
+        case Activation::Tanh:
+            return fn(std::integral_constant<Activation, Activation::Tanh>{});
+        case Activation::Relu:
+            return fn(std::integral_constant<Activation, Activation::Relu>{});
+        case Activation::Sigmoid:
+            break;
     }
     return fn(std::integral_constant<Activation, Activation::Sigmoid>{});
 }

@@ -35,7 +35,7 @@ const char* to_string(Precision p);  // "float" / "double" / "tf32" / "bf16"
 Precision parse_precision(const std::string& name);
 // True for the mixed precisions (tf32, bf16), whose GEMM inputs are rounded.
 bool is_mixed(Precision p);
-const char* to_string(Device d);     // "auto" / "cpu" / "gpu"
+const char* to_string(Device d);  // "auto" / "cpu" / "gpu"
 
 // A run of the seed's full-batch gradient descent: for each iteration, J(Theta) and then
 // Theta -= alpha * grad J(Theta), J regularised with lambda.

@@ -34,8 +34,7 @@ Activations forward(const Parameters& theta, const double* x);
 
 // J (regularised with lambda) over the whole data set; fills gradient when it is not null. The
 // data term is the sigmoid outputs' per-class cross-entropy, or softmax's -log h_y.
-double cost_and_gradient(const Parameters& theta, const Dataset& data, double lambda,
-                         Parameters* gradient);
+double cost_and_gradient(const Parameters& theta, const Dataset& data, double lambda, Parameters* gradient);
 
 // h (m x K) for each row of X.
 Matrix<double> output(const Parameters& theta, const Matrix<double>& X);

@@ -1,7 +1,6 @@
 #pragma once
 // The numerical gradient check: central differences against backpropagation, in double.
 #include <functional>
-
 #include <vector>
 
 #include "digitnet/model/dataset.hpp"

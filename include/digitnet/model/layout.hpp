@@ -16,18 +16,16 @@
 namespace digitnet {
 
 struct Layout {
-    std::vector<int> sizes;  // s0, s1, ..., sL; at least two entries, all positive
+    std::vector<int> sizes;                   // s0, s1, ..., sL; at least two entries, all positive
     Activation hidden = Activation::Sigmoid;  // every hidden layer's activation
     Output output = Output::Sigmoid;          // the output layer and its loss
 
     int layers() const { return static_cast<int>(sizes.size()) - 1; }  // L
-    int inputs() const { return sizes.front(); }                        // s0
-    int classes() const { return sizes.back(); }                        // sL = K
-    int theta_rows(int l) const { return sizes[l]; }                    // s_l, l in 1..L
-    int theta_cols(int l) const { return sizes[l - 1] + 1; }            // s_(l-1) + 1
-    std::size_t theta_size(int l) const {
-        return static_cast<std::size_t>(theta_rows(l)) * theta_cols(l);
-    }
+    int inputs() const { return sizes.front(); }                       // s0
+    int classes() const { return sizes.back(); }                       // sL = K
+    int theta_rows(int l) const { return sizes[l]; }                   // s_l, l in 1..L
+    int theta_cols(int l) const { return sizes[l - 1] + 1; }           // s_(l-1) + 1
+    std::size_t theta_size(int l) const { return static_cast<std::size_t>(theta_rows(l)) * theta_cols(l); }
     std::size_t theta_offset(int l) const;  // where Theta_l starts in the flat vector
     std::size_t parameter_count() const;    // total over all Thetas
     // "400-25-10" for the seed's sigmoid network, "784-128-10 relu softmax" otherwise.
@@ -36,8 +34,8 @@ struct Layout {
 };
 
 // s0 = inputs, then the hidden sizes, then K = classes. Throws InputError on a size < 1.
-Layout make_layout(int inputs, const std::vector<int>& hidden, int classes,
-                   Activation activation = Activation::Sigmoid, Output output = Output::Sigmoid);
+Layout make_layout(int inputs, const std::vector<int>& hidden, int classes, Activation activation = Activation::Sigmoid,
+                   Output output = Output::Sigmoid);
 
 // Parameters of a network: all Thetas, flat, in double (the precision files and tests use).
 struct Parameters {

@@ -19,7 +19,7 @@ struct GradientCheckCase {
 
 struct GradientCheckReport {
     std::vector<GradientCheckCase> cases;
-    double worst = 0.0;  // the largest relative difference (infinity when one is NaN)
+    double worst = 0.0;   // the largest relative difference (infinity when one is NaN)
     bool passed = false;  // worst < 1e-9
     std::string device_name;
 };

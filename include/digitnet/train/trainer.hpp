@@ -20,8 +20,8 @@ std::unique_ptr<Backend> make_backend(Device device, Precision precision, const 
                                       std::string* note = nullptr);
 // The same with a training set attached. Auto falls back to the CPU too when the GPU cannot take
 // the training set (out of GPU memory), saying why in `note`.
-std::unique_ptr<Backend> make_backend(Device device, Precision precision, const Layout& layout,
-                                      const Dataset& train, std::string* note = nullptr);
+std::unique_ptr<Backend> make_backend(Device device, Precision precision, const Layout& layout, const Dataset& train,
+                                      std::string* note = nullptr);
 
 enum class Optimizer {
     GradientDescent,    // the seed's full-batch gradient descent

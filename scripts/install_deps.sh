@@ -7,6 +7,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git
+  clang-format clang-tidy  # scripts/check_format.sh, scripts/check_tidy.sh: the house rules in CI
   libmatio-dev          # .mat files (v5 and v7.3)
   libopenblas-dev       # CPU GEMMs (CBLAS)
   libcli11-dev          # command line

@@ -143,6 +143,12 @@ std::string data_checksum(const std::string& path) {
     uLong crc = crc32(0L, Z_NULL, 0);
     std::uintmax_t bytes = 0;
     std::vector<char> buffer(1 << 20);
+    std::error_code ec;
+    const fs::file_status status = fs::status(path, ec);
+    if (status.type() == fs::file_type::not_found) throw InputError(path + ": no such file");
+    // Not a file or folder (a FIFO, a device): reading it here could block or take what the
+    // loader should read; the loader says what is wrong with it.
+    if (!fs::is_regular_file(status) && !fs::is_directory(status)) return "not a regular file";
     for (const fs::path& file : files_of_data(path)) {
         // Each file's name enters too (not its folder: that may differ from machine to machine).
         const std::string name = file.filename().string();
@@ -179,12 +185,17 @@ Fingerprint train_request_fingerprint(const TrainOptions& o) {
     f.add("--lambda", number_text(o.lambda));
     f.add("--seed", std::to_string(o.seed));
     f.add("--precision", to_string(o.compute.precision));
-    f.add("--init", o.init.empty() ? "" : "a model file");
+    f.add("--checkpoint-every", std::to_string(o.checkpoint_every));  // each checkpoint is a collective
+    // The bytes before any is loaded: different files could make the loading's own collectives
+    // differ (a test set on one process only).
+    f.add("--data contents", data_checksum(data_path_or_default(o.data)));
+    f.add("--test-data contents", o.test_data.empty() ? "" : data_checksum(o.test_data));
+    f.add("--init contents", o.init.empty() ? "" : data_checksum(o.init));
     return f;
 }
 
-Fingerprint training_data_fingerprint(const TrainOptions& o, const Dataset& train, int train_total,
-                                      const std::optional<Dataset>& test, int test_total) {
+Fingerprint training_data_fingerprint(const Dataset& train, int train_total, const std::optional<Dataset>& test,
+                                      int test_total) {
     Fingerprint f;
     f.add("--data examples", std::to_string(train_total));
     f.add("--data features", std::to_string(train.features()));
@@ -193,9 +204,6 @@ Fingerprint training_data_fingerprint(const TrainOptions& o, const Dataset& trai
     f.add("--data pictures", std::to_string(train.image.rows) + "x" + std::to_string(train.image.cols) +
                                  (train.image.column_major ? " column-major" : " row-major"));
     f.add("test examples", test ? std::to_string(test_total) : "");
-    f.add("--data contents", data_checksum(data_path_or_default(o.data)));
-    f.add("--test-data contents", o.test_data.empty() ? "" : data_checksum(o.test_data));
-    f.add("--init contents", o.init.empty() ? "" : data_checksum(o.init));
     return f;
 }
 

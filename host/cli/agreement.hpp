@@ -83,13 +83,14 @@ void agree_on_command(Communicator& processes, const std::string& subcommand,
 std::string data_checksum(const std::string& path);
 
 // `train`'s request as the processes compare it: the layout, the optimizer and its options, the
-// precision, the seed, lambda, and the contents of --init. The one place that says what of a
-// request must agree (a new option that changes the training is added here).
+// precision, the seed, lambda, the checkpoints, and the checksums of the files --data,
+// --test-data and --init name (read here: throws InputError when one cannot be). The one place
+// that says what of a request must agree (a new option that changes the training is added here).
 struct TrainOptions;
 Fingerprint train_request_fingerprint(const TrainOptions& options);
 // The data each process read for `train`: the sizes of the whole sets, features, classes, label
-// convention and picture shape, and the checksums of --data and --test-data.
-Fingerprint training_data_fingerprint(const TrainOptions& options, const Dataset& train, int train_total,
-                                      const std::optional<Dataset>& test, int test_total);
+// convention and picture shape.
+Fingerprint training_data_fingerprint(const Dataset& train, int train_total, const std::optional<Dataset>& test,
+                                      int test_total);
 
 }  // namespace digitnet::cli

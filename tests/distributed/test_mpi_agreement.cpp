@@ -115,8 +115,36 @@ TEST_F(MpiAgreement, DifferentDataOfTheSameSize) {
 
 TEST_F(MpiAgreement, DifferentDataSizes) {
     SKIP_WITHOUT_MPIRUN();
-    expect_refused(run({train("--hidden 6"), train("--hidden 6", smaller_.path().string())}),
-                   "--data examples 90, process 0 has 120");
+    expect_refused(run({train("--hidden 6"), train("--hidden 6", smaller_.path().string())}), "--data contents");
+}
+
+TEST_F(MpiAgreement, TestDataOnOneProcessOnly) {
+    SKIP_WITHOUT_MPIRUN();
+    const std::string test = " --test-data " + quote(other_.path().string());
+    expect_refused(run({train("--hidden 6" + test), train("--hidden 6")}), "--test-data contents (none)");
+    expect_refused(run({train("--hidden 6" + test), train("--hidden 6 --test-data " + quote(data_.path().string()))}),
+                   "--test-data contents");
+}
+
+TEST_F(MpiAgreement, DifferentCheckpointsOrInit) {
+    SKIP_WITHOUT_MPIRUN();
+    expect_refused(run({train("--hidden 6 --checkpoint-every 1"), train("--hidden 6 --checkpoint-every 2")}),
+                   "--checkpoint-every 2");
+    const std::string init = saved_.file("init.mat");
+    ASSERT_EQ(testing::run_digitnet("train --device cpu -q --iters 2 --hidden 6 --data " +
+                                    quote(data_.path().string()) + " --save " + quote(init))
+                  .exit_code,
+              0);
+    expect_refused(run({train("--init " + quote(init)), train("--hidden 6")}), "--hidden");
+}
+
+TEST_F(MpiAgreement, AMissingFileOnOneProcessIsOneMessage) {
+    SKIP_WITHOUT_MPIRUN();
+    const auto result = run({train("--hidden 6"), train("--hidden 6", "/nonexistent/data")});
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_EQ(count_of(result.err, "digitnet: "), 1) << result.err;
+    EXPECT_NE(result.err.find("/nonexistent/data: no such file (on process 1 of 2)"), std::string::npos) << result.err;
+    EXPECT_FALSE(fs::exists(model()));
 }
 
 TEST_F(MpiAgreement, DifferentSubcommandsNeverHang) {

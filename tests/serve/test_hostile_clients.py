@@ -8,6 +8,7 @@ import http.client
 import json
 import signal
 import socket
+import subprocess
 import sys
 import time
 import unittest
@@ -35,17 +36,28 @@ def request(host, port, method, path, headers, body=None, timeout=30):
 
 
 def local_addresses():
-    """Addresses the host name resolves to that are this machine's own (a socket can bind them)."""
-    found = set()
+    """This machine's own addresses (a socket can bind them): those of its interfaces as `ip`
+    lists them, and those its host name resolves to."""
+    candidates = set()
     try:
-        infos = socket.getaddrinfo(socket.gethostname(), None)
+        listing = subprocess.run(["ip", "-o", "addr", "show"], capture_output=True, text=True, timeout=10).stdout
+        for line in listing.splitlines():
+            fields = line.split()
+            if len(fields) > 3 and fields[2] in ("inet", "inet6"):
+                candidates.add(fields[3].split("/")[0])
+    except (OSError, subprocess.SubprocessError):
+        pass
+    try:
+        candidates |= {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None)}
     except OSError:
-        return found
-    for family, _, _, _, address in infos:
+        pass
+    found = set()
+    for address in candidates:
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
         try:
             with socket.socket(family, socket.SOCK_STREAM) as probe:
-                probe.bind((address[0], 0))
-            found.add(address[0])
+                probe.bind((address, 0))
+            found.add(address)
         except OSError:
             pass
     return found
@@ -101,6 +113,13 @@ class EveryAddress:
         for name in sorted(names):
             status, body = self.get("%s:%d" % (name, port))
             self.assertEqual(status, 200, (name, body))
+        # Reached at each of its addresses, as another machine would, naming that address.
+        for address in sorted(local_addresses()):
+            if ":" in address and self.BIND != "::":
+                continue
+            host = "[%s]" % address if ":" in address else address
+            status, body = request(address, port, "GET", "/api/info", {"Host": "%s:%d" % (host, port)})
+            self.assertEqual(status, 200, (address, body))
 
     def test_foreign_or_wrong_hosts_are_refused(self):
         port = self.server.port

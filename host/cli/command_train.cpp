@@ -202,6 +202,11 @@ std::string history_csv(const std::vector<double>& history, double final_cost) {
 
 int run_train(const TrainOptions& o, Communicator& processes) {
     const bool root = processes.is_root();
+    if (processes.size() > 1) {  // before any collective that depends on the request
+        Fingerprint request;
+        on_every_process(processes, [&] { request = train_request_fingerprint(o); });
+        agree_on(processes, request);
+    }
     TrainingData data;
     Parameters initial;
     on_every_process(processes, [&] {
@@ -218,6 +223,8 @@ int run_train(const TrainOptions& o, Communicator& processes) {
     });
     set_step("loading the data set " + data_path_or_default(o.data));
     data = load_training_data(o, processes);
+    if (processes.size() > 1)
+        agree_on(processes, training_data_fingerprint(data.train, data.train_total, data.test, data.test_total));
     on_every_process(processes, [&] { initial = initial_parameters(o, data.train); });
     TrainingBackend made = make_training_backend(o, initial, data, processes);
     Backend& backend = *made.backend;

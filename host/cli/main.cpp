@@ -185,15 +185,34 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     add_compute_options(serve_cmd, serve.compute);
 
+    // Under mpirun every process first agrees on what it runs (agreement.hpp): arguments that parse
+    // and the same subcommand, or every process stops with one message (from rank 0) and exit 2.
+    const auto agreed_command = [&](const std::string& subcommand, const std::optional<cli::Failure>& failure) {
+        try {
+            cli::agree_on_command(world, subcommand, failure);
+        } catch (const cli::AgreedFailure& e) {
+            if (world.is_root()) std::fprintf(stderr, "digitnet: %s\n", e.failure().line.c_str());
+            return std::optional<int>(e.failure().exit_code);
+        }
+        return std::optional<int>();
+    };
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        // Every process parsed the same arguments: only rank 0 prints help, version or the error.
-        if (!world.is_root()) return e.get_exit_code() == 0 ? 0 : 2;
-        if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+        const bool asked = e.get_exit_code() == 0;  // --help, --version
+        if (several) {
+            const cli::Failure failure{2, std::string("error: ") + e.what() + " (see digitnet --help)"};
+            if (const auto code = agreed_command(asked ? "--help or --version" : "(arguments that do not parse)",
+                                                 asked ? std::nullopt : std::optional(failure)))
+                return *code;
+            if (!world.is_root()) return 0;  // every process asked for the help: rank 0 prints it
+        }
+        if (asked) return app.exit(e);
         std::fprintf(stderr, "digitnet: error: %s (see digitnet --help)\n", e.what());
         return 2;
     }
+    if (several)
+        if (const auto code = agreed_command(app.get_subcommands().front()->get_name(), std::nullopt)) return *code;
     if (!predict.test_data.empty() && predict_cmd->count("--set") == 0) predict.set = "test";
     train.given = cli::given_options(train_cmd, {"--alpha", "--iters", "--lr", "--epochs", "--batch"});
 

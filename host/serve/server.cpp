@@ -1,23 +1,27 @@
 // The HTTP side of `digitnet serve`: the page's files, the JSON API, and the safety rules.
 //
 // Safety: the server binds 127.0.0.1 unless told otherwise, answers only requests whose Host
-// header names the bound address (so a web page elsewhere cannot reach it through DNS
-// rebinding), refuses cross-origin writes, bounds every request body, and never takes a file
-// name from a request: the data set and the model come from the command line alone.
+// header is one of the machine's own names or addresses (so a web page elsewhere cannot reach it
+// through DNS rebinding) and whose Origin, when sent, is the page itself (accepted_hosts.hpp),
+// bounds every request body and every wait for a client (connection_pool.hpp), and never takes a
+// file name from a request: the data set and the model come from the command line alone.
 #include "digitnet/serve/server.hpp"
 
 #include <httplib.h>
 #include <stdlib.h>  // mkdtemp
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <set>
+#include <optional>
 #include <thread>
 
+#include "accepted_hosts.hpp"
+#include "connection_pool.hpp"
 #include "digitnet/errors.hpp"
 #include "digitnet/io/atomic_file.hpp"
 #include "digitnet/io/data_loader.hpp"
@@ -37,6 +41,13 @@ using json = nlohmann::json;
 constexpr std::size_t kMostBodyBytes = 4u << 20;  // a 2048 x 2048 drawing, one byte a pixel
 constexpr int kMostDrawingSide = 2048;
 constexpr int kMostMistakesShown = 48;
+// Workers for connections: each idle connection holds one for at most kKeepAliveSeconds and a
+// client stalled in the middle of a request for at most kReadSeconds a read, so a few dozen such
+// sockets still leave workers for everyone else.
+constexpr std::size_t kWorkers = 64;
+constexpr int kKeepAliveSeconds = 2;
+constexpr int kReadSeconds = 5;
+constexpr int kWriteSeconds = 10;
 
 void send_json(httplib::Response& response, const json& body, int status = 200) {
     response.status = status;
@@ -59,20 +70,43 @@ double number_field(const json& body, const char* name, double fallback, double 
     return v;
 }
 
-TrainingRequest parse_training_request(const std::string& text) {
-    const json body = json::parse(text, nullptr, /*allow_exceptions=*/false);
+// A request field that must be a name (a JSON string).
+std::string name_field(const json& body, const char* name, const char* fallback) {
+    if (!body.contains(name)) return fallback;
+    const json& value = body[name];
+    if (!value.is_string()) throw InputError(std::string(name) + " must be a name in quotes, as \"" + fallback + "\"");
+    return value.get<std::string>();
+}
+
+// The body as a JSON object whose fields are all among `known`: a misspelt or unknown setting is
+// refused, not silently ignored.
+json object_body(const std::string& text, std::initializer_list<const char*> known) {
+    json body = json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (!body.is_object()) throw InputError("the body must be a JSON object");
+    for (const auto& item : body.items()) {
+        if (std::find_if(known.begin(), known.end(), [&](const char* k) { return item.key() == k; }) != known.end())
+            continue;
+        std::string list;
+        for (const char* k : known) list.append(list.empty() ? "" : ", ").append(k);
+        std::string shown = json(item.key()).dump();  // quoted and escaped: one line whatever it holds
+        if (shown.size() > 40) shown = shown.substr(0, 36) + "...\"";
+        throw InputError(shown + " is not a setting here (the settings: " + list + ")");
+    }
+    return body;
+}
+
+TrainingRequest parse_training_request(const std::string& text) {
+    const json body =
+        object_body(text, {"hidden", "activation", "output", "optimizer", "iterations", "alpha", "lr", "lambda"});
     TrainingRequest r;
-    const std::string optimizer = body.value("optimizer", std::string("gd"));
+    const std::string optimizer = name_field(body, "optimizer", "gd");
     if (optimizer != "gd" && optimizer != "cg" && optimizer != "adam")
         throw InputError("optimizer must be gd, cg or adam");
     r.optimizer = optimizer == "cg"     ? Optimizer::ConjugateGradient
                   : optimizer == "adam" ? Optimizer::Adam
                                         : Optimizer::GradientDescent;
-    const json activation = body.value("activation", json("sigmoid")), output = body.value("output", json("sigmoid"));
-    if (!activation.is_string() || !output.is_string()) throw InputError("activation and output must be names");
-    r.activation = parse_activation(activation.get<std::string>(), "activation");
-    r.output = parse_output(output.get<std::string>(), "output");
+    r.activation = parse_activation(name_field(body, "activation", "sigmoid"), "activation");
+    r.output = parse_output(name_field(body, "output", "sigmoid"), "output");
     r.hidden = static_cast<int>(number_field(body, "hidden", 25, 1, 1024, true));
     r.iterations = static_cast<int>(
         number_field(body, "iterations", 800, 1, r.optimizer == Optimizer::Adam ? 1000 : 100000, true));
@@ -80,6 +114,15 @@ TrainingRequest parse_training_request(const std::string& text) {
     r.learning_rate = number_field(body, "lr", 1e-3, 1e-7, 1, false);
     r.lambda = number_field(body, "lambda", 1.0, 0, 1000, false);
     return r;
+}
+
+// The body of a stop: empty, or {"keep": true|false}. keep: the stopped run's model is put in use.
+bool parse_stop_request(const std::string& text) {
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos) return false;
+    const json body = object_body(text, {"keep"});
+    if (!body.contains("keep")) return false;
+    if (!body["keep"].is_boolean()) throw InputError("keep must be true or false");
+    return body["keep"].get<bool>();
 }
 
 // The drawing: width x height bytes of grey (0 black .. 255 white), row-major.
@@ -101,19 +144,6 @@ GrayImage parse_drawing(const httplib::Request& request) {
     image.pixels.reserve(request.body.size());
     for (unsigned char byte : request.body) image.pixels.push_back(byte / 255.0);
     return image;
-}
-
-// The Host header values that name this server, or empty when any is accepted (bound to all).
-std::set<std::string> accepted_hosts(const std::string& host, int port) {
-    if (host == "0.0.0.0" || host == "::") return {};
-    std::string p = ":";
-    p += std::to_string(port);  // not ":" + ...: GCC 12 warns falsely (-Wrestrict) on that form
-    std::set<std::string> names;
-    const bool ipv6 = host.find(':') != std::string::npos;
-    names.insert(ipv6 ? std::string("[").append(host).append("]").append(p) : std::string(host).append(p));
-    if (host == "127.0.0.1" || host == "localhost" || host == "::1")
-        for (const char* local : {"127.0.0.1", "localhost", "[::1]"}) names.insert(std::string(local).append(p));
-    return names;
 }
 
 // The model in use, swapped whole when a run finishes; with its evaluation, made on first request.
@@ -167,6 +197,7 @@ json snapshot_json(const TrainingSnapshot& s) {
             {"ms_per_iteration", s.ms_per_iteration},
             {"device", s.device},
             {"units_version", s.units_version},
+            {"keepable", s.keepable},
             {"request",
              {{"hidden", s.request.hidden},
               {"activation", to_string(s.request.activation)},
@@ -225,10 +256,13 @@ void run_server(const ServeOptions& options, const std::atomic<bool>& stop,
     TrainingSession session(data, options.device, options.precision,
                             [&slot](std::shared_ptr<const ServedModel> model) { slot.set(std::move(model)); });
 
+    int port = options.port;  // the port bound, once it is known
     httplib::Server server;
+    server.new_task_queue = [&port] { return new ConnectionPool(kWorkers, port); };
     server.set_payload_max_length(kMostBodyBytes);
-    server.set_read_timeout(std::chrono::seconds(10));
-    server.set_write_timeout(std::chrono::seconds(10));
+    server.set_keep_alive_timeout(kKeepAliveSeconds);
+    server.set_read_timeout(std::chrono::seconds(kReadSeconds));
+    server.set_write_timeout(std::chrono::seconds(kWriteSeconds));
     server.set_default_headers({{"X-Content-Type-Options", "nosniff"},
                                 {"X-Frame-Options", "DENY"},
                                 {"Cache-Control", "no-store"},
@@ -236,17 +270,17 @@ void run_server(const ServeOptions& options, const std::atomic<bool>& stop,
                                  "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
                                  "frame-ancestors 'none'"}});
 
-    int port = options.port;
-    std::set<std::string> hosts;  // filled once the port is known
+    std::optional<AcceptedHosts> hosts;  // made once the port is known, before the first request
     server.set_pre_routing_handler([&](const httplib::Request& request, httplib::Response& response) {
-        if (!hosts.empty() && !hosts.count(request.get_header_value("Host"))) {
-            send_error(response, 403, "this server answers only to " + *hosts.begin() + " (Host header not accepted)");
+        const std::string host = request.get_header_value("Host");
+        if (!hosts->accepts_host(host)) {
+            send_error(
+                response, 403,
+                "this server answers only to its own names, as " + hosts->example() + " (Host header not accepted)");
             return httplib::Server::HandlerResponse::Handled;
         }
-        // Writes only from the page itself: a page elsewhere may send simple requests, not these.
-        const std::string origin = request.get_header_value("Origin");
-        if (request.method == "POST" && !origin.empty() && !hosts.empty() &&
-            !hosts.count(origin.substr(origin.find("//") + 2))) {
+        // Requests from the page itself only: a page elsewhere may make a browser send some.
+        if (!hosts->accepts_origin(request.get_header_value("Origin"), host)) {
             send_error(response, 403, "cross-origin requests are refused");
             return httplib::Server::HandlerResponse::Handled;
         }
@@ -326,10 +360,17 @@ void run_server(const ServeOptions& options, const std::atomic<bool>& stop,
         if (!session.start(settings)) return send_error(response, 409, "a training run is in progress; stop it first");
         send_json(response, json{{"started", true}, {"run", session.snapshot(0).run}}, 202);
     });
-    server.Post("/api/train/stop", [&](const httplib::Request&, httplib::Response& response) {
+    // A stopped run's model is put in use only when the user keeps it: here ({"keep": true}), or
+    // afterwards with /api/train/keep. Stopping alone never replaces the model in use.
+    server.Post("/api/train/stop", [&](const httplib::Request& request, httplib::Response& response) {
+        const bool keep = parse_stop_request(request.body);
         const bool was_running = session.running();
-        session.stop();
-        send_json(response, json{{"stopping", was_running}});
+        session.stop(keep);
+        send_json(response, json{{"stopping", was_running}, {"keep", keep}});
+    });
+    server.Post("/api/train/keep", [&](const httplib::Request&, httplib::Response& response) {
+        if (!session.keep()) return send_error(response, 409, "no stopped run's model is waiting to be kept");
+        send_json(response, json{{"kept", true}});
     });
     server.Get("/api/train/status", [&](const httplib::Request& request, httplib::Response& response) {
         const std::string since = request.get_param_value("since");
@@ -356,7 +397,7 @@ void run_server(const ServeOptions& options, const std::atomic<bool>& stop,
         throw InputError(options.host + ":" + std::to_string(port) +
                          ": cannot listen (in use, or not an address of this machine)");
     }
-    hosts = accepted_hosts(options.host, port);
+    hosts.emplace(options.host, port);
     if (options.model.empty()) session.start(TrainingRequest{});  // the seed's network, so the page has one
 
     std::atomic<bool> finished{false};

@@ -44,12 +44,35 @@ bool TrainingSession::start(const TrainingRequest& request) {
     state_.request = request;
     state_.run = run_number;
     costs_.clear();
+    stopped_model_.reset();
+    keep_requested_ = false;
     stop_ = false;
     worker_ = std::thread([this, request, run_number] { run(request, run_number); });
     return true;
 }
 
-void TrainingSession::stop() { stop_ = true; }
+void TrainingSession::stop(bool keep_model) {
+    if (keep_model) {
+        std::lock_guard lock(mutex_);
+        keep_requested_ = true;
+    }
+    stop_ = true;
+    if (keep_model) keep();  // the run may have stopped already
+}
+
+bool TrainingSession::keep() {
+    std::shared_ptr<const ServedModel> model;
+    {
+        std::lock_guard lock(mutex_);
+        if (!stopped_model_) return false;
+        model = std::move(stopped_model_);
+        stopped_model_.reset();
+        state_.keepable = false;
+        state_.message = "kept: the stopped run's model is in use";
+    }
+    on_trained_(model);
+    return true;
+}
 
 bool TrainingSession::running() const {
     std::lock_guard lock(mutex_);
@@ -150,9 +173,20 @@ void TrainingSession::run(TrainingRequest request, int run_number) {
         model->description = "trained here (run " + std::to_string(run_number) + "): " + trained.layout.describe() +
                              ", " + to_string(request.optimizer) + ", " + std::to_string(done) + " iterations, train " +
                              percent(last.train) + (last.test >= 0 ? ", test " + percent(last.test) : "");
+        {
+            std::lock_guard lock(mutex_);
+            if (outcome.interrupted && !keep_requested_) {
+                stopped_model_ = model;
+                state_.keepable = true;
+                state_.state = "stopped";
+                state_.message = "stopped after " + std::to_string(done) +
+                                 " iterations; the model in use is unchanged (Keep puts this run's model in use)";
+                return;
+            }
+        }
         on_trained_(model);
         finish(outcome.interrupted ? "stopped" : "done",
-               outcome.interrupted ? "stopped after " + std::to_string(done) + " iterations; the model so far is in use"
+               outcome.interrupted ? "stopped after " + std::to_string(done) + " iterations; kept: this model is in use"
                                    : "done; the new model is in use");
     } catch (const std::exception& e) {
         finish("failed", e.what());

@@ -54,11 +54,13 @@ struct TrainingSnapshot {
     std::string device;
     int units_version = 0;  // bumps with every new set of first-layer weights
     int run = 0;            // bumps with every run started
+    bool keepable = false;  // a stopped run's model waits for keep(); the model in use is unchanged
 };
 
 class TrainingSession {
 public:
-    // on_trained receives each finished run's model (also a stopped one's: it is a usable model).
+    // on_trained receives each finished run's model; a stopped run's only when the user keeps it
+    // (stop(true), or keep() after the stop), so that Stop never loses the model in use.
     TrainingSession(const DataFile& data, Device device, Precision precision,
                     std::function<void(std::shared_ptr<const ServedModel>)> on_trained);
     ~TrainingSession();  // stops a run in progress and waits for it
@@ -67,7 +69,10 @@ public:
 
     // Starts a run; false when one is already running.
     bool start(const TrainingRequest& request);
-    void stop();
+    // keep_model: the run's model is put in use when it stops, as if it had finished.
+    void stop(bool keep_model = false);
+    // Puts the last stopped run's model in use; false when there is none waiting.
+    bool keep();
     bool running() const;
     TrainingSnapshot snapshot(int costs_since) const;
     // The first layer's weights at the latest checkpoint (layout and Theta1), or nullptr before any.
@@ -86,6 +91,8 @@ private:
     std::vector<std::pair<int, double>> costs_;
     int cost_stride_ = 1;
     std::shared_ptr<const Parameters> units_;
+    std::shared_ptr<const ServedModel> stopped_model_;  // a stopped run's, until kept or a new run
+    bool keep_requested_ = false;
     std::atomic<bool> stop_{false};
     std::thread worker_;
 };

@@ -13,12 +13,14 @@ class ServeProcess:
         self.process = subprocess.Popen([binary, "serve", "--port", "0", "--device", "cpu", *arguments],
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.process.stdout.readline()
-        match = re.search(r"http://([\d.]+):(\d+)/", line)
+        match = re.search(r"http://(\[[0-9a-fA-F:.]+\]|[\d.]+):(\d+)/", line)
         if not match:
             self.process.kill()
             raise RuntimeError("digitnet serve printed no address: %r %r" % (line, self.process.stderr.read()))
-        self.host, self.port = match.group(1), int(match.group(2))
-        self.address = "http://%s:%d" % (self.host, self.port)
+        self.bound, self.port = match.group(1), int(match.group(2))
+        # Where to connect: the bound address, or loopback when it is every address.
+        self.host = {"0.0.0.0": "127.0.0.1", "[::]": "::1"}.get(self.bound, self.bound.strip("[]"))
+        self.address = "http://%s:%d" % ("[%s]" % self.host if ":" in self.host else self.host, self.port)
 
     def get_json(self, path):
         with urllib.request.urlopen(self.address + path, timeout=60) as response:
@@ -34,8 +36,8 @@ class ServeProcess:
             time.sleep(0.2)
         raise TimeoutError("training still running after %d s" % timeout)
 
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
+    def stop(self, signal_number=signal.SIGTERM):
+        self.process.send_signal(signal_number)
         try:
             self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:

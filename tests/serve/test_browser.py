@@ -154,6 +154,24 @@ def main():
         os.makedirs(os.path.dirname(os.path.abspath(screenshot)), exist_ok=True)
         check(driver.save_screenshot(screenshot), "the screenshot was not saved")
         print("screenshot: %s" % os.path.abspath(screenshot))
+
+        # Train, then Stop: the model in use stays; Keep puts the stopped run's model in use.
+        check(not driver.find_element(By.ID, "keep").is_enabled(), "Keep offered with no stopped run")
+        hidden.clear()
+        hidden.send_keys("12")
+        iterations.clear()
+        iterations.send_keys("100000")
+        driver.find_element(By.ID, "train").click()
+        wait_for("the long run", lambda: driver.find_element(By.ID, "train-state").text == "running", 30)
+        driver.find_element(By.ID, "stop").click()
+        wait_for("the stop", lambda: driver.find_element(By.ID, "train-state").text == "stopped", 60)
+        wait_for("Keep offered", lambda: driver.find_element(By.ID, "keep").is_enabled(), 10)
+        check("400-16-10" in driver.find_element(By.ID, "model-line").text, "Stop replaced the model in use")
+        check("unchanged" in driver.find_element(By.ID, "train-message").text, "the page does not say the model stays")
+        driver.find_element(By.ID, "keep").click()
+        wait_for("the kept model in use", lambda: "400-12-10" in driver.find_element(By.ID, "model-line").text, 30)
+        wait_for("Keep no longer offered", lambda: not driver.find_element(By.ID, "keep").is_enabled(), 10)
+
         log = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
         check(not log, "errors in the browser console: %s" % log)
     finally:

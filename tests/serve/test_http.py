@@ -82,6 +82,17 @@ class ServeHttp(unittest.TestCase):
         self.assertEqual(status, 403)
         status, _ = self.json_request("POST", "/api/train/stop", headers={"Origin": self.server.address})
         self.assertEqual(status, 200)
+        # The Origin must be the page at the request's own Host: another accepted name, another
+        # scheme or port, or a sandboxed page's "null" is not.
+        own = "%s:%d" % (self.server.host, self.server.port)
+        for origin in ("http://localhost:%d" % self.server.port, "https://" + own, "http://%s:1" % self.server.host,
+                       "null", "http://" + own + ".evil.example"):
+            status, body = self.json_request("POST", "/api/train/stop", headers={"Origin": origin})
+            self.assertEqual(status, 403, origin)
+            self.assertIn("cross-origin", body["error"])
+        status, _ = self.json_request("POST", "/api/train/stop", headers={"Origin": "http://localhost:%d" % self.server.port},
+                                      host="localhost:%d" % self.server.port)
+        self.assertEqual(status, 200)
 
     def test_info_says_what_is_loaded(self):
         status, info = self.json_request("GET", "/api/info")
@@ -141,6 +152,26 @@ class ServeHttp(unittest.TestCase):
         status, _ = self.json_request("GET", "/api/train/status?since=abc")
         self.assertEqual(status, 400)
 
+    def test_a_setting_of_the_wrong_type_is_400_naming_it(self):
+        # Each answers 400 with one line naming the field, never 500 with a JSON library's message.
+        json_type = {"Content-Type": "application/json"}
+        for body, field in ((b'{"hidden": "x"}', "hidden"), (b'{"epochs": "ten"}', "epochs"),
+                            (b'{"epochs": 10}', "epochs"), (b'{"optimizer": 3}', "optimizer"),
+                            (b'{"optimizer": null}', "optimizer"), (b'{"activation": ["relu"]}', "activation"),
+                            (b'{"output": {"a": 1}}', "output"), (b'{"lambda": [1]}', "lambda"),
+                            (b'{"alpha": true}', "alpha"), (b'{"iterations": {"n": 5}}', "iterations"),
+                            (b'{"lr": "0.01"}', "lr"), (b'{"hidden": 25, "hiden\\n2": 3}', "hiden")):
+            status, answer = self.json_request("POST", "/api/train", body, json_type)
+            self.assertEqual(status, 400, (body, answer))
+            self.assertIn(field, answer["error"], body)
+            self.assertNotIn("\n", answer["error"], body)
+            self.assertNotIn("json.exception", answer["error"], body)
+        for body, field in ((b'{"keep": "yes"}', "keep"), (b'{"keep": 1}', "keep"), (b'{"kep": true}', "kep"),
+                            (b'[true]', "JSON object")):
+            status, answer = self.json_request("POST", "/api/train/stop", body, json_type)
+            self.assertEqual(status, 400, (body, answer))
+            self.assertIn(field, answer["error"], body)
+
     def test_evaluation_and_units_of_the_model(self):
         status, evaluation = self.json_request("GET", "/api/evaluation")
         self.assertEqual(status, 200)
@@ -183,6 +214,10 @@ class ServeHttp(unittest.TestCase):
 
     def test_z_one_training_run_at_a_time_and_stop(self):
         json_type = {"Content-Type": "application/json"}
+        status, before = self.json_request("GET", "/api/evaluation")
+        self.assertEqual(status, 200)
+        _, info = self.json_request("GET", "/api/info")
+        layout_before = info["model"]["layout"]
         status, started = self.json_request("POST", "/api/train", b'{"hidden": 8, "iterations": 100000}', json_type)
         self.assertEqual(status, 202, started)
         status, busy = self.json_request("POST", "/api/train", b'{"hidden": 8}', json_type)
@@ -194,8 +229,33 @@ class ServeHttp(unittest.TestCase):
         self.assertEqual(final["state"], "stopped")
         self.assertLess(final["iteration"], 100000)
         self.assertEqual(final["run"], started["run"])
-        status, info = self.json_request("GET", "/api/info")
+        # Stop alone never replaces the model in use: the same layout, the same accuracy.
+        self.assertTrue(final["keepable"])
+        self.assertIn("unchanged", final["message"])
+        _, info = self.json_request("GET", "/api/info")
+        self.assertEqual(info["model"]["layout"], layout_before)
+        _, after = self.json_request("GET", "/api/evaluation")
+        self.assertEqual(after["accuracy"], before["accuracy"])
+        self.assertEqual(after["confusion"], before["confusion"])
+        # Keep puts the stopped run's model in use, once.
+        status, kept = self.json_request("POST", "/api/train/keep", b"")
+        self.assertEqual(status, 200, kept)
+        _, info = self.json_request("GET", "/api/info")
         self.assertIn("400-8-10", info["model"]["layout"])
+        _, status_now = self.json_request("GET", "/api/train/status")
+        self.assertFalse(status_now["keepable"])
+        status, again = self.json_request("POST", "/api/train/keep", b"")
+        self.assertEqual(status, 409, again)
+        # Stop with {"keep": true} keeps the run's model as it stops.
+        status, started = self.json_request("POST", "/api/train", b'{"hidden": 9, "iterations": 100000}', json_type)
+        self.assertEqual(status, 202, started)
+        status, answer = self.json_request("POST", "/api/train/stop", b'{"keep": true}', json_type)
+        self.assertEqual((status, answer["keep"]), (200, True))
+        final = self.server.wait_for_training(timeout=120)
+        self.assertEqual(final["state"], "stopped")
+        self.assertFalse(final["keepable"])
+        _, info = self.json_request("GET", "/api/info")
+        self.assertIn("400-9-10", info["model"]["layout"])
 
 
 class ServeCommandLine(unittest.TestCase):

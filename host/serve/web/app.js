@@ -221,7 +221,14 @@ $('train-form').addEventListener('submit', async (event) => {
   if (status !== 202) $('train-message').textContent = body ? body.error : 'error ' + status;
   poll();
 });
+// Stop leaves the model in use as it is; Keep then puts the stopped run's model in use instead.
 $('stop').addEventListener('click', () => api('/api/train/stop', { method: 'POST' }));
+$('keep').addEventListener('click', async () => {
+  const { status, body } = await api('/api/train/keep', { method: 'POST' });
+  if (status !== 200) $('train-message').textContent = body ? body.error : 'error ' + status;
+  await poll();
+  refreshModel();
+});
 
 // One poll at a time (the timer and the Train button both ask), so no point is added twice.
 let polling = false;
@@ -259,6 +266,7 @@ async function pollOnce() {
   $('train-message').textContent = s.message;
   $('train').disabled = s.state === 'running';
   $('stop').disabled = s.state !== 'running';
+  $('keep').disabled = !s.keepable;
   if (s.units_version !== unitsSeen) {
     const units = await api('/api/train/units');
     if (units.status === 200) {

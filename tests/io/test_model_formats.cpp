@@ -465,6 +465,31 @@ TEST(NpzFile, DamagedFilesAreRefused) {
     refused(entries, "no Linear layer");
 }
 
+// The fuzzers' seeds (tests/fuzz/make_corpus.py writes them with numpy and by the spec): the valid
+// ones load as what they hold, the broken ones are refused.
+TEST(ModelFormats, FuzzSeedsWrittenByNumpyAndBySpecRead) {
+    const std::string corpus = std::string(DIGITNET_SOURCE_DIR) + "/tests/fuzz/corpus/";
+    for (const char* name : {"fuzz_safetensors/plain_f32.safetensors", "fuzz_npz/plain_stored.npz"}) {
+        const ModelFile model = read_model_file(corpus + name);
+        EXPECT_EQ(model.parameters.layout.describe(), "4-3-2") << name;
+    }
+    for (const char* name : {"fuzz_safetensors/digitnet_f64.safetensors", "fuzz_npz/digitnet_deflated.npz"}) {
+        const ModelFile model = read_model_file(corpus + name);
+        EXPECT_EQ(model.parameters.layout.describe(), "4-3-2 relu softmax") << name;
+        EXPECT_EQ(model.info.label_base, 0) << name;
+        EXPECT_EQ(model.info.image.column_major, false) << name;
+        EXPECT_EQ(model.info.digit_box, 1.5) << name;
+    }
+    EXPECT_EQ(read_model_file(corpus + "fuzz_npz/fortran_big_endian.npz").parameters.layout.sizes,
+              (std::vector<int>{6, 5, 4, 3}));
+    EXPECT_EQ(read_model_file(corpus + "fuzz_safetensors/three_layers.safetensors").parameters.layout.sizes,
+              (std::vector<int>{6, 5, 4, 3}));
+    for (const char* name :
+         {"fuzz_safetensors/truncated.safetensors", "fuzz_safetensors/nan.safetensors",
+          "fuzz_safetensors/missing_bias.safetensors", "fuzz_npz/truncated.npz", "fuzz_npz/int_dtype.npz"})
+        EXPECT_THROW(read_model_file(corpus + name), InputError) << name;
+}
+
 TEST(OnnxExport, WritesOrSaysItCannot) {
     testing::TempDir dir;
     const std::string path = dir.file("m.onnx");

@@ -320,3 +320,27 @@ def test_damaged_files_are_one_line_exit_2(tmp_path):
                      "2.weight": np.zeros((10, 3), np.float32), "2.bias": np.zeros(10, np.float32)})
     assert "NaN" in run("export", "--model", nan, "--out", tmp_path / "x.onnx", expect=2).stderr
     assert not (tmp_path / "x.onnx").exists()
+
+
+def test_the_page_offers_the_model_as_onnx(models, data, tmp_path):
+    import sys
+    import urllib.request
+
+    sys.path.insert(0, str(SOURCE / "tests" / "serve"))
+    from serve_process import ServeProcess
+
+    page = None
+    server = ServeProcess(BINARY, "--model", str(models["tanh"]))
+    try:
+        with urllib.request.urlopen(server.address + "/", timeout=60) as response:
+            page = response.read().decode()
+        with urllib.request.urlopen(server.address + "/api/model.onnx", timeout=60) as response:
+            assert "digitnet-model.onnx" in response.headers["Content-Disposition"]
+            (tmp_path / "page.onnx").write_bytes(response.read())
+    finally:
+        assert server.stop() == 0
+    assert 'href="/api/model.onnx"' in page and "Download ONNX" in page
+    onnx.checker.check_model(onnx.load(str(tmp_path / "page.onnx")))
+    X = data[1]["X"][:200]
+    _, expected = digitnet_outputs(models["tanh"], X)
+    assert np.abs(onnxruntime_outputs(tmp_path / "page.onnx", X, tmp_path) - expected).max() < TOLERANCE

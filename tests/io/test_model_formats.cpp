@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <zip.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -504,6 +506,63 @@ TEST(OnnxExport, WritesOrSaysItCannot) {
     EXPECT_NE(bytes.find("digitnet_label_base"), std::string::npos);
     expect_refused([&] { write_model_file(path, unusual_model(), {TensorType::Float32, 18}); }, path, "opset 18");
     expect_refused([&] { write_model_file(path, unusual_model(), {TensorType::Float64, 17}); }, path, "float32");
+}
+
+// --- the command line ---
+
+TEST(ExportCommand, WritesEachFormatAndRefusesBadRequestsBeforeWriting) {
+    testing::TempDir dir;
+    const std::string model = dir.file("m.mat");
+    write_model_file(model, unusual_model());
+    using testing::quote;
+    for (const std::string out : {"m.safetensors", "m.npz", "again.mat"}) {
+        const auto r = testing::run_digitnet("export --model " + quote(model) + " --out " + quote(dir.file(out)) +
+                                             " --dtype float64 --json");
+        if (out == "again.mat") {
+            EXPECT_EQ(r.exit_code, 2) << r.err;  // --dtype means nothing for .mat
+            EXPECT_NE(r.err.find("--dtype"), std::string::npos) << r.err;
+            continue;
+        }
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        EXPECT_NE(r.out.find("\"dtype\":\"float64\""), std::string::npos) << r.out;
+        EXPECT_EQ(read_model_file(dir.file(out)).parameters.values, unusual_model().parameters.values);
+    }
+    const auto refused = [&](const std::string& arguments, const std::string& problem) {
+        const auto r = testing::run_digitnet("export " + arguments);
+        EXPECT_EQ(r.exit_code, 2) << arguments << ": " << r.err;
+        EXPECT_NE(r.err.find(problem), std::string::npos) << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    };
+    refused("--model " + quote(model) + " --out " + quote(dir.file("x.onnx")) + " --opset 12", "--opset");
+    refused("--model " + quote(model) + " --out " + quote(dir.file("x.onnx")) + " --dtype float64", "float32");
+    refused("--model " + quote(model) + " --out " + quote(model), "--out");
+    refused("--model " + quote(model) + " --out " + quote(dir.file("no/such/folder/x.npz")), "--out");
+    refused("--model " + quote(model) + " --out " + quote(dir.file("x.npz")) + " --activation tanh", "--activation");
+    testing::write_file(dir.file("cut.safetensors"),
+                        encode_safetensors(unusual_model(), TensorType::Float32).substr(0, 300));
+    refused("--model " + quote(dir.file("cut.safetensors")) + " --out " + quote(dir.file("x.npz")),
+            dir.file("cut.safetensors"));
+    EXPECT_FALSE(std::filesystem::exists(dir.file("x.npz")));
+    EXPECT_FALSE(std::filesystem::exists(dir.file("x.onnx")));
+}
+
+TEST(ExportCommand, TrainSavesByExtensionAndRefusesOnnxCheckpoints) {
+    testing::TempDir dir;
+    using testing::quote;
+    const auto r =
+        testing::run_digitnet("train --device cpu --iters 3 --quiet --save " + quote(dir.file("t.safetensors")));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const ModelFile saved = read_model_file(dir.file("t.safetensors"));
+    EXPECT_EQ(saved.parameters.layout.describe(), "400-25-10");
+    EXPECT_EQ(saved.info.image.rows, 20);
+    const auto resumed =
+        testing::run_digitnet("train --device cpu --iters 2 --quiet --init " + quote(dir.file("t.safetensors")) +
+                              " --save " + quote(dir.file("t2.npz")));
+    EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+    const auto onnx =
+        testing::run_digitnet("train --device cpu --iters 2 --checkpoint-every 1 --save " + quote(dir.file("t.onnx")));
+    EXPECT_EQ(onnx.exit_code, onnx_compiled_in() ? 2 : 1) << onnx.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("t.onnx")));
 }
 
 }  // namespace

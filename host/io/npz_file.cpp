@@ -7,6 +7,7 @@
 
 #include "digitnet/errors.hpp"
 #include "digitnet/io/model_metadata.hpp"
+#include "digitnet/io/system_memory.hpp"
 #include "digitnet/io/torch_tensors.hpp"
 #include "file_bytes.hpp"
 #include "npy_array.hpp"
@@ -58,12 +59,20 @@ Archive open_archive(std::string_view bytes, const std::string& path) {
     return archive;
 }
 
-std::string read_entry(zip_t* archive, zip_uint64_t index, const zip_stat_t& stat, const std::string& where) {
+// `unpacked`: the bytes of the entries read so far, which with this one must fit in half of the
+// free memory (a small file of many highly compressed entries could claim far more).
+std::string read_entry(zip_t* archive, zip_uint64_t index, const zip_stat_t& stat, const std::string& where,
+                       std::uint64_t& unpacked) {
     if (!(stat.valid & ZIP_STAT_SIZE) || !(stat.valid & ZIP_STAT_COMP_SIZE))
         throw InputError(where + ": its size is not recorded in the zip");
     if (stat.size > kMaxDeflateRatio * stat.comp_size + 1024)
         throw InputError(where + ": claims " + std::to_string(stat.size) + " bytes from " +
                          std::to_string(stat.comp_size) + " compressed ones (a damaged file?)");
+    unpacked += stat.size;
+    const auto available = available_memory_bytes();
+    if (available && unpacked > *available / 2)
+        throw InputError(where + ": the entries so far unpack to " + bytes_text(double(unpacked)) +
+                         ", more than this machine's " + bytes_text(double(*available)) + " of free memory can load");
     ArchiveFile file(zip_fopen_index(archive, index, 0));
     if (!file)
         throw InputError(where + ": cannot be read (" + std::string(zip_strerror(archive)) +
@@ -105,6 +114,7 @@ ModelFile parse_npz(std::string_view bytes, const std::string& path, const Model
     const zip_int64_t entries = zip_get_num_entries(archive.get(), 0);
     std::map<std::string, Tensor> tensors;
     ModelMetadata metadata;
+    std::uint64_t unpacked = 0;
     for (zip_int64_t i = 0; i < entries; ++i) {
         const auto index = static_cast<zip_uint64_t>(i);
         zip_stat_t stat;
@@ -116,7 +126,7 @@ ModelFile parse_npz(std::string_view bytes, const std::string& path, const Model
         if (name.size() < 4 || name.substr(name.size() - 4) != ".npy")
             throw InputError(where + ": is not a .npy array (an .npz holds <name>.npy entries)");
         name.resize(name.size() - 4);
-        const NpyArray array = parse_npy(read_entry(archive.get(), index, stat, where), where);
+        const NpyArray array = parse_npy(read_entry(archive.get(), index, stat, where, unpacked), where);
         if (name == kMetadataEntry) {
             if (!array.is_text) throw InputError(where + ": must be JSON text (a unicode string or uint8 bytes)");
             metadata = metadata_from_json(array.text, where);

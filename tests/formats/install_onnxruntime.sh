@@ -18,8 +18,9 @@ if cmp -s "$here/package-lock.json" "$dest/package-lock.json" && [ -d "$dest/nod
     exit 0
 fi
 cp "$here/package.json" "$here/package-lock.json" "$dest/"
-# CPU only: onnxruntime-node's install script would otherwise fetch its CUDA libraries too.
-export ONNXRUNTIME_NODE_INSTALL_CUDA=skip
+# CPU only: onnxruntime-node's install script would otherwise fetch its CUDA libraries too (the CPU
+# library is in the package). ONNXRUNTIME_NODE_INSTALL is the newer name of the same switch.
+export ONNXRUNTIME_NODE_INSTALL_CUDA=skip ONNXRUNTIME_NODE_INSTALL=skip
 if ! (cd "$dest" && timeout 600 npm ci --no-audit --no-fund --loglevel=error); then
     rm -f "$dest/package-lock.json"  # not installed: the next run tries again
     echo "install_onnxruntime: npm could not install onnxruntime-node from $(npm config get registry)" \

@@ -21,6 +21,10 @@ packages=(
   dataset-fashion-mnist # the larger real data set (IDX files)
   openmpi-bin libopenmpi-dev        # several processes (mpirun): host/distributed, tests label mpi
   clang libclang-rt-dev libomp-dev  # scripts/ci_sanitizers.sh: ASan/UBSan runtimes, libFuzzer, OpenMP for clang
+  libzip-dev            # .npz model files (numpy's zip of .npy arrays)
+  libonnx-dev libprotobuf-dev protobuf-compiler  # `digitnet export --out m.onnx`: the ONNX schema and checker
+  python3-onnx python3-torch  # tests/formats: onnx.checker, PyTorch's load_state_dict and torch.onnx.export
+  nodejs                # tests/formats: onnxruntime-node (npm) runs the exported .onnx models
   libcpp-httplib-dev libjs-chart.js  # digitnet serve: the HTTP server, the page's charts (embedded at build time)
   chromium chromium-driver python3-selenium  # tests/serve/test_browser.py: a real headless browser on the page
 )
@@ -29,6 +33,8 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm: Debian's package where the nodejs in use does not bring its own (NodeSource's does).
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install_deps: all ${#packages[@]} packages present"
   exit 0

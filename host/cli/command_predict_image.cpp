@@ -10,6 +10,7 @@
 #include "digitnet/errors.hpp"
 #include "digitnet/io/image_input.hpp"
 #include "digitnet/io/mat_io.hpp"
+#include "digitnet/io/model_file.hpp"
 #include "digitnet/io/png_image.hpp"
 #include "digitnet/train/trainer.hpp"
 
@@ -68,8 +69,9 @@ std::vector<std::string> input_picture_paths(const std::string& folder, const st
 }  // namespace
 
 int run_predict_image(const PredictOptions& o) {
-    const Parameters model = load_weights(o.model);
-    const ModelInfo info = load_model_info(o.model, model.layout.inputs());
+    const ModelFile model_file = read_model_file(o.model, o.assumptions);
+    const Parameters& model = model_file.parameters;
+    const ModelInfo& info = model_file.info;
     if (info.image.rows == 0)
         throw InputError(o.model + ": the model's " + std::to_string(model.layout.inputs()) +
                          " inputs are not a square image and the file records no image shape");

@@ -18,6 +18,7 @@
 #include "digitnet/errors.hpp"
 #include "digitnet/io/data_loader.hpp"
 #include "digitnet/io/mat_io.hpp"
+#include "digitnet/io/onnx_export.hpp"
 #include "digitnet/io/safe_output.hpp"
 #include "digitnet/model/model_info.hpp"
 #include "digitnet/train/trainer.hpp"
@@ -44,6 +45,13 @@ void check_options(const TrainOptions& o) {
     if (o.checkpoint_every < 0) throw InputError("--checkpoint-every must be zero (off) or positive");
     if (o.checkpoint_every > 0 && o.save.empty())
         throw InputError("--checkpoint-every needs --save, the file the checkpoints go to");
+    if (!o.save.empty() && model_format_of(o.save) == ModelFormat::Onnx) {
+        if (!onnx_compiled_in()) throw UnavailableError("--save " + o.save + ": this digitnet was built without ONNX");
+        if (o.checkpoint_every > 0)
+            throw InputError("--save " + o.save +
+                             ": checkpoints are resumed with --init, which reads .mat, "
+                             ".safetensors and .npz but not .onnx");
+    }
 }
 
 // This process's rows of the training (and test) set, and the sizes of the whole sets.
@@ -112,7 +120,11 @@ Parameters initial_parameters(const TrainOptions& o, const Dataset& train) {
         set_step("making the network " + layout.describe());
         return random_parameters(layout, o.seed);
     }
-    Parameters initial = load_weights(o.init);
+    // A file without digitnet's metadata (a PyTorch state_dict) is what --activation and --output say.
+    ModelAssumptions assumptions;
+    if (!o.activation.empty()) assumptions.hidden = parse_activation(o.activation, "--activation");
+    if (!o.output.empty()) assumptions.output = parse_output(o.output, "--output");
+    Parameters initial = read_model_file(o.init, assumptions).parameters;
     check_model_fits(initial, o.init, train);
     if (o.hidden_given) {
         const std::vector<int> hidden(initial.layout.sizes.begin() + 1, initial.layout.sizes.end() - 1);
@@ -257,7 +269,7 @@ int run_train(const TrainOptions& o, Communicator& processes) {
     const ModelInfo info = model_info_for(train);
     plan.on_checkpoint = [&](const Parameters& parameters, int) {
         on_every_process(processes, [&] {
-            if (root) save_weights(o.save, parameters, "", &info);
+            if (root) write_model_file(o.save, {parameters, info});
         });
     };
 
@@ -287,7 +299,7 @@ int run_train(const TrainOptions& o, Communicator& processes) {
     const Parameters trained = backend.parameters();
     on_every_process(processes, [&] {
         if (!root) return;
-        if (!o.save.empty()) save_weights(o.save, trained, "", &info);
+        if (!o.save.empty()) write_model_file(o.save, {trained, info});
         if (!o.history.empty()) write_text_file(o.history, history_csv(history, final_cost));
     });
     if (!root) return outcome.interrupted ? kExitInterrupted : 0;

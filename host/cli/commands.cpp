@@ -18,6 +18,7 @@
 #include "digitnet/errors.hpp"
 #include "digitnet/io/data_loader.hpp"
 #include "digitnet/io/mat_io.hpp"
+#include "digitnet/io/model_file.hpp"
 #include "digitnet/io/png_image.hpp"
 #include "digitnet/io/safe_output.hpp"
 #include "digitnet/model/gradient_check.hpp"
@@ -65,7 +66,7 @@ int run_cost(const CostOptions& o) {
     check_output_path(o.gradient_out, "--grad");
     const std::string data_path = data_path_or_default(o.data);
     check_outputs_are_not_inputs({{"--grad", o.gradient_out}}, {{"--model", o.model}, {"--data", data_path}});
-    const Parameters model = load_weights(o.model);
+    const Parameters model = read_model_file(o.model, o.assumptions).parameters;
     const DataFile file = load_data(data_path);
     check_model_fits(model, o.model, file.train);
 
@@ -93,7 +94,8 @@ int run_cost(const CostOptions& o) {
 int run_predict(const PredictOptions& o) {
     if (!o.images.empty()) return run_predict_image(o);
     if (o.set != "train" && o.set != "test") throw InputError("--set must be train or test, got " + o.set);
-    const Parameters model = load_weights(o.model);
+    const ModelFile model_file = read_model_file(o.model, o.assumptions);
+    const Parameters& model = model_file.parameters;
     const std::string data_path = data_path_or_default(o.data);
     DataFile file;
     if (!o.test_data.empty()) {
@@ -111,7 +113,7 @@ int run_predict(const PredictOptions& o) {
                          "HINT: give one with --test-data");
     const Dataset& data = o.set == "test" ? *file.test : file.train;
     check_model_fits(model, o.model, data);
-    check_label_convention(load_model_info(o.model, model.layout.inputs()).label_base, o.model, data);
+    check_label_convention(model_file.info.label_base, o.model, data);
 
     auto backend = backend_for(o.compute, o.compute.precision, model.layout, data);
     backend->set_parameters(model);
@@ -188,9 +190,9 @@ int run_show(const ShowOptions& o) {
     GrayImage image;
     std::string what;
     if (!o.model.empty()) {
-        const Parameters model = load_weights(o.model);
-        ImageShape shape =
-            load_model_info(o.model, model.layout.inputs()).image;  // row-major for IDX/CSV-trained models
+        const ModelFile model_file = read_model_file(o.model, o.assumptions);
+        const Parameters& model = model_file.parameters;
+        ImageShape shape = model_file.info.image;  // row-major for IDX/CSV-trained models
         if (!o.data.empty()) shape = load_data(o.data).train.image;
         image = hidden_units(model, shape);
         what = std::to_string(model.layout.theta_rows(1)) + " hidden units of " + o.model;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "digitnet/distributed/communicator.hpp"
+#include "digitnet/io/model_file.hpp"
 #include "digitnet/model/backend.hpp"
 
 namespace digitnet::cli {
@@ -49,6 +50,7 @@ struct CostOptions {
     double lambda = 0.0;
     bool json = false;
     ComputeOptions compute;
+    ModelAssumptions assumptions;  // for a --model without digitnet's metadata (command_export.hpp)
 };
 int run_cost(const CostOptions& options);
 
@@ -60,6 +62,7 @@ struct PredictOptions {
     std::string save_input;           // with images: write the input each picture became here
     bool json = false;
     ComputeOptions compute;
+    ModelAssumptions assumptions;  // for a --model without digitnet's metadata (command_export.hpp)
 };
 int run_predict(const PredictOptions& options);
 // predict --image: one picture through the model (command_predict_image.cpp).
@@ -80,6 +83,7 @@ struct ShowOptions {
     int count = 100;
     std::uint64_t seed = 1;
     bool json = false;
+    ModelAssumptions assumptions;  // for a --model without digitnet's metadata (command_export.hpp)
 };
 int run_show(const ShowOptions& options);
 

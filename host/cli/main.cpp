@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "agreement.hpp"
+#include "command_export.hpp"
 #include "commands.hpp"
 #include "digitnet/distributed/mpi_session.hpp"
 #include "digitnet/errors.hpp"
@@ -105,9 +106,11 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--lr", train.learning_rate, "Learning rate of adam")->capture_default_str();
     train_cmd->add_option("--lambda", train.lambda, "Regularisation strength")->capture_default_str();
     cli::add_seed_option(train_cmd, train.seed, "Seed of the random initial weights");
-    train_cmd->add_option("--init", train.init,
-                          "Start from these weights (.mat with Theta1..ThetaL) instead of random ones");
-    train_cmd->add_option("--save", train.save, "Save the trained model here (.mat, Theta1..ThetaL)");
+    train_cmd->add_option(
+        "--init", train.init,
+        "Start from these weights (.mat with Theta1..ThetaL, .safetensors or .npz) instead of random ones");
+    train_cmd->add_option("--save", train.save,
+                          "Save the trained model here: .mat (Theta1..ThetaL), .safetensors or .npz (float32), .onnx");
     train_cmd->add_option("--history", train.history, "Write the cost of every iteration here (CSV)");
     train_cmd->add_option("--checkpoint-every", train.checkpoint_every,
                           "Also save the model (to --save) every N iterations; resume with --init");
@@ -117,16 +120,19 @@ int main(int argc, char** argv) {
 
     cli::CostOptions cost;
     auto* cost_cmd = app.add_subcommand("cost", "The regularised cost (and optionally its gradient) at given weights");
-    cost_cmd->add_option("--model", cost.model, "Weights file (.mat with Theta1..ThetaL)")->required();
+    cost_cmd->add_option("--model", cost.model, "Weights file (.mat with Theta1..ThetaL, .safetensors or .npz)")
+        ->required();
     cost_cmd->add_option("--data", cost.data, "Data file; default: the embedded data/digits20.mat");
     cost_cmd->add_option("--lambda", cost.lambda, "Regularisation strength")->capture_default_str();
     cost_cmd->add_option("--grad", cost.gradient_out, "Write the gradient here as Theta1_grad..ThetaL_grad (.mat)");
+    cli::add_model_assumption_options(cost_cmd, cost.assumptions);
     add_compute_options(cost_cmd, cost.compute);
     add_json_flag(cost_cmd, cost.json);
 
     cli::PredictOptions predict;
     auto* predict_cmd = app.add_subcommand("predict", "Accuracy and confusion matrix of a model on a data set");
-    predict_cmd->add_option("--model", predict.model, "Model file (.mat with Theta1..ThetaL)")->required();
+    predict_cmd->add_option("--model", predict.model, "Model file (.mat with Theta1..ThetaL, .safetensors or .npz)")
+        ->required();
     predict_cmd->add_option("--data", predict.data, "Data file; default: the embedded data/digits20.mat");
     predict_cmd->add_option("--set", predict.set, "Which examples: train (X, y) or test (Xtest, ytest)")
         ->capture_default_str();
@@ -139,6 +145,7 @@ int main(int argc, char** argv) {
     predict_cmd->add_option(
         "--save-input", predict.save_input,
         "With --image: write the input each picture became (what the network saw) to this folder as PNG");
+    cli::add_model_assumption_options(predict_cmd, predict.assumptions);
     add_compute_options(predict_cmd, predict.compute);
     add_json_flag(predict_cmd, predict.json);
 
@@ -163,11 +170,15 @@ int main(int argc, char** argv) {
     show_cmd->add_option("--model", show.model, "Draw the first layer's hidden units of this model instead");
     show_cmd->add_option("--count", show.count, "How many digits")->capture_default_str();
     cli::add_seed_option(show_cmd, show.seed, "Seed of the random choice");
+    cli::add_model_assumption_options(show_cmd, show.assumptions);
     add_json_flag(show_cmd, show.json);
 
     cli::InfoOptions info;
     auto* info_cmd = app.add_subcommand("info", "Version, CUDA support, the GPU found, the BLAS library");
     add_json_flag(info_cmd, info.json);
+
+    cli::ExportOptions exporting;
+    auto* export_cmd = cli::add_export_command(app, exporting);
 
     cli::ServeCommandOptions serve;
     auto* serve_cmd = app.add_subcommand(
@@ -226,6 +237,7 @@ int main(int argc, char** argv) {
         if (*show_cmd) return cli::run_show(show);
         if (*info_cmd) return cli::run_info(info);
         if (*serve_cmd) return cli::run_serve(serve);
+        if (*export_cmd) return cli::run_export(exporting);
     } catch (...) {
         const cli::Failure failure = cli::failure_of(std::current_exception());
         if (several && *train_cmd) {

@@ -3,8 +3,10 @@
 
 #include "arrays.hpp"
 #include "bindings.hpp"
+#include "digitnet/errors.hpp"
 #include "digitnet/io/data_loader.hpp"
 #include "digitnet/io/mat_io.hpp"
+#include "digitnet/io/model_file.hpp"
 
 namespace digitnet::python {
 
@@ -49,24 +51,37 @@ void bind_data(py::module_& m) {
     m.def(
         "save_model",
         [](const std::string& path, py::handle thetas, const std::string& activation, const std::string& output,
-           const py::dict& info) {
+           const py::dict& info, const std::string& dtype) {
             const Parameters parameters = parameters_from(thetas, "thetas", parse_activation(activation, "activation"),
                                                           parse_output(output, "output"));
             const ModelInfo model_info = info_from_dict(info);
+            ModelWriteOptions options;  // by path's extension: .mat, .safetensors, .npz (float32 or float64), .onnx
+            options.tensors = parse_tensor_type(dtype, "dtype");
             py::gil_scoped_release release;
-            save_weights(path, parameters, "", &model_info);
+            write_model_file(path, {parameters, model_info}, options);
         },
-        py::arg("path"), py::arg("thetas"), py::arg("activation"), py::arg("output"), py::arg("info"));
+        py::arg("path"), py::arg("thetas"), py::arg("activation"), py::arg("output"), py::arg("info"),
+        py::arg("dtype") = "float32");
 
     m.def(
         "load_model",
-        [](const std::string& path) {
+        [](const std::string& path, const std::string& activation, const std::string& output, int label_base) {
+            // For a file without digitnet's metadata (model_file.hpp): "" and -1 leave the seed's.
+            ModelAssumptions assumptions;
+            if (!activation.empty()) assumptions.hidden = parse_activation(activation, "activation");
+            if (!output.empty()) assumptions.output = parse_output(output, "output");
+            if (label_base != -1) {
+                if (label_base != 0 && label_base != 1)
+                    throw InputError("label_base must be 0 or 1, got " + std::to_string(label_base));
+                assumptions.label_base = label_base;
+            }
             Parameters parameters;
             ModelInfo info;
             {
                 py::gil_scoped_release release;
-                parameters = load_weights(path);
-                info = load_model_info(path, parameters.layout.inputs());
+                ModelFile file = read_model_file(path, assumptions);
+                parameters = std::move(file.parameters);
+                info = file.info;
             }
             py::dict out;
             out["activation"] = to_string(parameters.layout.hidden);
@@ -75,7 +90,7 @@ void bind_data(py::module_& m) {
             out["thetas"] = thetas_to_numpy(std::move(parameters));
             return out;
         },
-        py::arg("path"));
+        py::arg("path"), py::arg("activation") = "", py::arg("output") = "", py::arg("label_base") = -1);
 }
 
 }  // namespace digitnet::python

@@ -27,6 +27,8 @@
 #include "digitnet/io/data_loader.hpp"
 #include "digitnet/io/image_input.hpp"
 #include "digitnet/io/mat_io.hpp"
+#include "digitnet/io/model_file.hpp"
+#include "digitnet/io/onnx_export.hpp"
 #include "digitnet/model/activation.hpp"
 #include "model_views.hpp"
 #include "training_session.hpp"
@@ -241,8 +243,9 @@ void run_server(const ServeOptions& options, const std::atomic<bool>& stop,
     ModelSlot slot;
     if (!options.model.empty()) {
         auto model = std::make_shared<ServedModel>();
-        model->parameters = load_weights(options.model);
-        model->info = load_model_info(options.model, model->parameters.layout.inputs());
+        ModelFile file = read_model_file(options.model);
+        model->parameters = std::move(file.parameters);
+        model->info = file.info;
         const Layout& layout = model->parameters.layout;
         if (layout.inputs() != data.train.features() || layout.classes() < data.train.classes)
             throw InputError(options.model + ": the model (" + layout.describe() + ") does not fit " + options.data +
@@ -352,6 +355,14 @@ void run_server(const ServeOptions& options, const std::atomic<bool>& stop,
         if (!model) return send_error(response, 404, "no model yet");
         response.set_header("Content-Disposition", "attachment; filename=\"digitnet-model.mat\"");
         response.set_content(model_file_bytes(*model), "application/octet-stream");
+    });
+    server.Get("/api/model.onnx", [&](const httplib::Request&, httplib::Response& response) {
+        const auto model = slot.get();
+        if (!model) return send_error(response, 404, "no model yet");
+        if (!onnx_compiled_in()) return send_error(response, 501, "this digitnet was built without ONNX");
+        response.set_header("Content-Disposition", "attachment; filename=\"digitnet-model.onnx\"");
+        response.set_content(encode_onnx({model->parameters, model->info}, kOnnxOpsetMax, "digitnet-model.onnx"),
+                             "application/octet-stream");
     });
     server.Post("/api/train", [&](const httplib::Request& request, httplib::Response& response) {
         if (request.get_header_value("Content-Type") != "application/json")

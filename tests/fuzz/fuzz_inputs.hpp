@@ -10,6 +10,7 @@
 // call fails, the previous file is intact, no temporary file is left, and OutputError says so.
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -24,8 +25,11 @@
 #include "digitnet/io/data_loader.hpp"
 #include "digitnet/io/image_input.hpp"
 #include "digitnet/io/mat_io.hpp"
+#include "digitnet/io/model_file.hpp"
+#include "digitnet/io/npz_file.hpp"
 #include "digitnet/io/png_image.hpp"
 #include "digitnet/io/safe_output.hpp"
+#include "digitnet/io/safetensors_file.hpp"
 #include "digitnet/model/model_info.hpp"
 #include "io/csv_reader.hpp"
 
@@ -245,6 +249,38 @@ inline void writers(std::string_view bytes, const std::filesystem::path& scratch
     if (files != 1) throw std::logic_error("a writer left a temporary file behind");
 }
 
+// fuzz_safetensors, fuzz_npz: the bytes are one model file, read through read_model_file (which
+// goes by the extension). A model it returns must be whole (finite weights, as many as its layout
+// has, an image shape that fits its inputs) and must come back unchanged from its own format
+// written in float64.
+inline void check_travelling_model(const ModelFile& model, const std::string& path) {
+    const Parameters& p = model.parameters;
+    if (p.values.size() != p.layout.parameter_count()) throw std::logic_error(path + ": weights do not fit the layout");
+    for (double v : p.values)
+        if (!std::isfinite(v)) throw std::logic_error(path + ": a non-finite weight was accepted");
+    if (model.info.image.rows > 0 && model.info.image.rows * model.info.image.cols != p.layout.inputs())
+        throw std::logic_error(path + ": image shape does not match the inputs");
+    const bool npz = path.size() > 4 && path.substr(path.size() - 4) == ".npz";
+    const ModelFile back = npz ? parse_npz(encode_npz(model, TensorType::Float64, path), path, {})
+                               : parse_safetensors(encode_safetensors(model, TensorType::Float64), path, {});
+    if (back.parameters.values != p.values || !(back.parameters.layout == p.layout) ||
+        back.info.label_base != model.info.label_base || back.info.image.rows != model.info.image.rows ||
+        back.info.background != model.info.background || back.info.digit_box != model.info.digit_box)
+        throw std::logic_error(path + ": the model read does not survive its own format");
+}
+
+inline void read_travelling_model(std::string_view bytes, const std::filesystem::path& scratch, const char* name) {
+    const std::string path = (fresh_folder(scratch, "model") / name).string();
+    write_bytes(path, bytes);
+    expect_value_or_input_error([&] { check_travelling_model(read_model_file(path), path); });
+}
+inline void safetensors(std::string_view bytes, const std::filesystem::path& scratch) {
+    read_travelling_model(bytes, scratch, "input.safetensors");
+}
+inline void npz(std::string_view bytes, const std::filesystem::path& scratch) {
+    read_travelling_model(bytes, scratch, "input.npz");
+}
+
 // Every target by name: the fuzzers use one each, the regression test all of them.
 struct Target {
     const char* name;
@@ -253,8 +289,14 @@ struct Target {
 
 inline const std::vector<Target>& targets() {
     static const std::vector<Target> all{
-        {"fuzz_mat_data", mat_data}, {"fuzz_mat73", mat73}, {"fuzz_idx", idx},
-        {"fuzz_csv", csv},           {"fuzz_png", png},     {"fuzz_writers", writers},
+        {"fuzz_mat_data", mat_data},
+        {"fuzz_mat73", mat73},
+        {"fuzz_idx", idx},
+        {"fuzz_csv", csv},
+        {"fuzz_png", png},
+        {"fuzz_writers", writers},
+        {"fuzz_safetensors", safetensors},
+        {"fuzz_npz", npz},
     };
     return all;
 }

@@ -215,8 +215,80 @@ def png_corpus():
     write(t, "not_png.png", b"GIF89a not a png at all")
 
 
+def safetensors_bytes(tensors, metadata=None, dtype="F32"):
+    """A .safetensors file by its spec: header length, JSON header, little-endian tensors."""
+    import json
+
+    header, data = {}, b""
+    for name, array in tensors.items():
+        raw = np.ascontiguousarray(array, dtype="<f4" if dtype == "F32" else "<f8").tobytes()
+        header[name] = {"dtype": dtype, "shape": list(array.shape), "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + data
+
+
+def small_state_dict(sizes=(4, 3, 2), seed=5):
+    rng = np.random.default_rng(seed)
+    tensors = {}
+    for layer, (inputs, outputs) in enumerate(zip(sizes, sizes[1:])):
+        tensors[f"{2 * layer}.weight"] = rng.uniform(-1, 1, (outputs, inputs))
+        tensors[f"{2 * layer}.bias"] = rng.uniform(-1, 1, outputs)
+    return tensors
+
+
+DIGITNET_METADATA = {
+    "digitnet_layout": "4,3,2", "digitnet_activation": "relu", "digitnet_output": "softmax",
+    "digitnet_label_base": "0", "digitnet_image_rows": "2", "digitnet_image_cols": "2",
+    "digitnet_image_order": "row-major", "digitnet_background": "0", "digitnet_ink": "1",
+    "digitnet_digit_box": "1.5", "digitnet_centre_row": "1", "digitnet_centre_col": "1",
+}
+
+
+def safetensors_corpus():
+    tensors = small_state_dict()
+    write("fuzz_safetensors", "plain_f32.safetensors", safetensors_bytes(tensors, {"format": "pt"}))
+    write("fuzz_safetensors", "digitnet_f64.safetensors", safetensors_bytes(tensors, DIGITNET_METADATA, "F64"))
+    whole = safetensors_bytes(small_state_dict((6, 5, 4, 3)), dict(DIGITNET_METADATA, digitnet_layout="6,5,4,3",
+                              digitnet_image_rows="2", digitnet_image_cols="3"))
+    write("fuzz_safetensors", "three_layers.safetensors", whole)
+    write("fuzz_safetensors", "truncated.safetensors", whole[: len(whole) - 7])
+    bad = dict(tensors)
+    bad["0.weight"] = bad["0.weight"].copy()
+    bad["0.weight"][1, 1] = np.nan
+    write("fuzz_safetensors", "nan.safetensors", safetensors_bytes(bad))
+    missing = dict(tensors)
+    del missing["2.bias"]
+    write("fuzz_safetensors", "missing_bias.safetensors", safetensors_bytes(missing))
+
+
+def npz_bytes(arrays, compressed=False):
+    out = io.BytesIO()
+    (np.savez_compressed if compressed else np.savez)(out, **arrays)
+    return out.getvalue()
+
+
+def npz_corpus():
+    import json
+
+    tensors = {name: value.astype(np.float32) for name, value in small_state_dict().items()}
+    write("fuzz_npz", "plain_stored.npz", npz_bytes(tensors))
+    write("fuzz_npz", "digitnet_deflated.npz",
+          npz_bytes(dict(tensors, digitnet_metadata=json.dumps(DIGITNET_METADATA)), compressed=True))
+    fortran = {name: np.asfortranarray(value.astype(">f8")) for name, value in small_state_dict((6, 5, 4, 3)).items()}
+    whole = npz_bytes(fortran)
+    write("fuzz_npz", "fortran_big_endian.npz", whole)
+    write("fuzz_npz", "truncated.npz", whole[: len(whole) // 2])
+    write("fuzz_npz", "int_dtype.npz", npz_bytes(dict(tensors, **{"0.bias": np.arange(3, dtype=np.int32)})))
+
+
 if __name__ == "__main__":
     mat_data_corpus()
     idx_corpus()
     csv_corpus()
     png_corpus()
+    safetensors_corpus()
+    npz_corpus()

@@ -349,6 +349,11 @@ ModelInfo load_model_info(const std::string& path, int inputs) {
     return info;
 }
 
+bool mat_has_variable(const std::string& path, const std::string& name) {
+    MatFile mat = open_for_reading(path);
+    return MatVar(Mat_VarReadInfo(mat.get(), name.c_str())) != nullptr;
+}
+
 namespace {
 
 // One variable of a file to write: doubles, column-major, as MATLAB stores them.

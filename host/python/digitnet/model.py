@@ -77,15 +77,20 @@ class Model:
     def _info(self):
         return {"label_base": self.label_base, "image": self.image, "background": self.background, "ink": self.ink}
 
-    def save(self, path):
-        """Writes Theta1..ThetaL (and the digitnet_* variables) to a .mat file in the command line's
-        format, readable by Octave and scipy.io.loadmat; written to a temporary file and renamed."""
-        _core.save_model(_checks.path(path, "path"), self.thetas, self.activation, self.output, self._info())
+    def save(self, path, dtype="float32"):
+        """Writes the model in the format of path's extension, as the command line does: .mat
+        (Theta1..ThetaL and the digitnet_* variables, for Octave and scipy.io.loadmat), .safetensors
+        or .npz (PyTorch's nn.Sequential names 0.weight, 0.bias, ...; dtype float32 or float64), or
+        .onnx; written to a temporary file and renamed."""
+        _core.save_model(_checks.path(path, "path"), self.thetas, self.activation, self.output, self._info(), dtype)
 
     @classmethod
-    def load(cls, path):
-        """A model from a .mat file with Theta1..ThetaL (digitnet's, or the seed's ex4weights.mat)."""
-        loaded = _core.load_model(_checks.path(path, "path"))
+    def load(cls, path, activation=None, output=None, label_base=None):
+        """A model from a .mat (digitnet's, or the seed's ex4weights.mat), .safetensors or .npz file.
+        activation, output and label_base say what a file without digitnet's metadata (a PyTorch
+        state_dict saved with np.savez) is; None: the seed's (sigmoid, sigmoid, labels 1..K)."""
+        loaded = _core.load_model(_checks.path(path, "path"), activation or "", output or "",
+                                  -1 if label_base is None else label_base)
         info = loaded["info"]
         return cls(loaded["thetas"], loaded["activation"], loaded["output"], info["label_base"], info["image"],
                    info["background"], info["ink"])
@@ -109,6 +114,6 @@ class Model:
         return f"digitnet.Model({sizes}, activation={self.activation!r}, output={self.output!r}, label_base={self.label_base})"
 
 
-def load_model(path):
-    """Model.load(path)."""
-    return Model.load(path)
+def load_model(path, activation=None, output=None, label_base=None):
+    """Model.load(path, activation, output, label_base)."""
+    return Model.load(path, activation, output, label_base)

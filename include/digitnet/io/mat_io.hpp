@@ -27,4 +27,7 @@ void save_weights(const std::string& path, const Parameters& parameters, const s
 // The digitnet_* variables of a model file, or default_model_info() when it has none.
 ModelInfo load_model_info(const std::string& path, int inputs);
 
+// Whether the .mat file has a variable `name` (model_file.cpp: does it record its activations?).
+bool mat_has_variable(const std::string& path, const std::string& name);
+
 }  // namespace digitnet

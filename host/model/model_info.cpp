@@ -1,7 +1,10 @@
 #include "digitnet/model/model_info.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
+
+#include "digitnet/model/stroke_width.hpp"
 
 namespace digitnet {
 
@@ -38,6 +41,31 @@ bool measure_digit(const double* x, const ModelInfo& info, double& side, double&
     row = sum_row / mass;
     col = sum_col / mass;
     return true;
+}
+
+// The width of example x's strokes in input pixels, measured on the digit upsampled four times
+// (bilinear between pixel centres), where the strokes are several pixels wide and the estimate is
+// as a picture's would be.
+double stroke_width_of_example(const double* x, const ModelInfo& info) {
+    const ImageShape& shape = info.image;
+    constexpr int kUp = 4;
+    const auto value = [&](int r, int c) {
+        if (r < 0 || c < 0 || r >= shape.rows || c >= shape.cols) return 0.0;
+        return (x[shape.column_major ? c * shape.rows + r : r * shape.cols + c] - info.background) /
+               (info.ink - info.background);
+    };
+    InkImage up{shape.cols * kUp, shape.rows * kUp, std::vector<double>()};
+    up.ink.resize(static_cast<std::size_t>(up.width) * up.height);
+    for (int y = 0; y < up.height; ++y)
+        for (int x_ = 0; x_ < up.width; ++x_) {
+            const double fy = (y + 0.5) / kUp - 0.5, fx = (x_ + 0.5) / kUp - 0.5;
+            const int r = static_cast<int>(std::floor(fy)), c = static_cast<int>(std::floor(fx));
+            const double wy = fy - r, wx = fx - c;
+            up.ink[static_cast<std::size_t>(y) * up.width + x_] =
+                (1 - wy) * ((1 - wx) * value(r, c) + wx * value(r, c + 1)) +
+                wy * ((1 - wx) * value(r + 1, c) + wx * value(r + 1, c + 1));
+        }
+    return stroke_width(up) / kUp;
 }
 
 }  // namespace
@@ -87,7 +115,7 @@ ModelInfo model_info_for(const Dataset& train) {
 
     set_mnist_digit_box(info);
     if (info.image.rows == 0) return info;
-    std::vector<double> sides;
+    std::vector<double> sides, strokes;
     double sum_row = 0.0, sum_col = 0.0;
     for (int i = 0; i < train.examples(); i += step) {
         double side = 0, row = 0, col = 0;
@@ -95,13 +123,22 @@ ModelInfo model_info_for(const Dataset& train) {
         sides.push_back(side);
         sum_row += row;
         sum_col += col;
+        if (const double w = stroke_width_of_example(train.X.row(i), info); w > 0) strokes.push_back(w);
     }
     if (sides.empty()) return info;
     std::nth_element(sides.begin(), sides.begin() + sides.size() / 2, sides.end());
     info.digit_box = sides[sides.size() / 2];
+    if (!strokes.empty()) {
+        std::nth_element(strokes.begin(), strokes.begin() + strokes.size() / 2, strokes.end());
+        info.stroke_width = strokes[strokes.size() / 2];
+    }
     info.centre_row = sum_row / double(sides.size());
     info.centre_col = sum_col / double(sides.size());
     return info;
+}
+
+double stroke_width_of(const ModelInfo& info) {
+    return info.stroke_width > 0 ? info.stroke_width : kStrokeToBox * info.digit_box;
 }
 
 }  // namespace digitnet

@@ -83,6 +83,9 @@ TEST_F(ImageInput, ModelInfoOfDigits20) {
     EXPECT_LT(info->digit_box, 16.5);
     EXPECT_NEAR(info->centre_row, 10.0, 1.0);
     EXPECT_NEAR(info->centre_col, 10.0, 1.0);
+    // MNIST's pen resampled: strokes under two input pixels wide.
+    EXPECT_GT(info->stroke_width, 1.3);
+    EXPECT_LT(info->stroke_width, 2.1);
 }
 
 TEST_F(ImageInput, ModelFileKeepsTheDigitBox) {
@@ -92,11 +95,14 @@ TEST_F(ImageInput, ModelFileKeepsTheDigitBox) {
     EXPECT_EQ(loaded.digit_box, info->digit_box);
     EXPECT_EQ(loaded.centre_row, info->centre_row);
     EXPECT_EQ(loaded.centre_col, info->centre_col);
+    EXPECT_EQ(loaded.stroke_width, info->stroke_width);
     // A file without it (the seed's ex4weights.mat) gets MNIST's box at the image's centre.
     save_weights(dir.file("plain.mat"), *model);
     const ModelInfo plain = load_model_info(dir.file("plain.mat"), 400);
     EXPECT_NEAR(plain.digit_box, 20 * 20 / 28.0, 1e-12);
     EXPECT_EQ(plain.centre_row, 10.0);
+    EXPECT_EQ(plain.stroke_width, 0.0);  // unknown: taken as kStrokeToBox of the box
+    EXPECT_NEAR(stroke_width_of(plain), kStrokeToBox * plain.digit_box, 1e-12);
 }
 
 TEST_F(ImageInput, PicturesOfTestDigitsAreReadAsTheDataIs) {
@@ -255,6 +261,7 @@ TEST(ImageNormalisation, LevelsAndOrderAreTheModels) {
     info.background = -0.5;
     info.ink = 2.0;
     info.image.column_major = true;
+    info.stroke_width = 10.0 / 3;  // the bar's own width once scaled, so it is not redrawn narrower
     const auto input = image_to_input(rectangle(60, 60, 0, 0, 30, 10, 0.0, 1.0), info);
     EXPECT_EQ(*std::min_element(input.begin(), input.end()), -0.5);
     EXPECT_EQ(*std::max_element(input.begin(), input.end()), 2.0);

@@ -305,6 +305,7 @@ ModelInfo load_model_info(const std::string& path, int inputs) {
     const Matrix<double> image = read_matrix(mat.get(), path, "digitnet_image");
     const Matrix<double> levels = read_matrix(mat.get(), path, "digitnet_pixel_levels");
     const Matrix<double> digit = read_matrix(mat.get(), path, "digitnet_digit_box");
+    const Matrix<double> stroke = read_matrix(mat.get(), path, "digitnet_stroke_width");
     // Whole numbers in range before any conversion to int: a NaN or 1e300 here was undefined
     // behaviour (found by fuzz_mat_data under UBSan).
     const auto whole = [](double v, double most) {
@@ -345,6 +346,11 @@ ModelInfo load_model_info(const std::string& path, int inputs) {
         info.digit_box = std::min(info.image.rows, info.image.cols) * 20.0 / 28.0;
         info.centre_row = info.image.rows / 2.0;
         info.centre_col = info.image.cols / 2.0;
+    }
+    if (stroke.size() == 1 && info.digit_box > 0) {
+        if (!std::isfinite(stroke.data[0]) || stroke.data[0] <= 0 || stroke.data[0] > info.digit_box)
+            throw InputError(path + ": digitnet_stroke_width must be a width in pixels inside the digit box");
+        info.stroke_width = stroke.data[0];
     }
     return info;
 }
@@ -430,6 +436,7 @@ void save_weights(const std::string& path, const Parameters& parameters, const s
         variables.push_back(row("digitnet_pixel_levels", {info->background, info->ink}));
         if (info->digit_box > 0)
             variables.push_back(row("digitnet_digit_box", {info->digit_box, info->centre_row, info->centre_col}));
+        if (info->stroke_width > 0) variables.push_back(row("digitnet_stroke_width", {info->stroke_width}));
     }
     write_output_file(path, encode_mat(path, variables));
 }

@@ -21,7 +21,17 @@ struct ModelInfo {
     // digits20's 20x20 resampling the box is about 14 pixels.
     double digit_box = 0.0;  // 0: unknown (not an image)
     double centre_row = 0.0, centre_col = 0.0;
+    // The median width of the digits' strokes, in input pixels (stroke_width.hpp): a picture drawn
+    // with a finer or broader pen is redrawn to it. 0: unknown (kStrokeToBox of the digit box).
+    double stroke_width = 0.0;
 };
+
+// The stroke width over the digit box of digits20's training digits (1.68 / 14, MNIST's pen
+// resampled), assumed for models whose file does not record it.
+inline constexpr double kStrokeToBox = 0.12;
+
+// info.stroke_width, or what it is assumed to be when unknown.
+double stroke_width_of(const ModelInfo& info);
 
 // A pixel is ink when it is at least this far from the background towards the ink level: the
 // same threshold measures the training data's digits (model_info_for) and a new picture's.

@@ -91,6 +91,7 @@ ModelMetadata model_metadata(const ModelFile& model) {
         m["digitnet_digit_box"] = number_text(info.digit_box);
         m["digitnet_centre_row"] = number_text(info.centre_row);
         m["digitnet_centre_col"] = number_text(info.centre_col);
+        if (info.stroke_width > 0) m["digitnet_stroke_width"] = number_text(info.stroke_width);
     }
     return m;
 }
@@ -183,6 +184,11 @@ void apply_model_metadata(const ModelMetadata& metadata, const std::string& path
         info.digit_box = *box;
         info.centre_row = *centre_row;
         info.centre_col = *centre_col;
+        if (const std::optional<double> stroke = read.number("digitnet_stroke_width")) {
+            if (!(*stroke > 0 && *stroke <= *box))
+                throw InputError(path + ": its metadata digitnet_stroke_width must be a width inside the digit box");
+            info.stroke_width = *stroke;
+        }
     } else if (rows) {
         // An image shape without a box: MNIST's box, as default_model_info assumes.
         info.digit_box = info.image.rows == 0 ? 0.0 : std::min(info.image.rows, info.image.cols) * 20.0 / 28.0;

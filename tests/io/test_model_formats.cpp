@@ -38,6 +38,7 @@ ModelFile unusual_model(Activation hidden = Activation::Relu, Output output = Ou
     model.info.digit_box = 2.5;
     model.info.centre_row = 1.5;
     model.info.centre_col = 2.125;
+    model.info.stroke_width = 0.3;
     return model;
 }
 
@@ -51,6 +52,7 @@ void expect_same_info(const ModelInfo& a, const ModelInfo& b) {
     EXPECT_EQ(a.digit_box, b.digit_box);
     EXPECT_EQ(a.centre_row, b.centre_row);
     EXPECT_EQ(a.centre_col, b.centre_col);
+    EXPECT_EQ(a.stroke_width, b.stroke_width);
 }
 
 std::vector<double> rounded_to_float(std::vector<double> values) {

@@ -98,7 +98,7 @@ void bind_compute(py::module_& m) {
            const std::string& device, const std::string& precision) {
             const Parameters parameters = parameters_from(thetas, "thetas", parse_activation(activation, "activation"),
                                                           parse_output(output, "output"));
-            const Matrix<double> inputs = matrix_from(X, "X");
+            const Matrix<double> inputs = examples_from(X, "X");
             if (inputs.cols != parameters.layout.inputs())
                 throw py::value_error("X: has " + std::to_string(inputs.cols) +
                                       " features per example but the model takes " +

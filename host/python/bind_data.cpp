@@ -5,6 +5,8 @@
 #include "bindings.hpp"
 #include "digitnet/io/data_loader.hpp"
 #include "digitnet/io/mat_io.hpp"
+#include "digitnet/io/model_file.hpp"
+#include "digitnet/run/checks.hpp"
 
 namespace digitnet::python {
 
@@ -29,11 +31,22 @@ py::dict dataset_to_dict(Dataset&& data) {
 
 }  // namespace
 
+// Every data file this process has read: Model.save refuses to write over any of them (with the
+// embedded data set, which the run layer always protects).
+std::vector<NamedPath>& data_files_read() {
+    static std::vector<NamedPath> files;
+    return files;
+}
+
 void bind_data(py::module_& m) {
     m.def(
         "load_data",
         [](const std::string& path, const std::string& test_path) {
             DataFile file;
+            run::check_readable_input(path, "path");
+            if (!test_path.empty()) run::check_readable_input(test_path, "test_path");
+            data_files_read().push_back({"a data file read", path});
+            if (!test_path.empty()) data_files_read().push_back({"a data file read", test_path});
             {
                 py::gil_scoped_release release;
                 file = load_data(path);
@@ -52,22 +65,22 @@ void bind_data(py::module_& m) {
            const py::dict& info) {
             const Parameters parameters = parameters_from(thetas, "thetas", parse_activation(activation, "activation"),
                                                           parse_output(output, "output"));
-            const ModelInfo model_info = info_from_dict(info);
+            const ModelFile model{parameters, info_from_dict(info)};
             py::gil_scoped_release release;
-            save_weights(path, parameters, "", &model_info);
+            run::write_model(path, "path", model, data_files_read());
         },
         py::arg("path"), py::arg("thetas"), py::arg("activation"), py::arg("output"), py::arg("info"));
 
     m.def(
         "load_model",
         [](const std::string& path) {
-            Parameters parameters;
-            ModelInfo info;
+            ModelFile model;
             {
                 py::gil_scoped_release release;
-                parameters = load_weights(path);
-                info = load_model_info(path, parameters.layout.inputs());
+                model = run::read_model(path, "path");
             }
+            Parameters& parameters = model.parameters;
+            const ModelInfo& info = model.info;
             py::dict out;
             out["activation"] = to_string(parameters.layout.hidden);
             out["output"] = to_string(parameters.layout.output);
@@ -76,6 +89,14 @@ void bind_data(py::module_& m) {
             return out;
         },
         py::arg("path"));
+
+    // Labels y against a model's label convention (Model.accuracy): the run layer's check.
+    m.def(
+        "check_labels",
+        [](int label_base, int classes, const std::vector<long long>& labels) {
+            run::check_labels_meet_model(label_base, classes, labels, "y");
+        },
+        py::arg("label_base"), py::arg("classes"), py::arg("labels"));
 }
 
 }  // namespace digitnet::python

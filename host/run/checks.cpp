@@ -107,8 +107,9 @@ void check_model_meets_data(const ModelFile& model, const std::string& model_nam
                          "; its accuracy there would be meaningless. HINT: use data of the model's convention");
 }
 
-void check_labels_meet_model(const ModelFile& model, const std::vector<long long>& labels, const std::string& name) {
-    const int base = model.info.label_base, classes = model.parameters.layout.classes();
+void check_labels_meet_model(int label_base, int classes, const std::vector<long long>& labels,
+                             const std::string& name) {
+    const int base = label_base;
     for (std::size_t i = 0; i < labels.size(); ++i) {
         const long long label = labels[i];
         if (label >= base && label < base + classes) continue;

@@ -64,6 +64,34 @@ void validate_request(const RunRequest& r) {
                          ", the file the checkpoints go to");
 }
 
+void set_optimizer_option(OptimizerSettings& o, Setting setting, double value, Door door) {
+    const auto whole = [&](int& field) {
+        if (!std::isfinite(value) || value != std::floor(value) || std::fabs(value) > 2147483647.0)
+            throw InputError(subject(setting, door) + " must be a whole number below 2^31, got " + number(value));
+        field = static_cast<int>(value);
+    };
+    switch (setting) {
+        case Setting::Iterations:
+            whole(o.iterations);
+            break;
+        case Setting::Epochs:
+            whole(o.epochs);
+            break;
+        case Setting::Batch:
+            whole(o.batch);
+            break;
+        case Setting::Alpha:
+            o.alpha = value;
+            break;
+        case Setting::LearningRate:
+            o.learning_rate = value;
+            break;
+        default:
+            throw InputError(name_of(setting, door) + " is not an option of an optimizer");
+    }
+    o.given.push_back(setting);
+}
+
 int planned_steps(const OptimizerSettings& o, int examples) {
     if (o.optimizer != Optimizer::Adam) return o.iterations;
     const int batch = std::max(1, std::min(o.batch, examples));

@@ -24,10 +24,10 @@ const SettingSpelling& row_of(Setting setting) {
 
 const std::vector<SettingSpelling>& settings_table() {
     static const std::vector<SettingSpelling> table = {
-        {Setting::Iterations, "--iters", "iterations", "iterations", {gd, cg}},
+        {Setting::Iterations, "--iters", "iterations", "iterations", {gd, cg}, true},
         {Setting::Alpha, "--alpha", "alpha", "alpha", {gd}},
-        {Setting::Epochs, "--epochs", "epochs", "epochs", {adam}},
-        {Setting::Batch, "--batch", "batch", "batch", {adam}},
+        {Setting::Epochs, "--epochs", "epochs", "epochs", {adam}, true},
+        {Setting::Batch, "--batch", "batch", "batch", {adam}, true},
         {Setting::LearningRate, "--lr", "learning_rate", "lr", {adam}},
         {Setting::Lambda, "--lambda", "lambda_", "lambda", {}},
         {Setting::Hidden, "--hidden", "hidden", "hidden", {}},

@@ -42,7 +42,8 @@ void check_model_meets_data(const ModelFile& model, const std::string& model_nam
 
 // The same for labels given as numbers (Python's y): each must be one of the model's labels,
 // label_base .. label_base + classes - 1; a label outside says which convention it looks like.
-void check_labels_meet_model(const ModelFile& model, const std::vector<long long>& labels, const std::string& name);
+void check_labels_meet_model(int label_base, int classes, const std::vector<long long>& labels,
+                             const std::string& name);
 
 // read_model_file after check_readable_input, and write_model_file after check_outputs against
 // `inputs` (the files a door knows it read: the data, the embedded data set).

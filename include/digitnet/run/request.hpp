@@ -58,6 +58,11 @@ struct RunRequest {
 // no NUL byte) and checkpoints have a file to go to. Touches no file.
 void validate_request(const RunRequest& request);
 
+// Sets the optimizer option `setting` to `value` and records it as given (for the doors that take
+// options by name: Python's keywords, the page's fields). InputError when `setting` is no optimizer
+// option, or a whole-number option gets a fraction or a value beyond 2^31 - 1.
+void set_optimizer_option(OptimizerSettings& settings, Setting setting, double value, Door door);
+
 // What `request` would train for: gd steps, cg line searches or adam steps over `examples`.
 int planned_steps(const OptimizerSettings& settings, int examples);
 

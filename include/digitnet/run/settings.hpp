@@ -47,6 +47,7 @@ struct SettingSpelling {
     const char* page;    // "lr"; nullptr where the page has no such field
     // The optimizers that take it; empty: the setting is not an optimizer's own (every run has it).
     std::vector<Optimizer> optimizers;
+    bool whole = false;  // an optimizer option that is a whole number (iterations), not any number
 };
 
 // Every setting, once.

@@ -45,8 +45,8 @@ void bind_data(py::module_& m) {
             DataFile file;
             run::check_readable_input(path, "path");
             if (!test_path.empty()) run::check_readable_input(test_path, "test_path");
-            data_files_read().push_back({"a data file read", path});
-            if (!test_path.empty()) data_files_read().push_back({"a data file read", test_path});
+            data_files_read().push_back({"read by load_data", path});
+            if (!test_path.empty()) data_files_read().push_back({"read by load_data", test_path});
             {
                 py::gil_scoped_release release;
                 file = load_data(path);

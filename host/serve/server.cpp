@@ -24,6 +24,7 @@
 #include "digitnet/io/image_input.hpp"
 #include "digitnet/io/mat_io.hpp"
 #include "digitnet/model/activation.hpp"
+#include "digitnet/run/checks.hpp"
 #include "model_views.hpp"
 #include "training_session.hpp"
 #include "web_assets.hpp"
@@ -47,40 +48,8 @@ void send_error(httplib::Response& response, int status, const std::string& mess
     send_json(response, json{{"error", message}}, status);
 }
 
-// A request field that must be a number within [low, high] (an integer when `whole`).
-double number_field(const json& body, const char* name, double fallback, double low, double high, bool whole) {
-    if (!body.contains(name)) return fallback;
-    const json& value = body[name];
-    if (!value.is_number()) throw InputError(std::string(name) + " must be a number");
-    const double v = value.get<double>();
-    if (!std::isfinite(v) || v < low || v > high || (whole && v != std::floor(v)))
-        throw InputError(std::string(name) + " must be " + (whole ? "a whole number " : "a number ") + "from " +
-                         json(low).dump() + " to " + json(high).dump());
-    return v;
-}
-
-TrainingRequest parse_training_request(const std::string& text) {
-    const json body = json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (!body.is_object()) throw InputError("the body must be a JSON object");
-    TrainingRequest r;
-    const std::string optimizer = body.value("optimizer", std::string("gd"));
-    if (optimizer != "gd" && optimizer != "cg" && optimizer != "adam")
-        throw InputError("optimizer must be gd, cg or adam");
-    r.optimizer = optimizer == "cg"     ? Optimizer::ConjugateGradient
-                  : optimizer == "adam" ? Optimizer::Adam
-                                        : Optimizer::GradientDescent;
-    const json activation = body.value("activation", json("sigmoid")), output = body.value("output", json("sigmoid"));
-    if (!activation.is_string() || !output.is_string()) throw InputError("activation and output must be names");
-    r.activation = parse_activation(activation.get<std::string>(), "activation");
-    r.output = parse_output(output.get<std::string>(), "output");
-    r.hidden = static_cast<int>(number_field(body, "hidden", 25, 1, 1024, true));
-    r.iterations = static_cast<int>(
-        number_field(body, "iterations", 800, 1, r.optimizer == Optimizer::Adam ? 1000 : 100000, true));
-    r.alpha = number_field(body, "alpha", 0.8, 1e-6, 100, false);
-    r.learning_rate = number_field(body, "lr", 1e-3, 1e-7, 1, false);
-    r.lambda = number_field(body, "lambda", 1.0, 0, 1000, false);
-    return r;
-}
+// The page's training settings: read by the run layer's table (training_session.hpp).
+TrainingRequest parse_training_request(const std::string& text) { return parse_training_json(text); }
 
 // The drawing: width x height bytes of grey (0 black .. 255 white), row-major.
 GrayImage parse_drawing(const httplib::Request& request) {
@@ -210,13 +179,13 @@ void run_server(const ServeOptions& options, const std::atomic<bool>& stop,
     ModelSlot slot;
     if (!options.model.empty()) {
         auto model = std::make_shared<ServedModel>();
-        model->parameters = load_weights(options.model);
-        model->info = load_model_info(options.model, model->parameters.layout.inputs());
+        // Through the run layer: the model's fit and label convention against the data (its
+        // evaluation on data of the other convention would be meaningless).
+        ModelFile file = run::read_model(options.model, "--model");
+        run::check_model_meets_data(file, options.model, data.train);
+        model->parameters = std::move(file.parameters);
+        model->info = file.info;
         const Layout& layout = model->parameters.layout;
-        if (layout.inputs() != data.train.features() || layout.classes() < data.train.classes)
-            throw InputError(options.model + ": the model (" + layout.describe() + ") does not fit " + options.data +
-                             " (" + std::to_string(data.train.features()) + " features, " +
-                             std::to_string(data.train.classes) + " classes)");
         if (model->info.image.rows == 0) throw InputError(options.model + ": the model's inputs are not an image");
         model->description = options.model + " (" + layout.describe() + ")";
         slot.set(model);

@@ -90,6 +90,8 @@ def test_nan_in_X_names_the_place(small):
 def test_train_arguments(small, changes, error, message):
     X, y, _ = small
     arguments = {"X": X, "y": y, "iterations": 2, "device": "cpu"}
+    if changes.get("optimizer") == "adam":
+        del arguments["iterations"]  # gd's and cg's: adam refuses it
     arguments.update(changes)
     with pytest.raises(error, match=message):
         dn.train(**arguments)

@@ -72,13 +72,11 @@ TrainingRequest parse_training_json(const std::string& text) {
         if (const auto v = number_field(body, s.page, least, most, s.whole))
             run::set_optimizer_option(settings, s.setting, *v, page);
     }
-    r.iterations = settings.iterations;
+    r.iterations = settings.optimizer == Optimizer::Adam ? settings.epochs : settings.iterations;
     r.alpha = settings.alpha;
-    r.epochs = settings.epochs;
-    r.batch = settings.batch;
     r.learning_rate = settings.learning_rate;
-    r.given = settings.given;
-    run::check_options_apply(r.optimizer, r.given, page);
+    r.settings = settings;
+    run::check_options_apply(r.optimizer, settings.given, page);
     return r;
 }
 
@@ -89,13 +87,7 @@ run::RunRequest run_request_for(const TrainingRequest& request, Device device, P
     r.network.hidden_given = true;
     r.network.activation = request.activation;
     r.network.output = request.output;
-    r.optimizer.optimizer = request.optimizer;
-    r.optimizer.iterations = request.iterations;
-    r.optimizer.alpha = request.alpha;
-    r.optimizer.epochs = request.epochs;
-    r.optimizer.batch = request.batch;
-    r.optimizer.learning_rate = request.learning_rate;
-    r.optimizer.given = request.given;
+    r.optimizer = request.settings;
     r.lambda = request.lambda;
     r.seed = 1;
     r.device = device;

@@ -26,13 +26,12 @@ struct TrainingRequest {
     Activation activation = Activation::Sigmoid;  // of the hidden layer
     Output output = Output::Sigmoid;
     Optimizer optimizer = Optimizer::GradientDescent;
+    // For the status the page shows (server.cpp); the run takes `settings`.
     int iterations = 800;         // gd steps, cg line searches
     double alpha = 0.8;           // gd
-    int epochs = 10;              // adam
-    int batch = 128;              // adam
     double learning_rate = 1e-3;  // adam
     double lambda = 1.0;
-    std::vector<run::Setting> given;  // the optimizer options the page sent
+    run::OptimizerSettings settings;  // the optimizer with every option, and those the page sent
 };
 
 // The page's JSON body ({"hidden": 25, "optimizer": "adam", "epochs": 3, "lr": 0.01, ...}) as a

@@ -28,8 +28,9 @@ Device check_memory_for(const Layout& layout, long examples, Device device, Prec
 void check_path_text(const std::string& path, const std::string& what);
 
 // Throws InputError unless `path` names a regular file or a folder (a data folder): a FIFO, socket
-// or device would block the reader or never end. /dev/stdin is refused like any other
-// non-regular input. Missing files pass (the reader says "no such file").
+// or device would block the reader or never end. The name is followed through links, so
+// /dev/stdin passes when the shell redirected it from a regular file (`--data /dev/stdin < f.mat`)
+// and is refused when it is a pipe or a terminal. Missing files pass (the reader says "no such file").
 void check_readable_input(const std::string& path, const std::string& what);
 
 // check_output_path for each output, then check_outputs_are_not_inputs (safe_output.hpp).

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <optional>
 
 #include "arrays.hpp"
@@ -41,10 +42,12 @@ void set_options(run::OptimizerSettings& settings, const py::dict& options) {
         if (row->whole && !is_int) throw py::type_error(name + ": expected an integer, got " + type);
         if (!row->whole && (is_bool || !PyNumber_Check(value.ptr())))
             throw py::type_error(name + ": expected a number, got " + type);
-        const double number =
-            is_int ? PyLong_AsDouble(py::reinterpret_steal<py::object>(PyNumber_Index(value.ptr())).ptr())
-                   : value.cast<double>();
-        if (PyErr_Occurred()) throw py::error_already_set();
+        double number = is_int ? PyLong_AsDouble(py::reinterpret_steal<py::object>(PyNumber_Index(value.ptr())).ptr())
+                               : value.cast<double>();
+        if (is_int && PyErr_Occurred()) {  // beyond a double: the run layer says it is too large
+            PyErr_Clear();
+            number = INFINITY;
+        }
         run::set_optimizer_option(settings, *setting, number, run::Door::Python);
     }
 }

@@ -118,6 +118,7 @@ def test_gd_refuses_the_options_of_adam(small, option):
 
 @pytest.mark.parametrize("arguments,message", [
     ({"iterations": 2**31}, r"^iterations: must be a whole number below 2\^31"),
+    ({"iterations": 2**4000}, r"^iterations: must be a whole number below 2\^31"),
     ({"hidden": [2**31]}, r"^hidden\[0\]: must be at most 2147483647"),
     ({"label_base": 2**40}, r"^label_base: must be at most 2147483647"),
     ({"callback_every": 2**63}, r"^callback_every: must be at most"),

@@ -168,34 +168,34 @@ std::string data_checksum(const std::string& path) {
     return text;
 }
 
-Fingerprint train_request_fingerprint(const TrainOptions& o) {
+Fingerprint train_request_fingerprint(const run::RunRequest& r) {
     Fingerprint f;
     std::string hidden;
-    for (int h : o.hidden) hidden.append(hidden.empty() ? "" : ",").append(std::to_string(h));
-    const char* from_init = o.init.empty() ? nullptr : "(the --init model's)";
-    f.add("--hidden", o.hidden_given || !from_init ? hidden : from_init);
-    f.add("--activation", !o.activation.empty() ? o.activation : from_init ? from_init : "sigmoid");
-    f.add("--output", !o.output.empty() ? o.output : from_init ? from_init : "sigmoid");
-    f.add("--optimizer", o.optimizer);
+    for (int h : r.network.hidden) hidden.append(hidden.empty() ? "" : ",").append(std::to_string(h));
+    const char* from_init = r.init ? "(the --init model's)" : nullptr;
+    f.add("--hidden", r.network.hidden_given || !from_init ? hidden : from_init);
+    f.add("--activation", r.network.activation ? to_string(*r.network.activation) : from_init ? from_init : "sigmoid");
+    f.add("--output", r.network.output ? to_string(*r.network.output) : from_init ? from_init : "sigmoid");
+    const run::OptimizerSettings& o = r.optimizer;
+    f.add("--optimizer", to_string(o.optimizer));
     f.add("--iters", std::to_string(o.iterations));
     f.add("--alpha", number_text(o.alpha));
     f.add("--epochs", std::to_string(o.epochs));
     f.add("--batch", std::to_string(o.batch));
     f.add("--lr", number_text(o.learning_rate));
-    f.add("--lambda", number_text(o.lambda));
-    f.add("--seed", std::to_string(o.seed));
-    f.add("--precision", to_string(o.compute.precision));
-    f.add("--checkpoint-every", std::to_string(o.checkpoint_every));  // each checkpoint is a collective
+    f.add("--lambda", number_text(r.lambda));
+    f.add("--seed", std::to_string(r.seed));
+    f.add("--precision", to_string(r.precision));
+    f.add("--checkpoint-every", std::to_string(r.checkpoint_every));  // each checkpoint is a collective
     // The bytes before any is loaded: different files could make the loading's own collectives
     // differ (a test set on one process only).
-    f.add("--data contents", data_checksum(data_path_or_default(o.data)));
-    f.add("--test-data contents", o.test_data.empty() ? "" : data_checksum(o.test_data));
-    f.add("--init contents", o.init.empty() ? "" : data_checksum(o.init));
+    f.add("--data contents", data_checksum(data_path_or_default(r.data_path)));
+    f.add("--test-data contents", r.test_data_path.empty() ? "" : data_checksum(r.test_data_path));
+    f.add("--init contents", r.init ? data_checksum(*r.init) : "");
     return f;
 }
 
-Fingerprint training_data_fingerprint(const Dataset& train, int train_total, const std::optional<Dataset>& test,
-                                      int test_total) {
+Fingerprint training_data_fingerprint(const Dataset& train, int train_total, const Dataset* test, int test_total) {
     Fingerprint f;
     f.add("--data examples", std::to_string(train_total));
     f.add("--data features", std::to_string(train.features()));

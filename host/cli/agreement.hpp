@@ -18,6 +18,7 @@
 
 #include "digitnet/distributed/communicator.hpp"
 #include "digitnet/model/dataset.hpp"
+#include "digitnet/run/request.hpp"
 
 namespace digitnet::cli {
 
@@ -86,11 +87,9 @@ std::string data_checksum(const std::string& path);
 // precision, the seed, lambda, the checkpoints, and the checksums of the files --data,
 // --test-data and --init name (read here: throws InputError when one cannot be). The one place
 // that says what of a request must agree (a new option that changes the training is added here).
-struct TrainOptions;
-Fingerprint train_request_fingerprint(const TrainOptions& options);
+Fingerprint train_request_fingerprint(const run::RunRequest& request);
 // The data each process read for `train`: the sizes of the whole sets, features, classes, label
 // convention and picture shape.
-Fingerprint training_data_fingerprint(const Dataset& train, int train_total, const std::optional<Dataset>& test,
-                                      int test_total);
+Fingerprint training_data_fingerprint(const Dataset& train, int train_total, const Dataset* test, int test_total);
 
 }  // namespace digitnet::cli

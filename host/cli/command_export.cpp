@@ -13,6 +13,15 @@
 
 namespace digitnet::cli {
 
+void add_label_base_option(CLI::App* command, ModelAssumptions& assumptions) {
+    command
+        ->add_option_function<int>(
+            "--label-base", [&assumptions](int base) { assumptions.label_base = base; },
+            "For a model file that does not record it: class k is label k + this; 1 (default: labels 1..K, the ex4 "
+            "convention, 10 for the digit 0) or 0 (labels are the digits, as PyTorch's class indices)")
+        ->check(CLI::IsMember({0, 1}));
+}
+
 void add_model_assumption_options(CLI::App* command, ModelAssumptions& assumptions) {
     command
         ->add_option_function<std::string>(
@@ -27,12 +36,7 @@ void add_model_assumption_options(CLI::App* command, ModelAssumptions& assumptio
             [&assumptions](const std::string& name) { assumptions.output = parse_output(name, "--output"); },
             "For a model file that does not record it: its output layer, sigmoid (default) or softmax")
         ->check(CLI::IsMember(output_names()));
-    command
-        ->add_option_function<int>(
-            "--label-base", [&assumptions](int base) { assumptions.label_base = base; },
-            "For a model file that does not record it: class k is label k + this; 1 (default: labels 1..K, the ex4 "
-            "convention, 10 for the digit 0) or 0 (labels are the digits, as PyTorch's class indices)")
-        ->check(CLI::IsMember({0, 1}));
+    add_label_base_option(command, assumptions);
 }
 
 CLI::App* add_export_command(CLI::App& app, ExportOptions& o) {

@@ -12,6 +12,8 @@ namespace digitnet::cli {
 // without digitnet's metadata (a PyTorch state_dict saved with np.savez) is taken to be; a file
 // that records other values is refused (model_file.hpp, ModelAssumptions).
 void add_model_assumption_options(CLI::App* command, ModelAssumptions& assumptions);
+// --label-base alone, for commands whose --activation and --output are the network options.
+void add_label_base_option(CLI::App* command, ModelAssumptions& assumptions);
 
 struct ExportOptions {
     std::string model, out;

@@ -6,12 +6,14 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "command_support.hpp"
 #include "commands.hpp"
 #include "digitnet/errors.hpp"
 #include "digitnet/io/image_input.hpp"
 #include "digitnet/io/mat_io.hpp"
 #include "digitnet/io/model_file.hpp"
 #include "digitnet/io/png_image.hpp"
+#include "digitnet/run/checks.hpp"
 #include "digitnet/train/trainer.hpp"
 
 namespace digitnet::cli {
@@ -69,16 +71,19 @@ std::vector<std::string> input_picture_paths(const std::string& folder, const st
 }  // namespace
 
 int run_predict_image(const PredictOptions& o) {
-    const ModelFile model_file = read_model_file(o.model, o.assumptions);
-    const Parameters& model = model_file.parameters;
-    const ModelInfo& info = model_file.info;
+    const ModelFile file = read_model_for(o.model, "--model", o.network, o.assumptions);
+    const Parameters& model = file.parameters;
+    const ModelInfo& info = file.info;
     if (info.image.rows == 0)
         throw InputError(o.model + ": the model's " + std::to_string(model.layout.inputs()) +
                          " inputs are not a square image and the file records no image shape");
     const std::vector<std::string> paths = pictures_named(o.images);
     // Every picture read before any work: a broken file stops the run with its name.
     std::vector<GrayImage> pictures;
-    for (const std::string& path : paths) pictures.push_back(read_png(path));
+    for (const std::string& path : paths) {
+        run::check_readable_input(path, "--image");
+        pictures.push_back(read_png(path));
+    }
     std::vector<std::string> save_paths;
     if (!o.save_input.empty()) {
         std::error_code ec;

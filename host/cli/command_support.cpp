@@ -6,6 +6,7 @@
 
 #include "digitnet/errors.hpp"
 #include "digitnet/io/safe_output.hpp"
+#include "digitnet/run/checks.hpp"
 #include "digitnet/train/trainer.hpp"
 #include "safety.hpp"
 
@@ -24,9 +25,7 @@ std::unique_ptr<Backend> backend_for(const ComputeOptions& compute, Precision pr
     // The machine (and the GPU, where it would be used) must have the memory for it: refused with
     // the numbers before any allocation otherwise.
     std::string note;
-    ComputeOptions checked = compute;
-    checked.precision = precision;
-    const Device device = check_memory_for(layout, data.examples(), checked, &note);
+    const Device device = run::check_memory_for(layout, data.examples(), compute.device, precision, &note);
     print_note(note, quiet);
     note.clear();
     set_step("setting up the " + std::string(device == Device::Cpu ? "CPU" : "compute") + " backend");
@@ -35,14 +34,23 @@ std::unique_ptr<Backend> backend_for(const ComputeOptions& compute, Precision pr
     return backend;
 }
 
-void check_model_fits(const Parameters& model, const std::string& model_path, const Dataset& data) {
-    const Layout& layout = model.layout;
-    if (layout.inputs() != data.features())
-        throw InputError(model_path + ": the model takes " + std::to_string(layout.inputs()) + " inputs but " +
-                         data.source + " has " + std::to_string(data.features()) + " features per example");
-    if (layout.classes() < data.classes)
-        throw InputError(model_path + ": the model has " + std::to_string(layout.classes()) + " outputs but " +
-                         data.source + " has labels up to " + std::to_string(data.classes - 1 + data.label_base));
+ModelFile read_model_for(const std::string& path, const std::string& option, const run::NetworkRequest& network,
+                         ModelAssumptions assumptions) {
+    // --activation and --output say what a file without digitnet's metadata holds, and must match
+    // what a file with it records.
+    assumptions.hidden = network.activation;
+    assumptions.output = network.output;
+    ModelFile model = run::read_model(path, option, assumptions);
+    const Layout& own = model.parameters.layout;
+    if (network.hidden_given && std::vector<int>(own.sizes.begin() + 1, own.sizes.end() - 1) != network.hidden)
+        throw InputError(path + ": its hidden layers (" + own.describe() + ") differ from --hidden");
+    if (network.activation && *network.activation != own.hidden)
+        throw InputError(path + ": its hidden layers use " + to_string(own.hidden) + ", not --activation " +
+                         to_string(*network.activation));
+    if (network.output && *network.output != own.output)
+        throw InputError(path + ": its output is " + std::string(to_string(own.output)) + ", not --output " +
+                         to_string(*network.output));
+    return model;
 }
 
 // Every write checked (safe_output.hpp).

@@ -6,7 +6,9 @@
 #include <string>
 
 #include "commands.hpp"
+#include "digitnet/io/model_file.hpp"
 #include "digitnet/model/backend.hpp"
+#include "digitnet/run/request.hpp"
 
 namespace digitnet::cli {
 
@@ -19,8 +21,10 @@ void print_note(const std::string& note, bool quiet);
 std::unique_ptr<Backend> backend_for(const ComputeOptions& compute, Precision precision, const Layout& layout,
                                      const Dataset& data, bool quiet = false);
 
-// The network's output size must cover every label of the data. InputError otherwise.
-void check_model_fits(const Parameters& model, const std::string& model_path, const Dataset& data);
+// The model file `path` (given as `option`): read through the run layer, which refuses FIFOs and
+// devices and checks the metadata; then the network options given with it must agree with it.
+ModelFile read_model_for(const std::string& path, const std::string& option, const run::NetworkRequest& network,
+                         ModelAssumptions assumptions = {});
 
 // Plain text, written atomically.
 void write_text_file(const std::string& path, const std::string& text);

@@ -22,7 +22,8 @@
 #include "digitnet/io/png_image.hpp"
 #include "digitnet/io/safe_output.hpp"
 #include "digitnet/model/gradient_check.hpp"
-#include "digitnet/train/gradient_check_run.hpp"
+#include "digitnet/run/checks.hpp"
+#include "digitnet/run/gradient_check.hpp"
 #include "digitnet/train/trainer.hpp"
 #include "report.hpp"
 #include "safety.hpp"
@@ -30,19 +31,6 @@
 namespace digitnet::cli {
 
 namespace {
-
-// A model records how its outputs map to labels (model_info.hpp); data of the other convention
-// would be scored against the wrong outputs (label 10 is the digit 0 in one, label 0 in the other).
-void check_label_convention(int model_label_base, const std::string& model_path, const Dataset& data) {
-    if (model_label_base == data.label_base) return;
-    auto convention = [](int base) {
-        return base == 1 ? std::string("labels 1..K (the ex4 .mat convention, 10 for the digit 0)")
-                         : std::string("labels that are the digits 0..9");
-    };
-    throw InputError(model_path + ": the model was trained on " + convention(model_label_base) + " but " + data.source +
-                     " has " + convention(data.label_base) +
-                     "; its accuracy there would be meaningless. HINT: use data of the model's convention");
-}
 
 std::vector<int> file_labels(const Dataset& data, int classes) {
     std::vector<int> labels;
@@ -52,13 +40,7 @@ std::vector<int> file_labels(const Dataset& data, int classes) {
 
 }  // namespace
 
-std::string data_path_or_default(const std::string& given) {
-    if (!given.empty()) return given;
-    const std::string local = "data/digits20.mat";
-    std::error_code ec;
-    if (std::filesystem::exists(local, ec)) return local;
-    return std::string(DIGITNET_SOURCE_DIR) + "/data/digits20.mat";
-}
+std::string data_path_or_default(const std::string& given) { return given.empty() ? run::default_data_path() : given; }
 
 int run_cost(const CostOptions& o) {
     if (!(o.lambda >= 0) || !std::isfinite(o.lambda))
@@ -66,9 +48,11 @@ int run_cost(const CostOptions& o) {
     check_output_path(o.gradient_out, "--grad");
     const std::string data_path = data_path_or_default(o.data);
     check_outputs_are_not_inputs({{"--grad", o.gradient_out}}, {{"--model", o.model}, {"--data", data_path}});
-    const Parameters model = read_model_file(o.model, o.assumptions).parameters;
+    const ModelFile model_file = read_model_for(o.model, "--model", o.network, o.assumptions);
+    const Parameters& model = model_file.parameters;
+    run::check_readable_input(data_path, "--data");
     const DataFile file = load_data(data_path);
-    check_model_fits(model, o.model, file.train);
+    run::check_model_meets_data(model_file, o.model, file.train);
 
     auto backend = backend_for(o.compute, o.compute.precision, model.layout, file.train);
     backend->set_parameters(model);
@@ -94,9 +78,11 @@ int run_cost(const CostOptions& o) {
 int run_predict(const PredictOptions& o) {
     if (!o.images.empty()) return run_predict_image(o);
     if (o.set != "train" && o.set != "test") throw InputError("--set must be train or test, got " + o.set);
-    const ModelFile model_file = read_model_file(o.model, o.assumptions);
+    const ModelFile model_file = read_model_for(o.model, "--model", o.network, o.assumptions);
     const Parameters& model = model_file.parameters;
     const std::string data_path = data_path_or_default(o.data);
+    run::check_readable_input(data_path, "--data");
+    if (!o.test_data.empty()) run::check_readable_input(o.test_data, "--test-data");
     DataFile file;
     if (!o.test_data.empty()) {
         // The test examples come from --test-data; --data, when given, is the training set they must fit.
@@ -112,8 +98,7 @@ int run_predict(const PredictOptions& o) {
                          ": --set test, but the file has no test set (Xtest/ytest, or t10k-* IDX files); "
                          "HINT: give one with --test-data");
     const Dataset& data = o.set == "test" ? *file.test : file.train;
-    check_model_fits(model, o.model, data);
-    check_label_convention(model_file.info.label_base, o.model, data);
+    run::check_model_meets_data(model_file, o.model, data);
 
     auto backend = backend_for(o.compute, o.compute.precision, model.layout, data);
     backend->set_parameters(model);
@@ -150,14 +135,20 @@ int run_gradcheck(const GradcheckOptions& o) {
     if (o.examples < 1) throw InputError("--examples must be at least 1");
 
     const std::string data_path = data_path_or_default(o.data);
+    run::check_readable_input(data_path, "--data");
     const DataFile file = load_data(data_path);
     std::string note;
-    const GradientCheckReport report =
-        run_gradient_checks(file.train, data_path, o.examples, o.seed, o.lambda, o.compute.device, &note);
+    run::GradientCheckRequest request;
+    request.network = o.network;
+    request.examples = o.examples;
+    request.seed = o.seed;
+    request.lambda = o.lambda;
+    request.device = o.compute.device;
+    const run::GradientCheckReport report = run::run_gradient_checks(file.train, data_path, request, &note);
     print_note(note, false);
 
     json results = json::array();
-    for (const GradientCheckCase& check : report.cases) {
+    for (const run::GradientCheckCase& check : report.cases) {
         results.push_back({{"check", check.name},
                            {"parameters", check.parameters},
                            {"relative_difference", check.relative_difference}});
@@ -190,14 +181,18 @@ int run_show(const ShowOptions& o) {
     GrayImage image;
     std::string what;
     if (!o.model.empty()) {
-        const ModelFile model_file = read_model_file(o.model, o.assumptions);
-        const Parameters& model = model_file.parameters;
-        ImageShape shape = model_file.info.image;  // row-major for IDX/CSV-trained models
-        if (!o.data.empty()) shape = load_data(o.data).train.image;
+        const ModelFile file = run::read_model(o.model, "--model", o.assumptions);
+        const Parameters& model = file.parameters;
+        ImageShape shape = file.info.image;  // row-major for IDX/CSV-trained models
+        if (!o.data.empty()) {
+            run::check_readable_input(o.data, "--data");
+            shape = load_data(o.data).train.image;
+        }
         image = hidden_units(model, shape);
         what = std::to_string(model.layout.theta_rows(1)) + " hidden units of " + o.model;
     } else {
         const std::string data_path = data_path_or_default(o.data);
+        run::check_readable_input(data_path, "--data");
         const DataFile file = load_data(data_path);
         image = random_digits(file.train, o.count, o.seed);
         what = count_of(std::min(o.count, file.train.examples()), "random example", "random examples") + " of " +

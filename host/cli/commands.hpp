@@ -9,6 +9,7 @@
 #include "digitnet/distributed/communicator.hpp"
 #include "digitnet/io/model_file.hpp"
 #include "digitnet/model/backend.hpp"
+#include "digitnet/run/request.hpp"
 
 namespace digitnet::cli {
 
@@ -21,32 +22,21 @@ struct ComputeOptions {
     bool precision_given = false;
 };
 
+// `train`: the run layer's request (run/request.hpp), which main.cpp fills from the flags, and how
+// to present it.
 struct TrainOptions {
-    std::string data;  // empty: the embedded data/digits20.mat
-    std::vector<int> hidden{25};
-    bool hidden_given = false;
-    std::string activation;        // sigmoid | tanh | relu; empty: sigmoid, or --init's
-    std::string output;            // sigmoid | softmax; empty: sigmoid, or --init's
-    std::string optimizer = "gd";  // gd | cg | adam
-    int iterations = 800;          // gd: steps; cg: line searches
-    double alpha = 0.8;
-    int epochs = 10, batch = 128;  // adam
-    double learning_rate = 1e-3;   // adam
-    double lambda = 1.0;
-    std::uint64_t seed = 1;
-    std::string init, save, history;
-    std::string test_data;           // held-out examples to report the test accuracy on, instead of data's own
-    int checkpoint_every = 0;        // save to `save` every this many iterations; 0: off
-    std::vector<std::string> given;  // the optimizer options given on the command line ("--alpha")
+    run::RunRequest request;
     bool quiet = false;
     bool json = false;
-    ComputeOptions compute;
 };
 // With several processes (mpirun), each trains on its rows and rank 0 alone writes and prints.
 int run_train(const TrainOptions& options, Communicator& processes);
 
+// cost, predict and gradcheck take train's network options (--hidden, --activation, --output):
+// gradcheck checks that network; cost and predict check that the model is that network.
 struct CostOptions {
     std::string model, data, gradient_out;
+    run::NetworkRequest network;
     double lambda = 0.0;
     bool json = false;
     ComputeOptions compute;
@@ -60,6 +50,7 @@ struct PredictOptions {
     std::string test_data;            // the test set for --set test (main.cpp makes test the default with it)
     std::vector<std::string> images;  // PNGs (or folders of them) of digits to classify instead of a data set
     std::string save_input;           // with images: write the input each picture became here
+    run::NetworkRequest network;
     bool json = false;
     ComputeOptions compute;
     ModelAssumptions assumptions;  // for a --model without digitnet's metadata (command_export.hpp)
@@ -69,6 +60,7 @@ int run_predict(const PredictOptions& options);
 int run_predict_image(const PredictOptions& options);
 
 struct GradcheckOptions {
+    run::NetworkRequest network;
     double lambda = 1.0;
     std::string data;
     int examples = 16;
@@ -101,7 +93,7 @@ struct ServeCommandOptions {
 // serve: the web page (command_serve.cpp, host/serve/).
 int run_serve(const ServeCommandOptions& options);
 
-// The data file to use: `given`, or the embedded data set when empty.
+// The data file to use: `given`, or the embedded data set when empty (run::default_data_path).
 std::string data_path_or_default(const std::string& given);
 
 }  // namespace digitnet::cli

@@ -75,47 +75,44 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", DIGITNET_VERSION);
 
     cli::TrainOptions train;
+    run::RunRequest& request = train.request;
+    run::OptimizerSettings& optimizer = request.optimizer;
+    cli::ComputeOptions train_compute;
     auto* train_cmd = app.add_subcommand(
         "train", "Train a network: the seed's gradient descent by default, or conjugate gradient or Adam");
-    train_cmd->add_option("--data", train.data,
+    train_cmd->add_option("--data", request.data_path,
                           "Data: .mat (X, y), IDX file or MNIST-style folder, or CSV (told apart by content); default: "
                           "the embedded data/digits20.mat");
-    train_cmd->add_option("--test-data", train.test_data,
+    train_cmd->add_option("--test-data", request.test_data_path,
                           "Report the test accuracy on this file's examples (any --data format)");
-    cli::add_hidden_option(train_cmd, train.hidden, train.hidden_given);
+    cli::add_network_options(train_cmd, request.network);
     train_cmd
-        ->add_option("--activation", train.activation,
-                     "Hidden layers' activation: sigmoid (the seed's, default), tanh or relu")
-        ->check(CLI::IsMember(activation_names()));
-    train_cmd
-        ->add_option("--output", train.output,
-                     "Output layer and loss: sigmoid (per-class cross-entropy, the seed's, default) or softmax "
-                     "(multinomial cross-entropy)")
-        ->check(CLI::IsMember(output_names()));
-    train_cmd
-        ->add_option("--optimizer", train.optimizer,
-                     "gd: the seed's full-batch gradient descent; cg: conjugate gradient with Wolfe line "
-                     "searches; adam: mini-batch Adam")
-        ->check(CLI::IsMember({"gd", "cg", "adam"}))
+        ->add_option_function<std::string>(
+            "--optimizer",
+            [&optimizer](const std::string& name) { optimizer.optimizer = run::parse_optimizer(name, run::Door::Cli); },
+            "gd: the seed's full-batch gradient descent; cg: conjugate gradient with Wolfe line "
+            "searches; adam: mini-batch Adam")
+        ->check(CLI::IsMember(run::optimizer_names()))
+        ->option_text("gd|cg|adam (default gd)");
+    // The optimizers' own options: one line each (which optimizer takes which: run/settings.hpp).
+    train_cmd->add_option("--iters", optimizer.iterations, "Iterations: gradient steps (gd) or line searches (cg)")
         ->capture_default_str();
-    train_cmd->add_option("--iters", train.iterations, "Iterations: gradient steps (gd) or line searches (cg)")
-        ->capture_default_str();
-    train_cmd->add_option("--alpha", train.alpha, "Learning rate of gd")->capture_default_str();
-    train_cmd->add_option("--epochs", train.epochs, "Passes over the data (adam)")->capture_default_str();
-    train_cmd->add_option("--batch", train.batch, "Mini-batch size (adam)")->capture_default_str();
-    train_cmd->add_option("--lr", train.learning_rate, "Learning rate of adam")->capture_default_str();
-    train_cmd->add_option("--lambda", train.lambda, "Regularisation strength")->capture_default_str();
-    cli::add_seed_option(train_cmd, train.seed, "Seed of the random initial weights");
-    train_cmd->add_option(
-        "--init", train.init,
+    train_cmd->add_option("--alpha", optimizer.alpha, "Learning rate of gd")->capture_default_str();
+    train_cmd->add_option("--epochs", optimizer.epochs, "Passes over the data (adam)")->capture_default_str();
+    train_cmd->add_option("--batch", optimizer.batch, "Mini-batch size (adam)")->capture_default_str();
+    train_cmd->add_option("--lr", optimizer.learning_rate, "Learning rate of adam")->capture_default_str();
+    train_cmd->add_option("--lambda", request.lambda, "Regularisation strength")->capture_default_str();
+    cli::add_seed_option(train_cmd, request.seed, "Seed of the random initial weights");
+    cli::add_path_option(
+        train_cmd, "--init", request.init,
         "Start from these weights (.mat with Theta1..ThetaL, .safetensors or .npz) instead of random ones");
-    train_cmd->add_option("--save", train.save,
-                          "Save the trained model here: .mat (Theta1..ThetaL), .safetensors or .npz (float32), .onnx");
-    train_cmd->add_option("--history", train.history, "Write the cost of every iteration here (CSV)");
-    train_cmd->add_option("--checkpoint-every", train.checkpoint_every,
+    cli::add_path_option(train_cmd, "--save", request.save,
+                         "Save the trained model here: .mat (Theta1..ThetaL), .safetensors or .npz (float32), .onnx");
+    cli::add_path_option(train_cmd, "--history", request.history, "Write the cost of every iteration here (CSV)");
+    train_cmd->add_option("--checkpoint-every", request.checkpoint_every,
                           "Also save the model (to --save) every N iterations; resume with --init");
     train_cmd->add_flag("--quiet,-q", train.quiet, "No progress bar");
-    add_compute_options(train_cmd, train.compute);
+    add_compute_options(train_cmd, train_compute);
     add_json_flag(train_cmd, train.json);
 
     cli::CostOptions cost;
@@ -123,9 +120,10 @@ int main(int argc, char** argv) {
     cost_cmd->add_option("--model", cost.model, "Weights file (.mat with Theta1..ThetaL, .safetensors or .npz)")
         ->required();
     cost_cmd->add_option("--data", cost.data, "Data file; default: the embedded data/digits20.mat");
+    cli::add_network_options(cost_cmd, cost.network);
     cost_cmd->add_option("--lambda", cost.lambda, "Regularisation strength")->capture_default_str();
     cost_cmd->add_option("--grad", cost.gradient_out, "Write the gradient here as Theta1_grad..ThetaL_grad (.mat)");
-    cli::add_model_assumption_options(cost_cmd, cost.assumptions);
+    cli::add_label_base_option(cost_cmd, cost.assumptions);
     add_compute_options(cost_cmd, cost.compute);
     add_json_flag(cost_cmd, cost.json);
 
@@ -134,6 +132,7 @@ int main(int argc, char** argv) {
     predict_cmd->add_option("--model", predict.model, "Model file (.mat with Theta1..ThetaL, .safetensors or .npz)")
         ->required();
     predict_cmd->add_option("--data", predict.data, "Data file; default: the embedded data/digits20.mat");
+    cli::add_network_options(predict_cmd, predict.network);
     predict_cmd->add_option("--set", predict.set, "Which examples: train (X, y) or test (Xtest, ytest)")
         ->capture_default_str();
     predict_cmd->add_option("--test-data", predict.test_data, "Test examples for --set test (then the default set)");
@@ -145,13 +144,14 @@ int main(int argc, char** argv) {
     predict_cmd->add_option(
         "--save-input", predict.save_input,
         "With --image: write the input each picture became (what the network saw) to this folder as PNG");
-    cli::add_model_assumption_options(predict_cmd, predict.assumptions);
+    cli::add_label_base_option(predict_cmd, predict.assumptions);
     add_compute_options(predict_cmd, predict.compute);
     add_json_flag(predict_cmd, predict.json);
 
     cli::GradcheckOptions gradcheck;
     auto* gradcheck_cmd =
         app.add_subcommand("gradcheck", "Check backpropagation against central differences, in double");
+    cli::add_network_options(gradcheck_cmd, gradcheck.network);
     gradcheck_cmd->add_option("--lambda", gradcheck.lambda, "Regularisation strength")->capture_default_str();
     gradcheck_cmd->add_option("--data", gradcheck.data, "Data file for the second check; default: data/digits20.mat");
     gradcheck_cmd->add_option("--examples", gradcheck.examples, "Examples in the random subset")->capture_default_str();
@@ -225,7 +225,9 @@ int main(int argc, char** argv) {
     if (several)
         if (const auto code = agreed_command(app.get_subcommands().front()->get_name(), std::nullopt)) return *code;
     if (!predict.test_data.empty() && predict_cmd->count("--set") == 0) predict.set = "test";
-    train.given = cli::given_options(train_cmd, {"--alpha", "--iters", "--lr", "--epochs", "--batch"});
+    request.optimizer.given = cli::given_settings(train_cmd);
+    request.device = train_compute.device;
+    request.precision = train_compute.precision;
 
     // Only `train` runs on several processes; under mpirun the other commands run on rank 0 alone.
     if (several && !*train_cmd && !world.is_root()) return 0;

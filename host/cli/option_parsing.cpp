@@ -3,6 +3,8 @@
 #include <charconv>
 #include <limits>
 
+#include "digitnet/model/activation.hpp"
+
 namespace digitnet::cli {
 
 std::uint64_t parse_seed(const std::string& text) {
@@ -56,10 +58,32 @@ void add_hidden_option(CLI::App* command, std::vector<int>& hidden, bool& given)
         ->option_text("N[,N...] (default 25)");
 }
 
-std::vector<std::string> given_options(const CLI::App* command, const std::vector<std::string>& names) {
-    std::vector<std::string> given;
-    for (const std::string& name : names)
-        if (command->count(name) > 0) given.push_back(name);
+void add_network_options(CLI::App* command, run::NetworkRequest& network) {
+    add_hidden_option(command, network.hidden, network.hidden_given);
+    command
+        ->add_option_function<std::string>(
+            "--activation",
+            [&network](const std::string& name) { network.activation = parse_activation(name, "--activation"); },
+            "Hidden layers' activation: sigmoid (the seed's, default), tanh or relu")
+        ->check(CLI::IsMember(activation_names()));
+    command
+        ->add_option_function<std::string>(
+            "--output", [&network](const std::string& name) { network.output = parse_output(name, "--output"); },
+            "Output layer and loss: sigmoid (per-class cross-entropy, the seed's, default) or softmax "
+            "(multinomial cross-entropy)")
+        ->check(CLI::IsMember(output_names()));
+}
+
+void add_path_option(CLI::App* command, const std::string& name, std::optional<std::string>& path,
+                     const std::string& description) {
+    command->add_option_function<std::string>(
+        name, [&path](const std::string& text) { path = text; }, description);
+}
+
+std::vector<run::Setting> given_settings(const CLI::App* command) {
+    std::vector<run::Setting> given;
+    for (const run::SettingSpelling& s : run::settings_table())
+        if (!s.optimizers.empty() && command->count(s.cli) > 0) given.push_back(s.setting);
     return given;
 }
 

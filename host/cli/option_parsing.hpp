@@ -3,8 +3,11 @@
 // around, and "--hidden 25,,10" read as 25,10.
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "digitnet/run/request.hpp"
 
 namespace digitnet::cli {
 
@@ -18,7 +21,16 @@ std::vector<int> parse_hidden(const std::vector<std::string>& words);
 void add_seed_option(CLI::App* command, std::uint64_t& seed, const std::string& description);
 void add_hidden_option(CLI::App* command, std::vector<int>& hidden, bool& given);
 
-// The names of `names` that were given on the command line of `command`.
-std::vector<std::string> given_options(const CLI::App* command, const std::vector<std::string>& names);
+// --hidden, --activation and --output, the network options every command that builds or checks a
+// network takes (train, gradcheck, cost, predict).
+void add_network_options(CLI::App* command, run::NetworkRequest& network);
+
+// A file name that is either not given or given (an empty name given is kept, for the run layer
+// to refuse: `--save ""` is an error, not "no output").
+void add_path_option(CLI::App* command, const std::string& name, std::optional<std::string>& path,
+                     const std::string& description);
+
+// The optimizers' own options given on the command line of `command` (run/settings.hpp's table).
+std::vector<run::Setting> given_settings(const CLI::App* command);
 
 }  // namespace digitnet::cli

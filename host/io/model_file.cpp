@@ -68,12 +68,20 @@ TensorType parse_tensor_type(const std::string& text, const std::string& option)
 
 const char* to_string(TensorType type) { return type == TensorType::Float32 ? "float32" : "float64"; }
 
+namespace {
+// Every model read is checked the same way, whatever its format (model_info.hpp).
+ModelFile checked(ModelFile model, const std::string& path) {
+    check_model_info(model.info, model.parameters.layout.inputs(), path);
+    return model;
+}
+}  // namespace
+
 ModelFile read_model_file(const std::string& path, const ModelAssumptions& assumptions) {
     switch (model_format_of(path)) {
         case ModelFormat::Safetensors:
-            return read_safetensors(path, assumptions);
+            return checked(read_safetensors(path, assumptions), path);
         case ModelFormat::Npz:
-            return read_npz(path, assumptions);
+            return checked(read_npz(path, assumptions), path);
         case ModelFormat::Onnx:
             throw InputError(path +
                              ": digitnet writes ONNX models but does not read them; HINT: give the model as .mat, "
@@ -81,10 +89,11 @@ ModelFile read_model_file(const std::string& path, const ModelAssumptions& assum
         case ModelFormat::Mat:
             break;
     }
-    return read_mat_model(path, assumptions);
+    return checked(read_mat_model(path, assumptions), path);
 }
 
 void write_model_file(const std::string& path, const ModelFile& model, const ModelWriteOptions& options) {
+    check_model_info(model.info, model.parameters.layout.inputs(), path);
     const ModelFormat format = model_format_of(path);
     if (format == ModelFormat::Onnx) {
         if (options.tensors != TensorType::Float32)

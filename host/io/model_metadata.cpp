@@ -100,14 +100,14 @@ void settle_conventions(const ModelAssumptions& recorded, const ModelAssumptions
                         ModelFile& model) {
     Layout& layout = model.parameters.layout;
     if (recorded.hidden && assumptions.hidden && *recorded.hidden != *assumptions.hidden)
-        throw InputError(path + ": its hidden layers use " + to_string(*recorded.hidden) + ", not " +
-                         to_string(*assumptions.hidden) + " (--activation)");
+        throw InputError(path + ": its hidden layers use " + to_string(*recorded.hidden) + ", not --activation " +
+                         to_string(*assumptions.hidden));
     if (recorded.output && assumptions.output && *recorded.output != *assumptions.output)
-        throw InputError(path + ": its output is " + to_string(*recorded.output) + ", not " +
-                         to_string(*assumptions.output) + " (--output)");
+        throw InputError(path + ": its output is " + to_string(*recorded.output) + ", not --output " +
+                         to_string(*assumptions.output));
     if (recorded.label_base && assumptions.label_base && *recorded.label_base != *assumptions.label_base)
-        throw InputError(path + ": it records label base " + std::to_string(*recorded.label_base) + ", not " +
-                         std::to_string(*assumptions.label_base) + " (--label-base)");
+        throw InputError(path + ": it records label base " + std::to_string(*recorded.label_base) +
+                         ", not --label-base " + std::to_string(*assumptions.label_base));
     layout.hidden = recorded.hidden.value_or(assumptions.hidden.value_or(Activation::Sigmoid));
     layout.output = recorded.output.value_or(assumptions.output.value_or(Output::Sigmoid));
     model.info.label_base = recorded.label_base.value_or(assumptions.label_base.value_or(1));

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 
+#include "digitnet/errors.hpp"
 #include "digitnet/model/stroke_width.hpp"
 
 namespace digitnet {
@@ -69,6 +70,27 @@ double stroke_width_of_example(const double* x, const ModelInfo& info) {
 }
 
 }  // namespace
+
+void check_model_info(const ModelInfo& info, int inputs, const std::string& where) {
+    if (info.label_base != 0 && info.label_base != 1)
+        throw InputError(where + ": label_base is " + std::to_string(info.label_base) +
+                         ", expected 1 (labels 1..K, the ex4 convention) or 0 (labels are the digits)");
+    const ImageShape& image = info.image;
+    if (image.rows < 0 || image.cols < 0 || (image.rows == 0) != (image.cols == 0) ||
+        (image.rows > 0 && static_cast<long long>(image.rows) * image.cols != inputs))
+        throw InputError(where + ": the image is " + std::to_string(image.rows) + " x " + std::to_string(image.cols) +
+                         " but the model takes " + std::to_string(inputs) + " inputs");
+    if (!std::isfinite(info.background) || !std::isfinite(info.ink) || info.background == info.ink)
+        throw InputError(where + ": the pixel levels (background " + std::to_string(info.background) + ", ink " +
+                         std::to_string(info.ink) + ") must be two different finite numbers");
+    if (info.digit_box == 0 || image.rows == 0) return;  // no digit box, or not an image (then unused)
+    const auto inside = [](double v, int most) { return std::isfinite(v) && v > 0 && v <= most; };
+    if (!inside(info.digit_box, std::max(image.rows, image.cols)) || !inside(info.centre_row, image.rows) ||
+        !inside(info.centre_col, image.cols))
+        throw InputError(where + ": the digit box (size " + std::to_string(info.digit_box) + ", centre " +
+                         std::to_string(info.centre_row) + ", " + std::to_string(info.centre_col) +
+                         ") must lie inside the image");
+}
 
 ModelInfo default_model_info(int inputs) {
     ModelInfo info;

@@ -1,5 +1,6 @@
 #include "arrays.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -82,6 +83,18 @@ Matrix<double> matrix_from(py::handle object, const char* name) {
     return out;
 }
 
+Matrix<double> examples_from(py::handle object, const char* name) {
+    py::array a = numeric_array(object, name, "a 2-D array of numbers");
+    const bool bytes = py::isinstance<py::array_t<std::uint8_t>>(a),
+               words = py::isinstance<py::array_t<std::uint16_t>>(a);
+    Matrix<double> out = matrix_from(a, name);
+    if (bytes || words) {
+        const double scale = bytes ? 1.0 / 255.0 : 1.0 / 65535.0;
+        for (double& v : out.data) v *= scale;
+    }
+    return out;
+}
+
 std::uintptr_t input_buffer_address(py::handle object) {
     py::array a = numeric_array(object, "X", "an array of numbers");
     if (!readable_in_place(a)) a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(a);
@@ -119,7 +132,7 @@ std::vector<int> labels_from(py::handle object, const char* name, int label_base
 
 Dataset dataset_from(py::handle X, py::handle y, int label_base, int classes) {
     Dataset data;
-    data.X = matrix_from(X, "X");
+    data.X = examples_from(X, "X");
     int found_classes = 0;
     data.labels = labels_from(y, "y", label_base, found_classes);
     if (data.labels.size() != static_cast<std::size_t>(data.X.rows))
@@ -204,18 +217,54 @@ py::dict info_to_dict(const ModelInfo& info) {
         out["image"] = py::none();
     out["background"] = info.background;
     out["ink"] = info.ink;
+    if (info.digit_box > 0)
+        out["digit_box"] = py::make_tuple(info.digit_box, info.centre_row, info.centre_col);
+    else
+        out["digit_box"] = py::none();
     return out;
 }
 
+namespace {
+
+// A whole number that fits an int, else ValueError naming it (pybind11's own message names nothing).
+int int_from(py::handle value, const std::string& name) {
+    if (py::isinstance<py::bool_>(value) || !PyIndex_Check(value.ptr()))
+        throw py::type_error(name + ": expected an integer, got " +
+                             py::str(py::type::handle_of(value).attr("__name__")).cast<std::string>());
+    const py::int_ number = py::reinterpret_steal<py::int_>(PyNumber_Index(value.ptr()));
+    const long long v = PyLong_AsLongLong(number.ptr());
+    if ((v == -1 && PyErr_Occurred()) || v < INT32_MIN || v > INT32_MAX) {
+        PyErr_Clear();
+        throw py::value_error(name + ": must be between -2^31 and 2^31 - 1, got " +
+                              py::str(py::handle(number)).cast<std::string>());
+    }
+    return static_cast<int>(v);
+}
+
+}  // namespace
+
 ModelInfo info_from_dict(const py::dict& info) {
     ModelInfo out;
-    out.label_base = info["label_base"].cast<int>();
+    out.label_base = int_from(info["label_base"], "label_base");
     if (!info["image"].is_none()) {
         const auto image = info["image"].cast<py::tuple>();
-        out.image = {image[0].cast<int>(), image[1].cast<int>(), image[2].cast<std::string>() == "F"};
+        out.image = {int_from(image[0], "image[0]"), int_from(image[1], "image[1]"),
+                     image[2].cast<std::string>() == "F"};
     }
     out.background = info["background"].cast<double>();
     out.ink = info["ink"].cast<double>();
+    if (info.contains("digit_box") && !info["digit_box"].is_none()) {
+        const auto box = info["digit_box"].cast<py::tuple>();
+        if (box.size() != 3) throw py::value_error("digit_box: expected (size, centre row, centre column)");
+        out.digit_box = box[0].cast<double>();
+        out.centre_row = box[1].cast<double>();
+        out.centre_col = box[2].cast<double>();
+    } else if (out.image.rows > 0) {
+        // As a file without the variable is read: MNIST's box (model_info.hpp).
+        out.digit_box = std::min(out.image.rows, out.image.cols) * 20.0 / 28.0;
+        out.centre_row = out.image.rows / 2.0;
+        out.centre_col = out.image.cols / 2.0;
+    }
     return out;
 }
 

@@ -27,6 +27,10 @@ namespace py = pybind11;
 // name in messages ("X").
 Matrix<double> matrix_from(py::handle object, const char* name);
 
+// Examples X as matrix_from reads them, except that unsigned 8- and 16-bit integers are pixels
+// and become [0, 1] (divided by 255 or 65535), as every file reader makes them.
+Matrix<double> examples_from(py::handle object, const char* name);
+
 // Labels (m,) or (m, 1), whole numbers >= label_base, as class indices 0..K-1. Sets `classes`
 // to the largest class index + 1 (at least 2).
 std::vector<int> labels_from(py::handle object, const char* name, int label_base, int& classes);
@@ -50,8 +54,9 @@ py::list thetas_to_numpy(Parameters&& parameters);
 // Class indices as labels (index + label_base), int64.
 py::array_t<std::int64_t> labels_to_numpy(const std::vector<int>& classes, int label_base);
 
-// A model's ModelInfo as {"label_base", "image": (rows, cols, "F" | "C") or None, "background", "ink"}
-// and back ("F": column-major, MATLAB's order).
+// A model's ModelInfo as {"label_base", "image": (rows, cols, "F" | "C") or None, "background", "ink",
+// "digit_box": (size, centre row, centre column) or None} and back ("F": column-major, MATLAB's
+// order). Whole numbers beyond an int are a ValueError naming the key.
 py::dict info_to_dict(const ModelInfo& info);
 ModelInfo info_from_dict(const py::dict& info);
 

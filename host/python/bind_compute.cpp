@@ -4,31 +4,50 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <optional>
 #include <random>
 
 #include "arrays.hpp"
 #include "bindings.hpp"
 #include "digitnet/io/data_loader.hpp"
 #include "digitnet/model/gradient_check.hpp"
-#include "digitnet/train/gradient_check_run.hpp"
+#include "digitnet/run/checks.hpp"
+#include "digitnet/run/gradient_check.hpp"
 #include "digitnet/train/trainer.hpp"
 
 namespace digitnet::python {
 
 namespace {
 
-// The command line's gradcheck (run_gradient_checks, host/train): the same two checks with the
-// same random subset and weights. Central differences in double, without the GIL.
-py::dict gradient_check(double lambda, const std::string& data_path, int examples, std::uint64_t seed, Device device) {
-    GradientCheckReport report;
-    {
+// The command line's gradcheck (run::run_gradient_checks): the same two checks with the same random
+// subset and weights. Central differences in double, without the GIL; every 50 ms the check takes
+// the GIL back to run Python's signal handlers, so Ctrl-C raises KeyboardInterrupt at once.
+py::dict gradient_check(const std::string& data_path, run::GradientCheckRequest request) {
+    run::GradientCheckReport report;
+    std::optional<py::error_already_set> pending;
+    auto next_look = std::chrono::steady_clock::now();
+    request.should_stop = [&] {
+        const auto now = std::chrono::steady_clock::now();
+        if (now < next_look) return false;
+        next_look = now + std::chrono::milliseconds(50);
+        py::gil_scoped_acquire gil;
+        if (PyErr_CheckSignals() == 0) return false;
+        pending.emplace();  // the KeyboardInterrupt the handler raised
+        return true;
+    };
+    try {
         py::gil_scoped_release release;
+        run::check_readable_input(data_path, "data");
         const DataFile file = load_data(data_path);
-        report = run_gradient_checks(file.train, data_path, examples, seed, lambda, device);
+        report = run::run_gradient_checks(file.train, data_path, request);
+    } catch (const run::GradientCheckStopped&) {
+        if (pending) throw std::move(*pending);
+        throw;
     }
     py::list results;
-    for (const GradientCheckCase& check : report.cases) {
+    for (const run::GradientCheckCase& check : report.cases) {
         py::dict result;
         result["check"] = check.name;
         result["parameters"] = check.parameters;
@@ -38,7 +57,7 @@ py::dict gradient_check(double lambda, const std::string& data_path, int example
     py::dict out;
     out["relative_difference"] = report.worst;
     out["passed"] = report.passed;
-    out["lambda"] = lambda;
+    out["lambda"] = request.lambda;
     out["epsilon"] = 1e-4;
     out["device"] = report.device_name;
     out["checks"] = results;
@@ -79,7 +98,7 @@ void bind_compute(py::module_& m) {
            const std::string& device, const std::string& precision) {
             const Parameters parameters = parameters_from(thetas, "thetas", parse_activation(activation, "activation"),
                                                           parse_output(output, "output"));
-            const Matrix<double> inputs = matrix_from(X, "X");
+            const Matrix<double> inputs = examples_from(X, "X");
             if (inputs.cols != parameters.layout.inputs())
                 throw py::value_error("X: has " + std::to_string(inputs.cols) +
                                       " features per example but the model takes " +
@@ -112,10 +131,20 @@ void bind_compute(py::module_& m) {
 
     m.def(
         "gradient_check",
-        [](double lambda, const std::string& data_path, int examples, std::uint64_t seed, const std::string& device) {
-            return gradient_check(lambda, data_path, examples, seed, device_from(device));
+        [](double lambda, const std::string& data_path, int examples, std::uint64_t seed, const std::string& device,
+           const std::vector<int>& hidden, const std::string& activation, const std::string& output) {
+            run::GradientCheckRequest request;
+            request.network.hidden = hidden;
+            request.network.activation = parse_activation(activation, "activation");
+            request.network.output = parse_output(output, "output");
+            request.examples = examples;
+            request.seed = seed;
+            request.lambda = lambda;
+            request.device = device_from(device);
+            return gradient_check(data_path, std::move(request));
         },
-        py::arg("lambda_"), py::arg("data_path"), py::arg("examples"), py::arg("seed"), py::arg("device"));
+        py::arg("lambda_"), py::arg("data_path"), py::arg("examples"), py::arg("seed"), py::arg("device"),
+        py::arg("hidden"), py::arg("activation"), py::arg("output"));
 
     m.def("input_buffer_address", &input_buffer_address, py::arg("X"),
           "The address of the buffer the module reads X from (tests of the no-copy rule)");

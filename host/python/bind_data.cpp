@@ -7,6 +7,7 @@
 #include "digitnet/io/data_loader.hpp"
 #include "digitnet/io/mat_io.hpp"
 #include "digitnet/io/model_file.hpp"
+#include "digitnet/run/checks.hpp"
 
 namespace digitnet::python {
 
@@ -31,11 +32,22 @@ py::dict dataset_to_dict(Dataset&& data) {
 
 }  // namespace
 
+// Every data file this process has read: Model.save refuses to write over any of them (with the
+// embedded data set, which the run layer always protects).
+std::vector<NamedPath>& data_files_read() {
+    static std::vector<NamedPath> files;
+    return files;
+}
+
 void bind_data(py::module_& m) {
     m.def(
         "load_data",
         [](const std::string& path, const std::string& test_path) {
             DataFile file;
+            run::check_readable_input(path, "path");
+            if (!test_path.empty()) run::check_readable_input(test_path, "test_path");
+            data_files_read().push_back({"read by load_data", path});
+            if (!test_path.empty()) data_files_read().push_back({"read by load_data", test_path});
             {
                 py::gil_scoped_release release;
                 file = load_data(path);
@@ -54,11 +66,11 @@ void bind_data(py::module_& m) {
            const py::dict& info, const std::string& dtype) {
             const Parameters parameters = parameters_from(thetas, "thetas", parse_activation(activation, "activation"),
                                                           parse_output(output, "output"));
-            const ModelInfo model_info = info_from_dict(info);
+            const ModelFile model{parameters, info_from_dict(info)};
             ModelWriteOptions options;  // by path's extension: .mat, .safetensors, .npz (float32 or float64), .onnx
             options.tensors = parse_tensor_type(dtype, "dtype");
             py::gil_scoped_release release;
-            write_model_file(path, {parameters, model_info}, options);
+            run::write_model(path, "path", model, data_files_read(), options);
         },
         py::arg("path"), py::arg("thetas"), py::arg("activation"), py::arg("output"), py::arg("info"),
         py::arg("dtype") = "float32");
@@ -75,14 +87,13 @@ void bind_data(py::module_& m) {
                     throw InputError("label_base must be 0 or 1, got " + std::to_string(label_base));
                 assumptions.label_base = label_base;
             }
-            Parameters parameters;
-            ModelInfo info;
+            ModelFile model;
             {
                 py::gil_scoped_release release;
-                ModelFile file = read_model_file(path, assumptions);
-                parameters = std::move(file.parameters);
-                info = file.info;
+                model = run::read_model(path, "path", assumptions);
             }
+            Parameters& parameters = model.parameters;
+            const ModelInfo& info = model.info;
             py::dict out;
             out["activation"] = to_string(parameters.layout.hidden);
             out["output"] = to_string(parameters.layout.output);
@@ -91,6 +102,14 @@ void bind_data(py::module_& m) {
             return out;
         },
         py::arg("path"), py::arg("activation") = "", py::arg("output") = "", py::arg("label_base") = -1);
+
+    // Labels y against a model's label convention (Model.accuracy): the run layer's check.
+    m.def(
+        "check_labels",
+        [](int label_base, int classes, const std::vector<long long>& labels) {
+            run::check_labels_meet_model(label_base, classes, labels, "y");
+        },
+        py::arg("label_base"), py::arg("classes"), py::arg("labels"));
 }
 
 }  // namespace digitnet::python

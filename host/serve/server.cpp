@@ -30,6 +30,7 @@
 #include "digitnet/io/model_file.hpp"
 #include "digitnet/io/onnx_export.hpp"
 #include "digitnet/model/activation.hpp"
+#include "digitnet/run/checks.hpp"
 #include "model_views.hpp"
 #include "training_session.hpp"
 #include "web_assets.hpp"
@@ -60,26 +61,6 @@ void send_error(httplib::Response& response, int status, const std::string& mess
     send_json(response, json{{"error", message}}, status);
 }
 
-// A request field that must be a number within [low, high] (an integer when `whole`).
-double number_field(const json& body, const char* name, double fallback, double low, double high, bool whole) {
-    if (!body.contains(name)) return fallback;
-    const json& value = body[name];
-    if (!value.is_number()) throw InputError(std::string(name) + " must be a number");
-    const double v = value.get<double>();
-    if (!std::isfinite(v) || v < low || v > high || (whole && v != std::floor(v)))
-        throw InputError(std::string(name) + " must be " + (whole ? "a whole number " : "a number ") + "from " +
-                         json(low).dump() + " to " + json(high).dump());
-    return v;
-}
-
-// A request field that must be a name (a JSON string).
-std::string name_field(const json& body, const char* name, const char* fallback) {
-    if (!body.contains(name)) return fallback;
-    const json& value = body[name];
-    if (!value.is_string()) throw InputError(std::string(name) + " must be a name in quotes, as \"" + fallback + "\"");
-    return value.get<std::string>();
-}
-
 // The body as a JSON object whose fields are all among `known`: a misspelt or unknown setting is
 // refused, not silently ignored.
 json object_body(const std::string& text, std::initializer_list<const char*> known) {
@@ -97,26 +78,8 @@ json object_body(const std::string& text, std::initializer_list<const char*> kno
     return body;
 }
 
-TrainingRequest parse_training_request(const std::string& text) {
-    const json body =
-        object_body(text, {"hidden", "activation", "output", "optimizer", "iterations", "alpha", "lr", "lambda"});
-    TrainingRequest r;
-    const std::string optimizer = name_field(body, "optimizer", "gd");
-    if (optimizer != "gd" && optimizer != "cg" && optimizer != "adam")
-        throw InputError("optimizer must be gd, cg or adam");
-    r.optimizer = optimizer == "cg"     ? Optimizer::ConjugateGradient
-                  : optimizer == "adam" ? Optimizer::Adam
-                                        : Optimizer::GradientDescent;
-    r.activation = parse_activation(name_field(body, "activation", "sigmoid"), "activation");
-    r.output = parse_output(name_field(body, "output", "sigmoid"), "output");
-    r.hidden = static_cast<int>(number_field(body, "hidden", 25, 1, 1024, true));
-    r.iterations = static_cast<int>(
-        number_field(body, "iterations", 800, 1, r.optimizer == Optimizer::Adam ? 1000 : 100000, true));
-    r.alpha = number_field(body, "alpha", 0.8, 1e-6, 100, false);
-    r.learning_rate = number_field(body, "lr", 1e-3, 1e-7, 1, false);
-    r.lambda = number_field(body, "lambda", 1.0, 0, 1000, false);
-    return r;
-}
+// The page's training settings: read by the run layer's table (training_session.hpp).
+TrainingRequest parse_training_request(const std::string& text) { return parse_training_json(text); }
 
 // The body of a stop: empty, or {"keep": true|false}. keep: the stopped run's model is put in use.
 bool parse_stop_request(const std::string& text) {
@@ -243,14 +206,13 @@ void run_server(const ServeOptions& options, const std::atomic<bool>& stop,
     ModelSlot slot;
     if (!options.model.empty()) {
         auto model = std::make_shared<ServedModel>();
-        ModelFile file = read_model_file(options.model);
+        // Through the run layer: the model's fit and label convention against the data (its
+        // evaluation on data of the other convention would be meaningless).
+        ModelFile file = run::read_model(options.model, "--model");
+        run::check_model_meets_data(file, options.model, data.train);
         model->parameters = std::move(file.parameters);
         model->info = file.info;
         const Layout& layout = model->parameters.layout;
-        if (layout.inputs() != data.train.features() || layout.classes() < data.train.classes)
-            throw InputError(options.model + ": the model (" + layout.describe() + ") does not fit " + options.data +
-                             " (" + std::to_string(data.train.features()) + " features, " +
-                             std::to_string(data.train.classes) + " classes)");
         if (model->info.image.rows == 0) throw InputError(options.model + ": the model's inputs are not an image");
         model->description = options.model + " (" + layout.describe() + ")";
         slot.set(model);

@@ -14,21 +14,34 @@
 #include "digitnet/model/dataset.hpp"
 #include "digitnet/model/layout.hpp"
 #include "digitnet/model/model_info.hpp"
+#include "digitnet/run/request.hpp"
 #include "digitnet/train/trainer.hpp"
 
 namespace digitnet::serve {
 
-// What the page asks for; validated by parse_training_request (server.cpp) before it gets here.
+// What the page asks for: read by parse_training_json from the page's JSON (its fields are the
+// run layer's page spellings, run/settings.hpp), checked by the run layer when the run starts.
 struct TrainingRequest {
     int hidden = 25;
     Activation activation = Activation::Sigmoid;  // of the hidden layer
     Output output = Output::Sigmoid;
     Optimizer optimizer = Optimizer::GradientDescent;
-    int iterations = 800;         // gd steps, cg line searches, adam epochs
+    // For the status the page shows (server.cpp); the run takes `settings`.
+    int iterations = 800;         // gd steps, cg line searches
     double alpha = 0.8;           // gd
     double learning_rate = 1e-3;  // adam
     double lambda = 1.0;
+    run::OptimizerSettings settings;  // the optimizer with every option, and those the page sent
 };
+
+// The page's JSON body ({"hidden": 25, "optimizer": "adam", "epochs": 3, "lr": 0.01, ...}) as a
+// request: the optimizer's name and its options by the run layer's table, each checked there (an
+// option of another optimizer is refused), plus the page's own bounds that keep one request from
+// occupying the server for days. InputError with a one-line message otherwise.
+TrainingRequest parse_training_json(const std::string& text);
+
+// The run layer's request for `request`, on the page's data in memory.
+run::RunRequest run_request_for(const TrainingRequest& request, Device device, Precision precision);
 
 // A model the page can use: weights, how to feed it pictures, and a line saying where it came from.
 struct ServedModel {

@@ -95,7 +95,8 @@ def test_input_layouts_and_dtypes_give_the_same_result(digits):
         assert all(np.array_equal(a, b) for a, b in zip(grads, reference[1]))
     pixels = np.arange(300 * 400, dtype=np.uint8).reshape(300, 400) % 7
     J_int, _ = dn.cost_and_gradient(thetas, pixels, y, 1.0, device="cpu", precision="double")
-    J_float, _ = dn.cost_and_gradient(thetas, pixels.astype(np.float64), y, 1.0, device="cpu", precision="double")
+    # Unsigned integer pixels become [0, 1] as every file reader makes them (issue 20).
+    J_float, _ = dn.cost_and_gradient(thetas, pixels.astype(np.float64) * (1.0 / 255), y, 1.0, device="cpu", precision="double")
     assert J_int == J_float
     # The article's y is a (m, 1) column; labels may come as floats (loadmat gives doubles).
     J_column, _ = dn.cost_and_gradient(thetas, X, y.reshape(-1, 1).astype(np.float64), 1.0, device="cpu", precision="double")

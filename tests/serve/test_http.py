@@ -143,7 +143,7 @@ class ServeHttp(unittest.TestCase):
         json_type = {"Content-Type": "application/json"}
         for body in (b"{not json", b"[1, 2]", b'{"hidden": 0}', b'{"hidden": 2.5}', b'{"optimizer": "sgd"}',
                      b'{"alpha": -1}', b'{"lambda": "one"}', b'{"iterations": 1e12}', b'{"activation": "swish"}', b'{"output": "softplus"}',
-                     b'{"activation": 3}'):
+                     b'{"activation": 3}', b'{"optimizer": "gd", "lr": 0.1}', b'{"optimizer": "adam", "alpha": 0.5}'):
             status, answer = self.json_request("POST", "/api/train", body, json_type)
             self.assertEqual(status, 400, body)
             self.assertIn("error", answer)
@@ -195,7 +195,7 @@ class ServeHttp(unittest.TestCase):
 
     def test_y_relu_softmax_network_reads_probabilities(self):
         json_type = {"Content-Type": "application/json"}
-        body = b'{"hidden": 20, "activation": "relu", "output": "softmax", "optimizer": "adam", "iterations": 3, "lr": 0.01}'
+        body = b'{"hidden": 20, "activation": "relu", "output": "softmax", "optimizer": "adam", "epochs": 3, "lr": 0.01}'
         status, started = self.json_request("POST", "/api/train", body, json_type)
         self.assertEqual(status, 202, started)
         final = self.server.wait_for_training()

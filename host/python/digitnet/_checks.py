@@ -8,11 +8,14 @@ from ._core import ACTIVATIONS, OUTPUTS  # noqa: F401 (the core's names, activat
 
 DEVICES = ("auto", "cpu", "gpu")
 PRECISIONS = ("float", "double", "tf32", "bf16")
-OPTIMIZERS = ("gd", "cg", "adam")
+from ._core import OPTIMIZERS  # noqa: F401,E402 (the run layer's names, run/settings.hpp)
 
 
-def integer(value, name, minimum=None):
-    """value as an int (Python or numpy integers; not bool, not float)."""
+INT_MAX = 2**31 - 1
+
+
+def integer(value, name, minimum=None, maximum=INT_MAX):
+    """value as an int (Python or numpy integers; not bool, not float) that the core's int holds."""
     if isinstance(value, bool):
         raise TypeError(f"{name}: expected an integer, got bool")
     try:
@@ -21,6 +24,10 @@ def integer(value, name, minimum=None):
         raise TypeError(f"{name}: expected an integer, got {type(value).__name__}") from None
     if minimum is not None and number < minimum:
         raise ValueError(f"{name}: must be at least {minimum}, got {number}")
+    if maximum is not None and number > maximum:
+        raise ValueError(f"{name}: must be at most {maximum} (2**31 - 1), got {number}")
+    if number < -INT_MAX - 1:
+        raise ValueError(f"{name}: must be at least {-INT_MAX - 1} (-2**31), got {number}")
     return number
 
 
@@ -61,7 +68,7 @@ def path(value, name):
 
 
 def seed(value, name="seed"):
-    number = integer(value, name, minimum=0)
+    number = integer(value, name, minimum=0, maximum=None)
     if number >= 2**64:
         raise ValueError(f"{name}: must be below 2**64, got {number}")
     return number

@@ -35,22 +35,30 @@ def random_initialization(layer_sizes, seed=1, activation="sigmoid", output="sig
                                    _checks.choice(output, "output", _checks.OUTPUTS))
 
 
-def train(X, y, hidden=None, activation=None, output=None, optimizer="gd", iterations=800, alpha=0.8,
-          lambda_=1.0, *, epochs=10, batch=128, learning_rate=1e-3, seed=1, init=None, device="auto",
+def train(X, y, hidden=None, activation=None, output=None, optimizer="gd", iterations=None, alpha=None,
+          lambda_=1.0, *, epochs=None, batch=None, learning_rate=None, seed=1, init=None, device="auto",
           precision="float", label_base=1, image=None, callback=None, callback_every=1, progress=False):
     """Trains a network on X, y and returns it as a Model: the article's gradientDescent (and
-    `digitnet train`, with the same defaults; the same seed gives the same weights).
+    `digitnet train`, through the same run layer: the same defaults, checks and messages; the same
+    seed gives the same weights).
 
-    optimizer: "gd" (iterations steps of alpha), "cg" (iterations line searches) or "adam"
-    (epochs of mini-batches of batch, learning_rate). hidden: hidden layer sizes (default [25]);
+    optimizer: "gd" (iterations steps of alpha; defaults 800 and 0.8), "cg" (iterations line
+    searches) or "adam" (epochs of mini-batches of batch, learning_rate; defaults 10, 128, 1e-3).
+    An option of another optimizer (gd with learning_rate) is refused with ValueError, as the
+    command line refuses it. hidden: hidden layer sizes (default [25]);
     activation: "sigmoid" (default), "tanh" or "relu"; output: "sigmoid" (default) or "softmax".
-    init: start from these thetas (or Model: its activation and output too) instead of random
-    ones; hidden, activation and output given with it must agree with it. label_base: see cost_and_gradient. image:
-    (rows, cols, "F" | "C"), recorded in saved models (default: square, column-major, as ex4).
+    init: start from these thetas (or Model: its activation, output and label convention too)
+    instead of random ones; hidden, activation and output given with it must agree with it.
+    label_base: see cost_and_gradient. image: (rows, cols, "F" | "C"), recorded in saved models
+    (default: square, column-major, as ex4). X may be uint8 or uint16 pixels: they become [0, 1]
+    as the file readers make them. A network too large for the machine's memory is refused with
+    ValueError and the numbers before anything is allocated.
     callback(iteration, cost) is called every callback_every iterations (on the GPU, every report
     of the device loop, a few hundred milliseconds apart); returning False stops the run, which then
     returns the model trained so far. progress=True draws a progress bar on stderr (tqdm's if
     installed). Ctrl-C raises KeyboardInterrupt within one iteration (one chunk on the GPU)."""
+    # The optimizers' own options given, by the run layer's names (run/settings.hpp).
+    given = {name: value for name, value in locals().items() if name in _core.OPTIMIZER_OPTIONS and value is not None}
     if hidden is not None:
         hidden = [_checks.integer(h, f"hidden[{i}]", 1) for i, h in enumerate(hidden)] \
             if isinstance(hidden, (list, tuple)) else [_checks.integer(hidden, "hidden", 1)]
@@ -58,6 +66,7 @@ def train(X, y, hidden=None, activation=None, output=None, optimizer="gd", itera
         activation = _checks.choice(activation, "activation", _checks.ACTIVATIONS)
     if output is not None:
         output = _checks.choice(output, "output", _checks.OUTPUTS)
+    init_info = None
     if init is not None:
         if isinstance(init, Model):
             own = {"hidden": init.layer_sizes[1:-1], "activation": init.activation, "output": init.output}
@@ -67,21 +76,14 @@ def train(X, y, hidden=None, activation=None, output=None, optimizer="gd", itera
             own = {"hidden": own_hidden, "activation": activation, "output": output}
         else:
             raise TypeError(f"init: expected a Model or a list of arrays [Theta1, ..., ThetaL], got {type(init).__name__}")
-        for name, given in (("hidden", hidden), ("activation", activation), ("output", output)):
-            if given is not None and given != own[name]:
-                raise ValueError(f"{name}: {given!r} differs from init's {own[name]!r}")
+        for name, value in (("hidden", hidden), ("activation", activation), ("output", output)):
+            if value is not None and value != own[name]:
+                raise ValueError(f"{name}: {value!r} differs from init's {own[name]!r}")
         if isinstance(init, Model):
-            init, activation, output = init.thetas, init.activation, init.output
-    hidden = [25] if hidden is None else hidden
-    activation = activation or "sigmoid"
-    output = output or "sigmoid"
+            init, activation, output, init_info = init.thetas, init.activation, init.output, init._info()
+        hidden = None  # the initial weights' own
     optimizer = _checks.choice(optimizer, "optimizer", _checks.OPTIMIZERS)
-    iterations = _checks.integer(iterations, "iterations", 1)
-    alpha = _checks.real(alpha, "alpha", positive=True)
-    lambda_ = _checks.real(lambda_, "lambda_", non_negative=True)
-    epochs = _checks.integer(epochs, "epochs", 1)
-    batch = _checks.integer(batch, "batch", 1)
-    learning_rate = _checks.real(learning_rate, "learning_rate", positive=True)
+    lambda_ = _checks.real(lambda_, "lambda_")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback: expected a function callback(iteration, cost), got {type(callback).__name__}")
     callback_every = _checks.integer(callback_every, "callback_every", 1)
@@ -91,11 +93,7 @@ def train(X, y, hidden=None, activation=None, output=None, optimizer="gd", itera
     bar = None
     report, report_every = callback, callback_every
     if progress:
-        steps = iterations
-        if optimizer == "adam":
-            examples = len(X)
-            steps = epochs * -(-examples // min(batch, examples))
-        bar = progress_bar(steps, f"train {optimizer}")
+        bar = progress_bar(_core.planned_steps(optimizer, given, len(X)), f"train {optimizer}")
 
         def report(done, cost):  # noqa: F811 (the bar, then the user's callback every callback_every)
             bar.update_to(done, cost)
@@ -105,15 +103,16 @@ def train(X, y, hidden=None, activation=None, output=None, optimizer="gd", itera
 
         report_every = 1
     try:
-        result = _core.train(X, y, _checks.integer(label_base, "label_base"), _checks.image(image), init, hidden,
-                             activation, output, optimizer, iterations, alpha, lambda_, epochs, batch, learning_rate,
-                             _checks.seed(seed), _checks.choice(device, "device", _checks.DEVICES),
+        result = _core.train(X, y, _checks.integer(label_base, "label_base"), _checks.image(image), init, init_info,
+                             hidden, activation, output, optimizer, given, lambda_, _checks.seed(seed),
+                             _checks.choice(device, "device", _checks.DEVICES),
                              _checks.choice(precision, "precision", _checks.PRECISIONS), report, report_every)
     finally:
         if bar is not None:
             bar.close()
     info = result["info"]
-    model = Model(result["thetas"], activation, output, info["label_base"], info["image"], info["background"], info["ink"])
+    model = Model(result["thetas"], activation or "sigmoid", output or "sigmoid", info["label_base"], info["image"],
+                  info["background"], info["ink"], digit_box=info["digit_box"])
     model.history = result["history"]
     model.final_cost = result["final_cost"]
     model.device = result["device"]
@@ -121,12 +120,19 @@ def train(X, y, hidden=None, activation=None, output=None, optimizer="gd", itera
     return model
 
 
-def gradcheck(lambda_=1.0, data=None, examples=16, seed=1, device="auto"):
+def gradcheck(lambda_=1.0, data=None, examples=16, seed=1, device="auto", *, hidden=(25,), activation="sigmoid",
+              output="sigmoid"):
     """The command line's gradcheck: backpropagation against central differences (epsilon 1e-4)
-    in double, on the course's 3-5-3 network and on `examples` random examples of `data` (default:
-    the embedded digits) with a 25-unit hidden layer. Returns {"passed", "relative_difference"
-    (the worst), "checks": [...], ...}, as `digitnet gradcheck --json`; passes under 1e-9."""
+    in double, on the course's small network and on `examples` random examples of `data` (default:
+    the embedded digits), both with the network to train (hidden sizes, activation, output; the
+    seed's 25 sigmoid units by default). Returns {"passed", "relative_difference" (the worst),
+    "checks": [...], ...}, as `digitnet gradcheck --json`; passes under 1e-9. Ctrl-C raises
+    KeyboardInterrupt within a few hundredths of a second."""
     data = default_data_path() if data is None else _checks.path(data, "data")
+    hidden = [_checks.integer(h, f"hidden[{i}]", 1) for i, h in enumerate(hidden)] \
+        if isinstance(hidden, (list, tuple)) else [_checks.integer(hidden, "hidden", 1)]
     return _core.gradient_check(_checks.real(lambda_, "lambda_", non_negative=True), data,
                                 _checks.integer(examples, "examples", 1), _checks.seed(seed),
-                                _checks.choice(device, "device", _checks.DEVICES))
+                                _checks.choice(device, "device", _checks.DEVICES), hidden,
+                                _checks.choice(activation, "activation", _checks.ACTIVATIONS),
+                                _checks.choice(output, "output", _checks.OUTPUTS))

@@ -9,13 +9,16 @@ class Model:
     (column 0: the bias weights), as the article's Theta1 and Theta2.
 
     label_base: class k is the label k + label_base (1: the ex4 convention, 10 for the digit 0).
-    image, background, ink: what an input looked like (recorded in saved files, as the command
-    line does, for `digitnet predict --image`). train() also sets history (J before each update
+    image, background, ink, digit_box: what an input looked like (recorded in saved files, as the
+    command line does, for `digitnet predict --image`; digit_box is (size, centre row, centre
+    column) of the training digits, None for MNIST's). A load then save keeps all of it; save
+    refuses metadata the file could not be read back with (label_base other than 0 or 1, an image
+    shape that is not the inputs, ink equal to background). train() also sets history (J before each update
     for gd), final_cost (J after training), device (where it trained) and seconds (the training
     loop's time, as `digitnet train --json` reports it)."""
 
     def __init__(self, thetas, activation="sigmoid", output="sigmoid", label_base=1, image=None,
-                 background=0.0, ink=1.0):
+                 background=0.0, ink=1.0, digit_box=None):
         if isinstance(thetas, np.ndarray) or not isinstance(thetas, (list, tuple)):
             raise TypeError(f"thetas: expected a list of 2-D arrays [Theta1, ..., ThetaL], got {type(thetas).__name__}")
         self.thetas = [np.asarray(theta, dtype=np.float64) for theta in thetas]
@@ -25,6 +28,11 @@ class Model:
         self.image = _checks.image(image)
         self.background = _checks.real(background, "background")
         self.ink = _checks.real(ink, "ink")
+        if digit_box is not None:
+            if not isinstance(digit_box, (tuple, list)) or len(digit_box) != 3:
+                raise TypeError(f"digit_box: expected (size, centre row, centre column), got {digit_box!r}")
+            digit_box = tuple(_checks.real(v, f"digit_box[{i}]") for i, v in enumerate(digit_box))
+        self.digit_box = digit_box
         self.history = None
         self.final_cost = None
         self.device = None
@@ -69,19 +77,24 @@ class Model:
             labels = labels[:, 0]
         if labels.ndim != 1:
             raise ValueError(f"y: expected labels of shape (m,) or (m, 1), got shape {labels.shape}")
+        # The model's label convention: a 0..9 model on ex4's 1..10 labels is refused, as the command
+        # line refuses it (the run layer's check).
+        _core.check_labels(self.label_base, self.layer_sizes[-1], np.asarray(labels, dtype=np.int64).tolist())
         predicted = self.predict(X, device, precision)
         if labels.shape[0] != predicted.shape[0]:
             raise ValueError(f"y: has {labels.shape[0]} labels but X has {predicted.shape[0]} examples")
         return float(np.mean(predicted == labels))
 
     def _info(self):
-        return {"label_base": self.label_base, "image": self.image, "background": self.background, "ink": self.ink}
+        return {"label_base": self.label_base, "image": self.image, "background": self.background, "ink": self.ink,
+                "digit_box": self.digit_box}
 
     def save(self, path, dtype="float32"):
         """Writes the model in the format of path's extension, as the command line does: .mat
         (Theta1..ThetaL and the digitnet_* variables, for Octave and scipy.io.loadmat), .safetensors
         or .npz (PyTorch's nn.Sequential names 0.weight, 0.bias, ...; dtype float32 or float64), or
-        .onnx; written to a temporary file and renamed."""
+        .onnx; written to a temporary file and renamed. Refuses (ValueError) to write over a data file
+        this process read or the embedded data set, and a name with a NUL byte."""
         _core.save_model(_checks.path(path, "path"), self.thetas, self.activation, self.output, self._info(), dtype)
 
     @classmethod
@@ -93,7 +106,7 @@ class Model:
                                   -1 if label_base is None else label_base)
         info = loaded["info"]
         return cls(loaded["thetas"], loaded["activation"], loaded["output"], info["label_base"], info["image"],
-                   info["background"], info["ink"])
+                   info["background"], info["ink"], digit_box=info["digit_box"])
 
     # Pickling: the parameters and what describes them.
     def __getstate__(self):
@@ -105,7 +118,7 @@ class Model:
     def __setstate__(self, state):
         info = state["info"]
         self.__init__(state["thetas"], state["activation"], state["output"], info["label_base"], info["image"],
-                      info["background"], info["ink"])
+                      info["background"], info["ink"], digit_box=info.get("digit_box"))
         self.history, self.final_cost, self.device = state["history"], state["final_cost"], state["device"]
         self.seconds = state.get("seconds")
 

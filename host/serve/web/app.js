@@ -211,11 +211,13 @@ $('optimizer').addEventListener('change', () => {
 
 $('train-form').addEventListener('submit', async (event) => {
   event.preventDefault();
+  // Only the chosen optimizer's own options: the server refuses an option of another optimizer.
+  const optimizer = $('optimizer').value, count = Number($('iterations').value);
+  const own = optimizer === 'adam' ? { lr: Number($('lr').value), epochs: count }
+    : optimizer === 'cg' ? { iterations: count } : { alpha: Number($('alpha').value), iterations: count };
   const settings = {
     hidden: Number($('hidden').value), activation: $('activation').value || 'sigmoid',
-    output: $('output').value || 'sigmoid', optimizer: $('optimizer').value,
-    alpha: Number($('alpha').value), lr: Number($('lr').value), lambda: Number($('lambda').value),
-    iterations: Number($('iterations').value),
+    output: $('output').value || 'sigmoid', optimizer, lambda: Number($('lambda').value), ...own,
   };
   const { status, body } = await api('/api/train', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(settings) });
   if (status !== 202) $('train-message').textContent = body ? body.error : 'error ' + status;

@@ -3,6 +3,8 @@
 // (a PNG of a handwritten digit): the label convention and what an input example looks like.
 // Saved as extra variables (digitnet_*) that Octave and scipy.io.loadmat simply load alongside
 // Theta1..ThetaL, and that other readers of the seed's format ignore.
+#include <string>
+
 #include "digitnet/model/dataset.hpp"
 
 namespace digitnet {
@@ -40,6 +42,12 @@ inline constexpr double kInkThreshold = 0.3;
 // Read off the training data: its labels, image shape, background (the most common value of the
 // border pixels) and ink (the 99th percentile of all pixels) levels, and its digits' box and centre.
 ModelInfo model_info_for(const Dataset& train);
+
+// Throws InputError (starting with `where`, a file name) unless `info` is what a model of `inputs`
+// inputs can record and read back: label base 0 or 1, an image shape of `inputs` pixels (or none),
+// finite background and ink levels that differ, and a digit box inside the image. Model files are
+// checked with it when read and before they are written (model_file.hpp).
+void check_model_info(const ModelInfo& info, int inputs, const std::string& where);
 
 // What to assume for a model file without digitnet_* variables (the seed's own ex4weights.mat):
 // the ex4 conventions, a square column-major image when the input size is a square, and MNIST's

@@ -229,10 +229,10 @@ int run_train(const TrainOptions& o, Communicator& processes) {
                                              : Optimizer::GradientDescent;
     plan.lambda = o.lambda;
     plan.gradient_descent = {o.iterations, o.alpha};
-    plan.adam.epochs = o.epochs;
-    plan.adam.batch = o.batch;
-    plan.adam.learning_rate = o.learning_rate;
-    plan.adam.seed = o.seed;
+    plan.minibatch.epochs = o.epochs;
+    plan.minibatch.batch = o.batch;
+    plan.minibatch.learning_rate = o.learning_rate;
+    plan.minibatch.seed = o.seed;
     const int batch = std::min(o.batch, data.train_total);
     const int steps =
         plan.optimizer == Optimizer::Adam ? o.epochs * ((data.train_total + batch - 1) / batch) : o.iterations;

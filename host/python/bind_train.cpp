@@ -108,10 +108,10 @@ py::dict train(py::handle X, py::handle y, int label_base, py::object image, py:
     plan.lambda = a.lambda;
     plan.optimizer = optimizer_from(a.optimizer);
     plan.gradient_descent = {a.iterations, a.alpha};
-    plan.adam.epochs = a.epochs;
-    plan.adam.batch = a.batch;
-    plan.adam.learning_rate = a.learning_rate;
-    plan.adam.seed = a.seed;
+    plan.minibatch.epochs = a.epochs;
+    plan.minibatch.batch = a.batch;
+    plan.minibatch.learning_rate = a.learning_rate;
+    plan.minibatch.seed = a.seed;
     plan.interrupt = &stop;
     plan.on_progress = [&progress](int done, double cost) { progress(done, cost); };
 

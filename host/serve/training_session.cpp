@@ -88,9 +88,9 @@ void TrainingSession::run(TrainingRequest request, int run_number) {
         plan.optimizer = request.optimizer;
         plan.lambda = request.lambda;
         plan.gradient_descent = {request.iterations, request.alpha};
-        plan.adam.epochs = request.iterations;
-        plan.adam.learning_rate = request.learning_rate;
-        const int batch = std::min(plan.adam.batch, train.examples());
+        plan.minibatch.epochs = request.iterations;
+        plan.minibatch.learning_rate = request.learning_rate;
+        const int batch = std::min(plan.minibatch.batch, train.examples());
         const int steps = request.optimizer == Optimizer::Adam
                               ? request.iterations * ((train.examples() + batch - 1) / batch)
                               : request.iterations;

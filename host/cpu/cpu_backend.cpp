@@ -471,6 +471,10 @@ private:
         }
     }
 
+    // Whether the training passes read Theta_1 through theta1_active_ (some feature is 0 in every
+    // example) rather than the GEMMs' weights directly.
+    bool uses_theta1_active() const { return static_cast<int>(active_.size()) != layout_.inputs(); }
+
     // The slices a batch of `size` is cut into, as make_slices cuts the training set.
     int batch_slice_count(int size) const { return std::max(1, std::min(thread_count(), size)); }
 
@@ -608,7 +612,7 @@ private:
                     cpu::copy_rounded(mode_, theta, gemm, piece.n);
                 }
             }
-            if (it->first_layer && piece.source >= 0)
+            if (it->first_layer && piece.source >= 0 && uses_theta1_active())
                 std::memcpy(theta1_active_.data() + piece.source, gemm, piece.n * sizeof(T));
         }
         return squares;

@@ -9,12 +9,44 @@ namespace digitnet::cpu {
 
 namespace {
 
+// g for element i as compute() forms it: the slices' sums from 0 in slice order, then
+// (regularised ? reg theta : 0) + sum * inverse_m.
+template <class T, int Count>
+inline T batch_gradient(const T* const* partials, std::ptrdiff_t at, T theta, bool regularised, T reg, T inverse_m) {
+    T sum = T(0) + partials[0][at];
+    if constexpr (Count == 2) sum += partials[1][at];
+    return (regularised ? reg * theta : T(0)) + sum * inverse_m;
+}
+
+// One pass over the run for one or two slices (the common case: one per core on small machines);
+// for more, the slices are summed first into `sum`, then a second pass updates.
 template <class T, class Update>
 inline double step_run(T* __restrict theta, const T* const* partials, int count, StepRun run, T reg, T inverse_m,
                        T* __restrict sum, Update update) {
     const std::size_t n = run.n;
+    double squares = 0.0;
+    if (run.source >= 0 && count <= 2) {
+        const T* const shifted[2] = {partials[0] + run.source, partials[count - 1] + run.source};
+        if (count == 1) {
+#pragma omp simd reduction(+ : squares)
+            for (std::size_t i = 0; i < n; ++i) {
+                const T w = theta[i];
+                if (run.regularised) squares += static_cast<double>(w) * static_cast<double>(w);
+                update(i, batch_gradient<T, 1>(shifted, static_cast<std::ptrdiff_t>(i), w, run.regularised, reg,
+                                               inverse_m));
+            }
+        } else {
+#pragma omp simd reduction(+ : squares)
+            for (std::size_t i = 0; i < n; ++i) {
+                const T w = theta[i];
+                if (run.regularised) squares += static_cast<double>(w) * static_cast<double>(w);
+                update(i, batch_gradient<T, 2>(shifted, static_cast<std::ptrdiff_t>(i), w, run.regularised, reg,
+                                               inverse_m));
+            }
+        }
+        return squares;
+    }
     if (run.source >= 0) {
-        // As compute() sums: from 0, slice by slice.
         const T* first = partials[0] + run.source;
 #pragma omp simd
         for (std::size_t i = 0; i < n; ++i) sum[i] = T(0) + first[i];
@@ -24,23 +56,16 @@ inline double step_run(T* __restrict theta, const T* const* partials, int count,
             for (std::size_t i = 0; i < n; ++i) sum[i] += partial[i];
         }
     }
-    double squares = 0.0;
     if (run.regularised) {
 #pragma omp simd reduction(+ : squares)
         for (std::size_t i = 0; i < n; ++i) squares += static_cast<double>(theta[i]) * static_cast<double>(theta[i]);
     }
-    if (run.source >= 0 && run.regularised) {
+    if (run.source >= 0) {
 #pragma omp simd
-        for (std::size_t i = 0; i < n; ++i) update(i, reg * theta[i] + sum[i] * inverse_m);
-    } else if (run.source >= 0) {
-#pragma omp simd
-        for (std::size_t i = 0; i < n; ++i) update(i, T(0) + sum[i] * inverse_m);
-    } else if (run.regularised) {
-#pragma omp simd
-        for (std::size_t i = 0; i < n; ++i) update(i, reg * theta[i]);
+        for (std::size_t i = 0; i < n; ++i) update(i, (run.regularised ? reg * theta[i] : T(0)) + sum[i] * inverse_m);
     } else {
 #pragma omp simd
-        for (std::size_t i = 0; i < n; ++i) update(i, T(0));
+        for (std::size_t i = 0; i < n; ++i) update(i, run.regularised ? reg * theta[i] : T(0));
     }
     return squares;
 }

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <thread>
 
 #include "digitnet/errors.hpp"
@@ -12,6 +13,7 @@
 #include "digitnet/model/cpu_reference.hpp"
 #include "digitnet/train/shuffle.hpp"
 #include "digitnet/train/trainer.hpp"
+#include "digitnet/train/update_rules.hpp"
 #include "test_util.hpp"
 #include "tolerances.hpp"
 
@@ -186,5 +188,302 @@ TEST(MiniBatch, BatchesOfChangingSizesMatchTheReference) {
             << rows.size();
     }
 }
+
+TEST(MiniBatchOptimizers, FloatFollowsDoubleWithinTheFloatTolerance) {
+    const Problem p;
+    for (const Case& c : cases()) {
+        TrainingPlan plan = c.plan;
+        plan.minibatch.epochs = 1;
+        auto single = backend_for(p, Precision::Float), twice = backend_for(p, Precision::Double);
+        const TrainingOutcome a = run_training(*single, plan), b = run_training(*twice, plan);
+        EXPECT_LE(testing::worst_error_ratio(a.history, b.history, testing::kFloatTolerance), 1.0) << c.name;
+        const double worst = testing::worst_error_ratio(single->parameters().values, twice->parameters().values,
+                                                        testing::kFloatTolerance);
+        std::printf("  %-22s float against double: worst weight error ratio %.3g\n", c.name, worst);
+        EXPECT_LE(worst, 1.0) << c.name;
+    }
+}
+
+TEST(MiniBatchOptimizers, RepeatBitForBitAndTheSeedOrdersTheBatches) {
+    const Problem p;
+    for (Precision precision : {Precision::Float, Precision::Double}) {
+        for (const Case& c : cases()) {
+            auto a = backend_for(p, precision), b = backend_for(p, precision), other = backend_for(p, precision);
+            const TrainingOutcome first = run_training(*a, c.plan), second = run_training(*b, c.plan);
+            EXPECT_EQ(a->parameters().values, b->parameters().values) << c.name;
+            EXPECT_EQ(first.history, second.history) << c.name;
+            TrainingPlan reseeded = c.plan;
+            reseeded.minibatch.seed = 5;
+            run_training(*other, reseeded);
+            EXPECT_NE(a->parameters().values, other->parameters().values) << c.name;
+        }
+    }
+}
+
+TEST(Shuffle, EachEpochIsAPermutationOfItsOwn) {
+    std::vector<int> a, b, again;
+    epoch_permutation(3, 0, 1000, a);
+    epoch_permutation(3, 1, 1000, b);
+    epoch_permutation(3, 0, 1000, again);
+    EXPECT_EQ(a, again);
+    EXPECT_NE(a, b);
+    std::vector<int> sorted = b;
+    std::sort(sorted.begin(), sorted.end());
+    for (int i = 0; i < 1000; ++i) EXPECT_EQ(sorted[static_cast<std::size_t>(i)], i);
+    EXPECT_EQ(steps_per_epoch(23, 5), 5);
+    EXPECT_EQ(steps_per_epoch(20, 5), 4);
+    EXPECT_EQ(steps_per_epoch(3, 128), 1);
+}
+
+TEST(LearningRateSchedules, FollowTheirFormulas) {
+    ScheduleOptions s;
+    EXPECT_EQ(learning_rate_factor(s, 17, 10, 100), 1.0);
+    s.warmup_steps = 4;
+    EXPECT_DOUBLE_EQ(learning_rate_factor(s, 0, 10, 100), 0.25);
+    EXPECT_DOUBLE_EQ(learning_rate_factor(s, 3, 10, 100), 1.0);
+    s.kind = LearningRateSchedule::Cosine;
+    EXPECT_DOUBLE_EQ(learning_rate_factor(s, 4, 10, 100), 1.0);     // the cosine starts after the warm-up
+    EXPECT_NEAR(learning_rate_factor(s, 52, 10, 100), 0.5, 1e-12);  // half way through the 96 steps after it
+    EXPECT_LT(learning_rate_factor(s, 99, 10, 100), 1e-3);
+    s = {};
+    s.kind = LearningRateSchedule::Step;
+    s.step_epochs = 3;
+    s.gamma = 0.5;
+    EXPECT_EQ(learning_rate_factor(s, 29, 10, 100), 1.0);
+    EXPECT_EQ(learning_rate_factor(s, 30, 10, 100), 0.5);
+    EXPECT_EQ(learning_rate_factor(s, 65, 10, 100), 0.25);
+}
+
+TEST(TrainingPlans, OutOfRangeValuesAreRefusedWithTheirOption) {
+    const auto refused = [](const TrainingPlan& plan, const std::string& option) {
+        try {
+            validate_plan(plan, 100);
+        } catch (const InputError& e) {
+            return std::string(e.what()).rfind(option, 0) == 0;
+        }
+        return false;
+    };
+    TrainingPlan sgd = minibatch_plan(Optimizer::Sgd);
+    EXPECT_NO_THROW(validate_plan(sgd, 100));
+    for (double momentum : {-0.1, 1.0, 1.5, std::nan("")}) {
+        TrainingPlan bad = sgd;
+        bad.sgd.momentum = momentum;
+        EXPECT_TRUE(refused(bad, "--momentum")) << momentum;
+    }
+    TrainingPlan nesterov = sgd;
+    nesterov.sgd.nesterov = true;
+    EXPECT_TRUE(refused(nesterov, "--nesterov"));
+    for (double lr : {0.0, -1.0, std::numeric_limits<double>::infinity()}) {
+        TrainingPlan bad = sgd;
+        bad.minibatch.learning_rate = lr;
+        EXPECT_TRUE(refused(bad, "--lr")) << lr;
+    }
+    for (double decay : {-0.01, 10.0 /* lr 0.1: 1 - lr wd = 0 */}) {
+        TrainingPlan bad = sgd;
+        bad.minibatch.weight_decay = decay;
+        EXPECT_TRUE(refused(bad, "--weight-decay")) << decay;
+    }
+    TrainingPlan warm = sgd;  // 3 epochs of 20 batches of 5
+    warm.minibatch.schedule.warmup_steps = 60;
+    EXPECT_NO_THROW(validate_plan(warm, 100));
+    warm.minibatch.schedule.warmup_steps = 61;
+    EXPECT_TRUE(refused(warm, "--warmup"));
+    warm.minibatch.schedule.warmup_steps = -1;
+    EXPECT_TRUE(refused(warm, "--warmup"));
+    TrainingPlan step = sgd;
+    step.minibatch.schedule.kind = LearningRateSchedule::Step;
+    step.minibatch.schedule.gamma = 0;
+    EXPECT_TRUE(refused(step, "--lr-gamma"));
+    step.minibatch.schedule.gamma = 0.5;
+    step.minibatch.schedule.step_epochs = 0;
+    EXPECT_TRUE(refused(step, "--lr-step-epochs"));
+    TrainingPlan adam = minibatch_plan(Optimizer::Adam);
+    adam.adam.beta1 = 1.0;
+    EXPECT_TRUE(refused(adam, "--beta1"));
+    adam = minibatch_plan(Optimizer::Adam);
+    adam.adam.epsilon = 0;
+    EXPECT_TRUE(refused(adam, "--epsilon"));
+    adam = minibatch_plan(Optimizer::Adam);
+    adam.minibatch.batch = 0;
+    EXPECT_TRUE(refused(adam, "--batch"));
+    adam.minibatch.batch = 5;
+    adam.minibatch.epochs = 0;
+    EXPECT_TRUE(refused(adam, "--epochs"));
+    TrainingPlan gd;
+    gd.gradient_descent.alpha = -0.8;
+    EXPECT_TRUE(refused(gd, "--alpha"));
+    gd = {};
+    gd.lambda = -1;
+    EXPECT_TRUE(refused(gd, "--lambda"));
+    // run_training refuses too, before any step.
+    const Problem p;
+    auto backend = backend_for(p, Precision::Float);
+    TrainingPlan bad = sgd;
+    bad.sgd.momentum = 1.0;
+    EXPECT_THROW(run_training(*backend, bad), InputError);
+    const Parameters untouched = backend->parameters();
+    EXPECT_THROW(run_training(*backend, bad), InputError);
+    EXPECT_EQ(backend->parameters().values, untouched.values);
+}
+
+// An interrupt raised while the loop runs ends it within a step, and the run goes on from where it
+// stopped exactly as if it had never been interrupted.
+TEST(MiniBatchOptimizers, AnInterruptEndsTheRunWithinAStepAndTheRunResumesExactly) {
+    const Dataset data = testing::random_dataset(2000, 30, 5, 8);
+    const Layout layout = make_layout(30, {40}, 5, Activation::Relu, Output::Softmax);
+    TrainingPlan plan = minibatch_plan(Optimizer::Adam);
+    plan.minibatch.epochs = 400;  // 400 x 400 steps: far longer than the 30 ms before the interrupt
+    auto uninterrupted = testing::training_cpu_backend(Precision::Float, layout, data);
+    uninterrupted->set_parameters(random_parameters(layout, 2));
+    auto backend = testing::training_cpu_backend(Precision::Float, layout, data);
+    backend->set_parameters(random_parameters(layout, 2));
+    std::atomic<bool> interrupt{false};
+    plan.interrupt = &interrupt;
+    std::thread raiser([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        interrupt = true;
+    });
+    const auto start = std::chrono::steady_clock::now();
+    const TrainingOutcome stopped = run_training(*backend, plan);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    raiser.join();
+    ASSERT_TRUE(stopped.interrupted);
+    const auto done = static_cast<std::int64_t>(stopped.history.size());
+    EXPECT_GT(done, 0);
+    EXPECT_LT(done, planned_iterations(plan, 2000));
+    EXPECT_EQ(stopped.checkpoint.state.iterations, done);
+    EXPECT_LT(seconds, 5.0);  // a loaded machine may be slow to schedule us, not 5 s slow
+    // Go on from the checkpoint for a while, and compare with a run straight to the same step.
+    interrupt = false;
+    TrainingPlan shorter = plan;
+    shorter.interrupt = nullptr;
+    shorter.minibatch.epochs = static_cast<int>(done / 400) + 2;
+    auto resumed = testing::training_cpu_backend(Precision::Float, layout, data);
+    const TrainingOutcome rest = resume_training(*resumed, shorter, stopped.checkpoint);
+    const TrainingOutcome straight = run_training(*uninterrupted, shorter);
+    EXPECT_EQ(resumed->parameters().values, uninterrupted->parameters().values);
+    EXPECT_EQ(rest.history, straight.history);
+}
+
+// Every optimizer: 10 iterations, a checkpoint written to a file and read back, 10 more from it,
+// equal 20 in one go, bit for bit, with the history.
+TEST(Resume, TenAndTenIterationsAreTwentyBitForBit) {
+    const Problem p;
+    testing::TempDir dir;
+    std::vector<std::pair<std::string, TrainingPlan>> plans;
+    TrainingPlan gd;
+    gd.gradient_descent = {20, 0.5};
+    plans.emplace_back("gd", gd);
+    TrainingPlan cg = gd;
+    cg.optimizer = Optimizer::ConjugateGradient;
+    plans.emplace_back("cg", cg);
+    for (const Case& c : cases()) {
+        TrainingPlan plan = c.plan;
+        plan.minibatch.epochs = 4;  // 20 steps of 5 a epoch; 10 ends in the middle of epoch 2
+        plans.emplace_back(c.name, plan);
+    }
+    for (Precision precision : {Precision::Float, Precision::Double}) {
+        for (auto& [name, plan] : plans) {
+            const std::string label = name + " " + to_string(precision);
+            auto whole = backend_for(p, precision);
+            const TrainingOutcome straight = run_training(*whole, plan);
+            ASSERT_EQ(straight.history.size(), 20u) << label;
+
+            // The first 10: a checkpoint at 10 written to a file, then the run stopped there.
+            TrainingPlan first = plan;
+            std::atomic<bool> stop{false};
+            first.interrupt = &stop;
+            first.checkpoint_every = 10;
+            const std::string file = dir.file(name + ".ckpt");
+            first.on_checkpoint_state = [&](const Checkpoint& c) {
+                write_checkpoint_file(file, c);
+                stop = true;
+            };
+            auto half = backend_for(p, precision);
+            const TrainingOutcome stopped = run_training(*half, first);
+            EXPECT_TRUE(stopped.interrupted) << label;
+            EXPECT_EQ(stopped.history.size(), 10u) << label;
+
+            const Checkpoint read = read_checkpoint_file(file);
+            EXPECT_EQ(read.state.iterations, 10) << label;
+            auto rest = backend_for(p, precision);
+            rest->set_parameters(random_parameters(p.layout, 99));  // the checkpoint's weights replace these
+            const TrainingOutcome resumed = resume_training(*rest, plan, read);
+            EXPECT_EQ(rest->parameters().values, whole->parameters().values) << label;
+            EXPECT_EQ(resumed.history, straight.history) << label;
+            EXPECT_EQ(resumed.checkpoint.state.first, straight.checkpoint.state.first) << label;
+            EXPECT_EQ(resumed.checkpoint.state.second, straight.checkpoint.state.second) << label;
+        }
+    }
+}
+
+TEST(Resume, ACheckpointThatDoesNotFitIsRefused) {
+    const Problem p;
+    auto backend = backend_for(p, Precision::Double);
+    TrainingPlan plan = minibatch_plan(Optimizer::Adam);
+    const Checkpoint made = run_training(*backend, plan).checkpoint;
+    EXPECT_NO_THROW(resume_training(*backend, plan, made));  // at its end: nothing left to do
+    TrainingPlan other = plan;
+    other.minibatch.batch = 6;
+    EXPECT_THROW(resume_training(*backend, other, made), InputError);
+    other = plan;
+    other.minibatch.seed = 9;
+    EXPECT_THROW(resume_training(*backend, other, made), InputError);
+    other = plan;
+    other.optimizer = Optimizer::Sgd;
+    EXPECT_THROW(resume_training(*backend, other, made), InputError);
+    other = plan;
+    other.minibatch.epochs = 2;  // the checkpoint is 15 steps in, this run has 10
+    EXPECT_THROW(resume_training(*backend, other, made), InputError);
+    auto wider = testing::training_cpu_backend(Precision::Double, make_layout(7, {6, 3}, 4), p.data);
+    EXPECT_THROW(resume_training(*wider, plan, made), InputError);
+}
+
+TEST(CheckpointFiles, RoundTripAndRefuseDamage) {
+    testing::TempDir dir;
+    Checkpoint c;
+    c.parameters = random_parameters(make_layout(3, {2}, 2, Activation::Relu, Output::Softmax), 3);
+    c.state.optimizer = Optimizer::Adam;
+    c.state.iterations = 7;
+    c.state.first.assign(c.parameters.values.size(), 0.25);
+    c.state.second.assign(c.parameters.values.size(), 1e-300);
+    c.state.seed = 123456789012345ull;
+    c.state.batch = 5;
+    c.state.examples = 23;
+    c.history = {1.5, 1.25, std::nextafter(1.0, 2.0)};
+    const std::string path = dir.file("run.ckpt");
+    write_checkpoint_file(path, c);
+    const Checkpoint r = read_checkpoint_file(path);
+    EXPECT_EQ(r.parameters.layout, c.parameters.layout);
+    EXPECT_EQ(r.parameters.values, c.parameters.values);
+    EXPECT_EQ(r.state.optimizer, c.state.optimizer);
+    EXPECT_EQ(r.state.iterations, 7);
+    EXPECT_EQ(r.state.first, c.state.first);
+    EXPECT_EQ(r.state.second, c.state.second);
+    EXPECT_EQ(r.state.seed, c.state.seed);
+    EXPECT_EQ(r.state.batch, 5);
+    EXPECT_EQ(r.state.examples, 23);
+    EXPECT_EQ(r.history, c.history);
+
+    const std::string bytes = testing::read_file(path);
+    const auto refused = [&](const std::string& damaged, const std::string& why) {
+        testing::write_file(path, damaged);
+        try {
+            read_checkpoint_file(path);
+        } catch (const InputError& e) {
+            const std::string message = e.what();
+            return message.find(path) != std::string::npos && message.find(why) != std::string::npos;
+        }
+        return false;
+    };
+    EXPECT_TRUE(refused(bytes.substr(0, bytes.size() / 2), "checksum"));
+    std::string flipped = bytes;
+    flipped[bytes.size() / 2] ^= 1;
+    EXPECT_TRUE(refused(flipped, "checksum"));
+    EXPECT_TRUE(refused("", "signature"));
+    EXPECT_TRUE(refused("Theta1 = [1 2 3]\n", "signature"));
+    EXPECT_THROW(read_checkpoint_file(dir.file("missing.ckpt")), InputError);
+}
+
 }  // namespace
 }  // namespace digitnet

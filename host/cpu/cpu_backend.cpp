@@ -27,7 +27,8 @@
 // epoch's permutation, shuffle.hpp) and the coefficients; each thread gathers its slice and runs
 // its forward and backward pass; then each thread sums the slices' partial gradients over its own
 // range of the parameters and applies the update there (cpu_update.hpp), in T: float master
-// weights for float runs. Three barriers a step and no allocation; the ranges and the order of the
+// weights for float runs. Three barriers a step (step_barrier.hpp: they yield the core on a
+// loaded machine) and no allocation; the ranges and the order of the
 // sums are fixed, so a run repeats to the bit.
 #include "digitnet/cpu/cpu_backend.hpp"
 
@@ -48,6 +49,7 @@
 #include "digitnet/train/shuffle.hpp"
 #include "digitnet/train/update_rules.hpp"
 #include "gemm_inputs.hpp"
+#include "step_barrier.hpp"
 
 namespace digitnet {
 
@@ -248,23 +250,23 @@ public:
                 stop = true;
             }
         };
+        cpu::StepBarrier barrier(team);
 #pragma omp parallel num_threads(team)
         {
             const FlushDenormals flush;
             const int t = omp_get_thread_num();
             bool after_step = false;
             while (true) {
-#pragma omp master
-                book_and_prepare(after_step);
-#pragma omp barrier
+                if (t == 0) book_and_prepare(after_step);
+                barrier.wait();
                 if (stop) break;
                 if (t < step_count_) {
                     gather(t, order_.data() + step_start_, step_size_, step_count_);
                     forward_backward(batch_slices_[static_cast<std::size_t>(t)], true);
                 }
-#pragma omp barrier
+                barrier.wait();
                 thread_squares_[static_cast<std::size_t>(t)] = update_share(t, team);
-#pragma omp barrier
+                barrier.wait();
                 after_step = true;
             }
         }

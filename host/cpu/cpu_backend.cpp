@@ -560,13 +560,13 @@ private:
 
     // The master thread's choice of the next step's batch and coefficients.
     void prepare_step() {
-        const std::int64_t epoch = step_ / per_epoch_;
-        if (epoch != order_epoch_) {
-            epoch_permutation(run_.minibatch.seed, epoch, m_, order_);
-            order_epoch_ = epoch;
+        const BatchWindow window = batch_window(step_, m_, run_.minibatch.batch);
+        if (window.epoch != order_epoch_) {
+            epoch_permutation(run_.minibatch.seed, window.epoch, m_, order_);
+            order_epoch_ = window.epoch;
         }
-        step_start_ = static_cast<int>(step_ % per_epoch_) * batch_;
-        step_size_ = std::min(batch_, m_ - step_start_);
+        step_start_ = window.start;
+        step_size_ = window.size;
         step_count_ = batch_slice_count(step_size_);
         // As the host-driven loop and compute() form them, to the bit.
         step_lambda_ = run_.lambda * step_size_ / m_;

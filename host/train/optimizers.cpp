@@ -265,7 +265,6 @@ TrainingOutcome host_minibatch(Backend& backend, const TrainingPlan& plan, const
     StepBook book(plan, outcome);
     const MiniBatchOptions& mb = plan.minibatch;
     const int m = backend.examples();
-    const int batch = std::min(mb.batch, m);
     const std::int64_t per_epoch = steps_per_epoch(m, mb.batch);
     const std::int64_t total = planned_iterations(plan, m);
     const bool adam = plan.optimizer == Optimizer::Adam;
@@ -305,13 +304,12 @@ TrainingOutcome host_minibatch(Backend& backend, const TrainingPlan& plan, const
     Parameters gradient;
     publish();
     while (step < total && !book.interrupted()) {
-        const std::int64_t epoch = step / per_epoch;
-        if (epoch != order_epoch) {
-            epoch_permutation(mb.seed, epoch, m, order);
-            order_epoch = epoch;
+        const BatchWindow window = batch_window(step, m, mb.batch);
+        if (window.epoch != order_epoch) {
+            epoch_permutation(mb.seed, window.epoch, m, order);
+            order_epoch = window.epoch;
         }
-        const int start = static_cast<int>(step % per_epoch) * batch;
-        const int size = std::min(batch, m - start);
+        const int start = window.start, size = window.size;
         const std::span<const int> rows(order.data() + start, static_cast<std::size_t>(size));
         backend.set_parameters(current);
         // The batch's J with lambda scaled by size/m: (1/b) sum of its cost terms plus

@@ -235,6 +235,26 @@ TEST(Shuffle, EachEpochIsAPermutationOfItsOwn) {
     EXPECT_EQ(steps_per_epoch(3, 128), 1);
 }
 
+// The batch windows every loop (and the GPU's, which reads its rows in place from the uploaded
+// permutation) takes: each epoch's windows cover its permutation once, in order.
+TEST(Shuffle, BatchWindowsCoverEachEpochOnce) {
+    for (auto [m, batch] : {std::pair{23, 5}, std::pair{20, 5}, std::pair{3, 128}, std::pair{60000, 128}}) {
+        const std::int64_t per_epoch = steps_per_epoch(m, batch);
+        for (std::int64_t epoch = 0; epoch < 3; ++epoch) {
+            int next = 0;
+            for (std::int64_t s = 0; s < per_epoch; ++s) {
+                const BatchWindow w = batch_window(epoch * per_epoch + s, m, batch);
+                EXPECT_EQ(w.epoch, epoch);
+                EXPECT_EQ(w.start, next);
+                EXPECT_GE(w.size, 1);
+                EXPECT_LE(w.size, batch);
+                next += w.size;
+            }
+            EXPECT_EQ(next, m);
+        }
+    }
+}
+
 TEST(LearningRateSchedules, FollowTheirFormulas) {
     ScheduleOptions s;
     EXPECT_EQ(learning_rate_factor(s, 17, 10, 100), 1.0);

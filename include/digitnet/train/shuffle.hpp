@@ -45,4 +45,18 @@ inline std::int64_t steps_per_epoch(int examples, int batch) {
     return (examples + b - 1) / b;
 }
 
+// The positions in the epoch's permutation that step `step` (0-based, counted over the whole run)
+// takes: [start, start + size). Every loop (host-driven, the CPU backend's, the GPU's) picks its
+// batch through this.
+struct BatchWindow {
+    std::int64_t epoch;
+    int start, size;
+};
+inline BatchWindow batch_window(std::int64_t step, int examples, int batch) {
+    const int b = batch < examples ? batch : examples;
+    const std::int64_t per_epoch = steps_per_epoch(examples, batch);
+    const int start = static_cast<int>(step % per_epoch) * b;
+    return {step / per_epoch, start, examples - start < b ? examples - start : b};
+}
+
 }  // namespace digitnet

@@ -9,41 +9,55 @@ namespace digitnet::cpu {
 
 namespace {
 
-// g for element i as compute() forms it: the slices' sums from 0 in slice order, then
-// (regularised ? reg theta : 0) + sum * inverse_m.
-template <class T, int Count>
-inline T batch_gradient(const T* const* partials, std::ptrdiff_t at, T theta, bool regularised, T reg, T inverse_m) {
-    T sum = T(0) + partials[0][at];
-    if constexpr (Count == 2) sum += partials[1][at];
-    return (regularised ? reg * theta : T(0)) + sum * inverse_m;
+// The sum of theta^2 over n values, in double: eight partial sums (in a fixed order, so the result
+// repeats), which the vectoriser turns into vector lanes without reassociating anything itself.
+template <class T>
+inline double squares_of(const T* __restrict theta, std::size_t n) {
+    double lanes[8] = {};
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (std::size_t k = 0; k < 8; ++k)
+            lanes[k] += static_cast<double>(theta[i + k]) * static_cast<double>(theta[i + k]);
+    for (std::size_t k = 0; i < n; ++i, ++k) lanes[k] += static_cast<double>(theta[i]) * static_cast<double>(theta[i]);
+    double squares = 0.0;
+    for (double lane : lanes) squares += lane;
+    return squares;
 }
 
-// One pass over the run for one or two slices (the common case: one per core on small machines);
-// for more, the slices are summed first into `sum`, then a second pass updates.
+// One pass for one or two slices (the common case: one per core on small machines), g for each
+// element as compute() forms it: the slices' sums from 0 in slice order, then
+// (regularised ? reg theta : 0) + sum * inverse_m. Branch-free inside, so that it vectorises.
+template <class T, bool Two, bool Regularised, class Update>
+inline void fused_pass(const T* __restrict theta, const T* __restrict p0, const T* __restrict p1, std::size_t n, T reg,
+                       T inverse_m, Update update) {
+#pragma omp simd
+    for (std::size_t i = 0; i < n; ++i) {
+        T sum = T(0) + p0[i];
+        if constexpr (Two) sum += p1[i];
+        if constexpr (Regularised)
+            update(i, reg * theta[i] + sum * inverse_m);
+        else
+            update(i, T(0) + sum * inverse_m);
+    }
+}
+
+// For more slices, they are summed first into `sum`, then a second pass updates.
 template <class T, class Update>
 inline double step_run(T* __restrict theta, const T* const* partials, int count, StepRun run, T reg, T inverse_m,
                        T* __restrict sum, Update update) {
     const std::size_t n = run.n;
-    double squares = 0.0;
+    const double squares = run.regularised ? squares_of(theta, n) : 0.0;
     if (run.source >= 0 && count <= 2) {
-        const T* const shifted[2] = {partials[0] + run.source, partials[count - 1] + run.source};
-        if (count == 1) {
-#pragma omp simd reduction(+ : squares)
-            for (std::size_t i = 0; i < n; ++i) {
-                const T w = theta[i];
-                if (run.regularised) squares += static_cast<double>(w) * static_cast<double>(w);
-                update(i, batch_gradient<T, 1>(shifted, static_cast<std::ptrdiff_t>(i), w, run.regularised, reg,
-                                               inverse_m));
-            }
-        } else {
-#pragma omp simd reduction(+ : squares)
-            for (std::size_t i = 0; i < n; ++i) {
-                const T w = theta[i];
-                if (run.regularised) squares += static_cast<double>(w) * static_cast<double>(w);
-                update(i, batch_gradient<T, 2>(shifted, static_cast<std::ptrdiff_t>(i), w, run.regularised, reg,
-                                               inverse_m));
-            }
-        }
+        const T* p0 = partials[0] + run.source;
+        const T* p1 = partials[count - 1] + run.source;
+        if (count == 1 && run.regularised)
+            fused_pass<T, false, true>(theta, p0, p1, n, reg, inverse_m, update);
+        else if (count == 1)
+            fused_pass<T, false, false>(theta, p0, p1, n, reg, inverse_m, update);
+        else if (run.regularised)
+            fused_pass<T, true, true>(theta, p0, p1, n, reg, inverse_m, update);
+        else
+            fused_pass<T, true, false>(theta, p0, p1, n, reg, inverse_m, update);
         return squares;
     }
     if (run.source >= 0) {
@@ -55,17 +69,19 @@ inline double step_run(T* __restrict theta, const T* const* partials, int count,
 #pragma omp simd
             for (std::size_t i = 0; i < n; ++i) sum[i] += partial[i];
         }
-    }
-    if (run.regularised) {
-#pragma omp simd reduction(+ : squares)
-        for (std::size_t i = 0; i < n; ++i) squares += static_cast<double>(theta[i]) * static_cast<double>(theta[i]);
-    }
-    if (run.source >= 0) {
+        if (run.regularised) {
 #pragma omp simd
-        for (std::size_t i = 0; i < n; ++i) update(i, (run.regularised ? reg * theta[i] : T(0)) + sum[i] * inverse_m);
+            for (std::size_t i = 0; i < n; ++i) update(i, reg * theta[i] + sum[i] * inverse_m);
+        } else {
+#pragma omp simd
+            for (std::size_t i = 0; i < n; ++i) update(i, T(0) + sum[i] * inverse_m);
+        }
+    } else if (run.regularised) {
+#pragma omp simd
+        for (std::size_t i = 0; i < n; ++i) update(i, reg * theta[i]);
     } else {
 #pragma omp simd
-        for (std::size_t i = 0; i < n; ++i) update(i, run.regularised ? reg * theta[i] : T(0));
+        for (std::size_t i = 0; i < n; ++i) update(i, T(0));
     }
     return squares;
 }

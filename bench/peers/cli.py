@@ -12,7 +12,7 @@ import tempfile
 import numpy as np
 
 from . import __doc__ as DESCRIPTION
-from . import large
+from . import large, minibatch
 from .arithmetic import cpu_gemm_rate, iteration_flops, minimum_bytes
 from .digitnet_peer import digitnet_info, digitnet_peer
 from .machine import OthersMeter, busy_fraction, cpu_model, load_average
@@ -40,6 +40,9 @@ def parse_args():
                              "fp32, tf32, bf16)")
     parser.add_argument("--large-only", action="store_true", help="only the large configurations")
     parser.add_argument("--compile", action="store_true", help="large configurations: also torch.compile")
+    parser.add_argument("--minibatch", action="store_true",
+                        help="only the mini-batch race (CPU; Fashion-MNIST, one epoch of Adam: digitnet, scikit-learn, "
+                             "PyTorch and the GEMMs alone; minibatch.py)")
     return parser.parse_args()
 
 
@@ -68,6 +71,15 @@ def main():
     if busy_before is not None and busy_before > 0.15:
         print(f"WARNING: the machine was {100 * busy_before:.0f}% busy before the run (load average "
               f"{load_before:.2f}): timings will be slow and noisy")
+
+    if args.minibatch:
+        others = OthersMeter()
+        rows = minibatch.run(args.digitnet, repeats=max(1, args.repeats))
+        machine.update({"load_average_after": load_average(), "other_processes_cpu_share_during_run": others.share()})
+        print(f"load average before {load_before:.2f}, after {machine['load_average_after']:.2f}; other processes "
+              f"took {100 * (machine['other_processes_cpu_share_during_run'] or 0):.0f}% of the CPUs during the run")
+        write_json(json_out, {"machine": machine, "minibatch": rows})
+        return
 
     if args.large_only:
         large_rows = large.run(args.digitnet, gpu is not None, args.compile)

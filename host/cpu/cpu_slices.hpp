@@ -30,6 +30,10 @@ struct Slice {
     int m = 0;                                // examples in this slice
     int inputs = 0;                           // input rows of A_0^T below the bias row (see CpuBackend)
     std::vector<std::vector<T>> activations;  // [l]: A_l^T, (s_l + 1) x m, row 0 ones; l = 0..L-1
+    // A mini-batch's slice (the batch constructor below) holds its inputs example-major instead:
+    // activations[0] is A_0, capacity x (inputs + 1), column 0 ones, so that gathering an example
+    // is one copy of a row. Its other buffers are made for `capacity` examples and used for m.
+    bool example_major = false;
     // Mixed precisions only: [l] is A_l^T rounded for the GEMMs, l = 1..L-1 ([0] stays empty: A_0^T
     // itself is stored rounded).
     std::vector<std::vector<T>> gemm_activations;
@@ -69,6 +73,41 @@ struct Slice {
         deltas.resize(static_cast<std::size_t>(layout.layers()) + 1);
         for (int l = 1; l <= layout.layers(); ++l)
             deltas[static_cast<std::size_t>(l)].assign(static_cast<std::size_t>(layout.sizes[l]) * m, T(0));
+        gradient.assign(layout.parameter_count(), T(0));
+    }
+
+    // A mini-batch's slice for up to `capacity` examples (m is set per batch), training only.
+    struct BatchOf {
+        int capacity;
+    };
+    Slice(const Layout& layout, BatchOf batch, int inputs_, [[maybe_unused]] GemmInputs mode)
+        : m(batch.capacity),
+          inputs(inputs_),
+          activations(static_cast<std::size_t>(layout.layers())),
+          example_major(true) {
+        const auto capacity = static_cast<std::size_t>(batch.capacity);
+        for (int l = 0; l < layout.layers(); ++l) {
+            auto& a = activations[static_cast<std::size_t>(l)];
+            const auto units = static_cast<std::size_t>(l == 0 ? inputs : layout.sizes[l]) + 1;
+            a.assign(units * capacity, T(0));
+            if (l == 0) {
+                for (std::size_t i = 0; i < capacity; ++i) a[i * units] = T(1);
+            } else {
+                std::fill_n(a.begin(), capacity, T(1));  // row 0: ones (refilled per batch: a smaller m moves the rows)
+            }
+        }
+        if constexpr (std::is_same_v<T, float>) {
+            if (mode != GemmInputs::Exact) {
+                gemm_activations.resize(activations.size());
+                for (std::size_t l = 1; l < activations.size(); ++l) gemm_activations[l] = activations[l];
+            }
+        }
+        const std::size_t outputs = static_cast<std::size_t>(layout.classes()) * capacity;
+        z_out.assign(outputs, T(0));
+        one_hot.assign(outputs, T(0));
+        deltas.resize(static_cast<std::size_t>(layout.layers()) + 1);
+        for (int l = 1; l <= layout.layers(); ++l)
+            deltas[static_cast<std::size_t>(l)].assign(static_cast<std::size_t>(layout.sizes[l]) * capacity, T(0));
         gradient.assign(layout.parameter_count(), T(0));
     }
 

@@ -112,10 +112,10 @@ TrainingPlan training_plan(const RunRequest& r) {
     plan.optimizer = r.optimizer.optimizer;
     plan.lambda = r.lambda;
     plan.gradient_descent = {r.optimizer.iterations, r.optimizer.alpha};
-    plan.adam.epochs = r.optimizer.epochs;
-    plan.adam.batch = r.optimizer.batch;
-    plan.adam.learning_rate = r.optimizer.learning_rate;
-    plan.adam.seed = r.seed;
+    plan.minibatch.epochs = r.optimizer.epochs;
+    plan.minibatch.batch = r.optimizer.batch;
+    plan.minibatch.learning_rate = r.optimizer.learning_rate;
+    plan.minibatch.seed = r.seed;
     plan.checkpoint_every = r.checkpoint_every;
     return plan;
 }

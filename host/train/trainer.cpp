@@ -54,22 +54,94 @@ const char* to_string(Optimizer optimizer) {
             return "cg";
         case Optimizer::Adam:
             return "adam";
+        case Optimizer::Sgd:
+            return "sgd";
         case Optimizer::GradientDescent:
             break;
     }
     return "gd";
 }
 
-TrainingOutcome run_training(Backend& backend, const TrainingPlan& plan) {
+const char* to_string(LearningRateSchedule schedule) {
+    switch (schedule) {
+        case LearningRateSchedule::Step:
+            return "step";
+        case LearningRateSchedule::Cosine:
+            return "cosine";
+        case LearningRateSchedule::Constant:
+            break;
+    }
+    return "constant";
+}
+
+Checkpoint fresh_start(const Backend& backend, const TrainingPlan& plan) {
+    Checkpoint start;
+    start.parameters = backend.parameters();
+    start.state.optimizer = plan.optimizer;
+    if (plan.optimizer == Optimizer::Adam || plan.optimizer == Optimizer::Sgd) {
+        start.state.seed = plan.minibatch.seed;
+        start.state.batch = plan.minibatch.batch;
+        start.state.examples = backend.examples();
+    }
+    return start;
+}
+
+namespace {
+
+TrainingOutcome run_from(Backend& backend, const TrainingPlan& plan, const Checkpoint& from) {
     switch (plan.optimizer) {
         case Optimizer::ConjugateGradient:
-            return run_conjugate_gradient(backend, plan);
+            return run_conjugate_gradient(backend, plan, from);
         case Optimizer::Adam:
-            return run_adam(backend, plan);
+        case Optimizer::Sgd:
+            return run_minibatch(backend, plan, from);
         case Optimizer::GradientDescent:
             break;
     }
-    return run_gradient_descent(backend, plan);
+    return run_gradient_descent(backend, plan, from);
+}
+
+}  // namespace
+
+TrainingOutcome run_training(Backend& backend, const TrainingPlan& plan) {
+    validate_plan(plan, backend.examples());
+    return run_from(backend, plan, fresh_start(backend, plan));
+}
+
+TrainingOutcome resume_training(Backend& backend, const TrainingPlan& plan, const Checkpoint& from) {
+    validate_plan(plan, backend.examples());
+    const OptimizerState& s = from.state;
+    const auto refuse = [](const std::string& why) {
+        throw InputError("the checkpoint does not fit this run: " + why);
+    };
+    if (s.optimizer != plan.optimizer)
+        refuse(std::string("it was made by ") + to_string(s.optimizer) + ", this run uses " +
+               to_string(plan.optimizer));
+    if (!(from.parameters.layout == backend.layout()))
+        refuse("its network is " + from.parameters.layout.describe() + ", this run trains " +
+               backend.layout().describe());
+    if (from.parameters.values.size() != backend.layout().parameter_count()) refuse("its weights are incomplete");
+    const std::int64_t total = planned_iterations(plan, backend.examples());
+    if (s.iterations < 0 || s.iterations > total)
+        refuse("it is " + std::to_string(s.iterations) + " iterations in, this run has " + std::to_string(total));
+    if (plan.optimizer == Optimizer::Adam || plan.optimizer == Optimizer::Sgd) {
+        if (s.examples != backend.examples())
+            refuse("it was made on " + std::to_string(s.examples) + " examples, this run has " +
+                   std::to_string(backend.examples()));
+        if (s.batch != plan.minibatch.batch)
+            refuse("it was made with batches of " + std::to_string(s.batch) + ", this run has " +
+                   std::to_string(plan.minibatch.batch));
+        if (s.seed != plan.minibatch.seed)
+            refuse("it was made with seed " + std::to_string(s.seed) + ", this run has " +
+                   std::to_string(plan.minibatch.seed));
+    }
+    const std::size_t n = from.parameters.values.size();
+    const bool adam = plan.optimizer == Optimizer::Adam;
+    const bool has_first = plan.optimizer != Optimizer::GradientDescent;
+    if ((has_first && !s.first.empty() && s.first.size() != n) || (adam && !s.second.empty() && s.second.size() != n))
+        refuse("its optimizer state does not have one value per weight");
+    backend.set_parameters(from.parameters);
+    return run_from(backend, plan, from);
 }
 
 namespace {
@@ -110,15 +182,21 @@ std::vector<double> generic_gradient_descent(Backend& backend, const GradientDes
 }  // namespace
 
 TrainingOutcome run_gradient_descent(Backend& backend, const TrainingPlan& plan) {
+    return run_gradient_descent(backend, plan, fresh_start(backend, plan));
+}
+
+TrainingOutcome run_gradient_descent(Backend& backend, const TrainingPlan& plan, const Checkpoint& from) {
     TrainingOutcome outcome;
+    outcome.history = from.history;
     const int total = plan.gradient_descent.iterations;
     const int chunk = plan.checkpoint_every > 0 ? plan.checkpoint_every : total;
+    backend.set_parameters(from.parameters);
 
     // The backend checks one flag; it is raised by an interrupt or by a cost that is no longer
     // finite (on the CPU every iteration, on the GPU whenever the loop reports progress).
     std::atomic<bool> stop{false};
     bool saw_nonfinite = false;
-    int done = 0;
+    int done = static_cast<int>(from.state.iterations);
     TrainingObserver observer;
     observer.stop_requested = &stop;
     observer.on_progress = [&](int chunk_done, double cost) {
@@ -126,10 +204,20 @@ TrainingOutcome run_gradient_descent(Backend& backend, const TrainingPlan& plan)
         if (!std::isfinite(cost)) saw_nonfinite = true;
         if (saw_nonfinite || (plan.interrupt && plan.interrupt->load())) stop = true;
     };
+    const auto checkpoint_now = [&] {
+        Checkpoint c;
+        c.parameters = backend.parameters();
+        c.state.optimizer = Optimizer::GradientDescent;
+        c.state.iterations = done;
+        c.history = outcome.history;
+        return c;
+    };
 
     while (done < total && !stop) {
         if (plan.interrupt && plan.interrupt->load()) break;
-        const GradientDescentSteps step{std::min(chunk, total - done), plan.gradient_descent.alpha, plan.lambda};
+        // Chunks end on multiples of checkpoint_every, wherever the run started.
+        const int step_count = std::min(chunk - done % chunk, total - done);
+        const GradientDescentSteps step{step_count, plan.gradient_descent.alpha, plan.lambda};
         GradientDescentLoop* own_loop = backend.gradient_descent_loop();
         const std::vector<double> history =
             own_loop ? own_loop->run(step, observer) : generic_gradient_descent(backend, step, observer);
@@ -141,11 +229,13 @@ TrainingOutcome run_gradient_descent(Backend& backend, const TrainingPlan& plan)
             outcome.diverged_at = static_cast<int>(bad - outcome.history.begin()) + 1;
             return outcome;
         }
-        if (plan.checkpoint_every > 0 && plan.on_checkpoint && done < total &&
-            history.size() == static_cast<std::size_t>(step.iterations))
-            plan.on_checkpoint(backend.parameters(), done);
+        if (plan.checkpoint_every > 0 && done < total && history.size() == static_cast<std::size_t>(step.iterations)) {
+            if (plan.on_checkpoint) plan.on_checkpoint(backend.parameters(), done);
+            if (plan.on_checkpoint_state) plan.on_checkpoint_state(checkpoint_now());
+        }
     }
     outcome.interrupted = plan.interrupt && plan.interrupt->load() && done < total;
+    outcome.checkpoint = checkpoint_now();
     return outcome;
 }
 

@@ -66,10 +66,10 @@ TrainingOutcome train(Backend& backend, Optimizer optimizer, int iterations, std
     plan.optimizer = optimizer;
     plan.gradient_descent = {iterations, 0.8};
     plan.lambda = 1.0;
-    plan.adam.epochs = iterations;
-    plan.adam.batch = 16;
-    plan.adam.learning_rate = 0.01;
-    plan.adam.seed = seed;
+    plan.minibatch.epochs = iterations;
+    plan.minibatch.batch = 16;
+    plan.minibatch.learning_rate = 0.01;
+    plan.minibatch.seed = seed;
     return run_training(backend, plan);
 }
 

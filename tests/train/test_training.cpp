@@ -52,9 +52,9 @@ TEST(Training, MixedPrecisionsConvergeLikeFloat) {
         backend->set_parameters(random_parameters(layout, 2));
         TrainingPlan plan;
         plan.optimizer = Optimizer::Adam;
-        plan.adam.epochs = 3;
-        plan.adam.batch = 100;
-        plan.adam.learning_rate = 0.01;
+        plan.minibatch.epochs = 3;
+        plan.minibatch.batch = 100;
+        plan.minibatch.learning_rate = 0.01;
         run_training(*backend, plan);
         r.adam_cost = backend->cost_and_gradient(plan.lambda, nullptr);
         std::printf("  %s: gd cost %.5f, train %.4f, test %.4f; adam cost %.5f\n", to_string(precision), r.cost,

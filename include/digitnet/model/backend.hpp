@@ -22,6 +22,8 @@
 
 namespace digitnet {
 
+class MiniBatchLoop;  // digitnet/train/minibatch_loop.hpp
+
 // How a backend computes (DESIGN.md, "Precisions"). Float and Double: everything in that type.
 // Tf32 and Bf16 are mixed precisions: the GEMMs' inputs (weights and activations or deltas) are
 // rounded to TF32 (8-bit exponent, 10-bit mantissa) or BF16 (8-bit exponent, 7-bit mantissa), the
@@ -112,6 +114,10 @@ public:
     // The backend's own gradient-descent loop, or nullptr when it has none (gd then runs the
     // generic loop over cost_and_gradient). Owned by the backend.
     virtual GradientDescentLoop* gradient_descent_loop() { return nullptr; }
+
+    // The backend's own mini-batch loop (adam, sgd), or nullptr when it has none (they then run
+    // the host-driven loop over cost_and_gradient_on). Owned by the backend.
+    virtual MiniBatchLoop* minibatch_loop() { return nullptr; }
 
     // The loop of this backend as one shard of a data-parallel run, or nullptr when it has none
     // (the default: the shards' sums then go through the host, one allreduce per evaluation).

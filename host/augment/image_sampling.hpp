@@ -1,0 +1,26 @@
+#pragma once
+// Reading an image between its pixels: bilinear interpolation and the grey dilation built on it.
+// Private to host/augment.
+#include <cstddef>
+
+#include "digitnet/augment/example_transform.hpp"
+
+namespace digitnet::augment_detail {
+
+inline std::size_t pixel_index(const ImageShape& shape, int r, int c) {
+    return shape.column_major ? static_cast<std::size_t>(c) * shape.rows + r
+                              : static_cast<std::size_t>(r) * shape.cols + c;
+}
+
+// The image at point (y, x) (pixel centres at r + 0.5, c + 0.5), bilinear between the four
+// nearest pixel centres, the background beyond the image. The result lies between the smallest and
+// largest of the four values (clamped: rounding may otherwise leave it an ulp outside); at a pixel
+// centre it is exactly that pixel.
+double sample_bilinear(const double* image, const ImageFormat& format, double y, double x);
+
+// Grey dilation by a disc of `radius` pixels (< 1) of the bilinear image: each pixel takes the
+// most inked value at its centre and at 8 points of the disc's rim, so strokes grow by 2 radius in
+// width; with `erode`, the least inked, and they shrink. Writes out (features values).
+void dilate_disc(const double* image, const ImageFormat& format, double radius, bool erode, double* out);
+
+}  // namespace digitnet::augment_detail

@@ -31,10 +31,14 @@ void validate_augment_options(const AugmentOptions& options) {
                          std::to_string(options.scale * options.strength));
     if (options.elastic_alpha * options.strength > 0 && !(options.elastic_sigma > 0))
         throw InputError("augmentation: elastic sigma must be positive when elastic alpha is not 0");
+    // The dilation samples its disc at the rim: a disc of radius 1 at most (dilate_disc).
+    if (options.stroke * options.strength > 2)
+        throw InputError("augmentation: stroke times strength must be at most 2 pixels, not " +
+                         std::to_string(options.stroke * options.strength));
     // Beyond these the digit leaves any image: a typo, not a strength.
     if (options.shift * options.strength > 1000 || options.elastic_alpha * options.strength > 1e5 ||
-        options.stroke * options.strength > 100 || options.elastic_sigma > 1000)
-        throw InputError("augmentation: strength too large (shift, elastic alpha, stroke or sigma beyond any image)");
+        options.elastic_sigma > 1000)
+        throw InputError("augmentation: strength too large (shift, elastic alpha or sigma beyond any image)");
 }
 
 }  // namespace digitnet

@@ -8,26 +8,33 @@ namespace digitnet::augment_detail {
 namespace {
 
 // field (rows x cols, row-major) convolved with kernel (2 radius + 1 taps) along rows and then
-// columns, zero beyond the edges, times alpha.
+// columns, zero beyond the edges, times alpha. The passes read zero-padded copies, so that every
+// sum has all its taps (and the compiler can vectorise it).
 void smooth(std::vector<double>& field, int rows, int cols, const std::vector<double>& kernel, double alpha,
-            std::vector<double>& scratch) {
-    const int radius = static_cast<int>(kernel.size() / 2);
-    scratch.assign(field.size(), 0.0);
-    for (int r = 0; r < rows; ++r)
+            std::vector<double>& padded_row, std::vector<double>& padded_columns) {
+    const int radius = static_cast<int>(kernel.size() / 2), taps = static_cast<int>(kernel.size());
+    padded_row.assign(static_cast<std::size_t>(cols + 2 * radius), 0.0);
+    padded_columns.assign(static_cast<std::size_t>(rows + 2 * radius) * cols, 0.0);
+    for (int r = 0; r < rows; ++r) {
+        std::copy_n(field.data() + static_cast<std::size_t>(r) * cols, cols, padded_row.data() + radius);
+        double* into = padded_columns.data() + static_cast<std::size_t>(r + radius) * cols;
         for (int c = 0; c < cols; ++c) {
             double sum = 0;
-            for (int k = std::max(-radius, -c); k <= std::min(radius, cols - 1 - c); ++k)
-                sum += kernel[static_cast<std::size_t>(k + radius)] * field[static_cast<std::size_t>(r) * cols + c + k];
-            scratch[static_cast<std::size_t>(r) * cols + c] = sum;
+            for (int k = 0; k < taps; ++k)
+                sum += kernel[static_cast<std::size_t>(k)] * padded_row[static_cast<std::size_t>(c + k)];
+            into[c] = sum;
         }
-    for (int r = 0; r < rows; ++r)
-        for (int c = 0; c < cols; ++c) {
-            double sum = 0;
-            for (int k = std::max(-radius, -r); k <= std::min(radius, rows - 1 - r); ++k)
-                sum +=
-                    kernel[static_cast<std::size_t>(k + radius)] * scratch[static_cast<std::size_t>(r + k) * cols + c];
-            field[static_cast<std::size_t>(r) * cols + c] = alpha * sum;
+    }
+    for (int r = 0; r < rows; ++r) {
+        double* out = field.data() + static_cast<std::size_t>(r) * cols;
+        std::fill_n(out, cols, 0.0);
+        for (int k = 0; k < taps; ++k) {
+            const double w = kernel[static_cast<std::size_t>(k)];
+            const double* from = padded_columns.data() + static_cast<std::size_t>(r + k) * cols;
+            for (int c = 0; c < cols; ++c) out[c] += w * from[c];
         }
+        for (int c = 0; c < cols; ++c) out[c] *= alpha;
+    }
 }
 
 }  // namespace
@@ -45,9 +52,9 @@ void elastic_field(int rows, int cols, double alpha, double sigma, CounterRandom
     for (int k = -radius; k <= radius; ++k)
         total += kernel[static_cast<std::size_t>(k + radius)] = std::exp(-0.5 * k * k / (sigma * sigma));
     for (double& w : kernel) w /= total;
-    std::vector<double> scratch;
-    smooth(dr, rows, cols, kernel, alpha, scratch);
-    smooth(dc, rows, cols, kernel, alpha, scratch);
+    std::vector<double> padded_row, padded_columns;
+    smooth(dr, rows, cols, kernel, alpha, padded_row, padded_columns);
+    smooth(dc, rows, cols, kernel, alpha, padded_row, padded_columns);
 }
 
 }  // namespace digitnet::augment_detail

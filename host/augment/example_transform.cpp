@@ -74,6 +74,7 @@ void apply_transform(const ExampleTransform& t, const ImageFormat& format, const
         augment_detail::dilate_disc(in, format, std::abs(t.stroke) / 2, t.stroke < 0, stroked.data());
         source = stroked.data();
     }
+    const augment_detail::FramedImage framed = augment_detail::frame_image(source, format, 1);
     const double angle = t.rotation_degrees * std::numbers::pi / 180;
     const double cosine = std::cos(angle), sine = std::sin(angle);
     const bool elastic = t.elastic_row.size() == n && t.elastic_col.size() == n;
@@ -90,7 +91,7 @@ void apply_transform(const ExampleTransform& t, const ImageFormat& format, const
                 y += t.elastic_row[static_cast<std::size_t>(r) * shape.cols + c];
                 x += t.elastic_col[static_cast<std::size_t>(r) * shape.cols + c];
             }
-            out[pixel_index(shape, r, c)] = augment_detail::sample_bilinear(source, format, y, x);
+            out[pixel_index(shape, r, c)] = augment_detail::sample_bilinear(framed, y, x);
         }
 }
 

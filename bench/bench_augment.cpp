@@ -6,7 +6,8 @@
 //                                  training set attached before it (as every augmented epoch is)
 //   train/<data>/producer:<t>      the same epoch on an augmented copy, while AugmentedEpochs makes
 //                                  the next one beside it on t worker threads: attach + train +
-//                                  next() (waiting for the next copy if it is late)
+//                                  next() (waiting for the next copy if it is late); nice19: the
+//                                  worker at the lowest priority (the default), nice0: at the caller's
 //
 // Data: digits20 (5000 20x20, 400-25-10 sigmoid) and Fashion-MNIST (60000 28x28 from
 // /usr/share/datasets/fashion-mnist, Debian's dataset-fashion-mnist; 784-128-10 relu softmax);
@@ -78,11 +79,11 @@ void train_plain(benchmark::State& state, const BenchData* data) {
     state.SetLabel(backend->device_name());
 }
 
-void train_with_producer(benchmark::State& state, const BenchData* data, int threads) {
+void train_with_producer(benchmark::State& state, const BenchData* data, int threads, bool lowest_priority) {
     std::unique_ptr<Backend> backend = make_backend(Device::Cpu, Precision::Float, data->layout, data->train);
     backend->set_parameters(random_parameters(data->layout, 1));
     const TrainingPlan plan = one_adam_epoch();
-    AugmentedEpochs epochs(data->train, AugmentOptions{}, 1, threads);
+    AugmentedEpochs epochs(data->train, AugmentOptions{}, 1, threads, lowest_priority);
     // Epoch 0 was made before any training: the steady state is epoch e + 1 made beside epoch e.
     const Dataset* current = &epochs.next();
     for (auto _ : state) {
@@ -104,11 +105,14 @@ void register_rows(const BenchData* data, int training_iterations) {
         ->UseRealTime()
         ->Iterations(training_iterations);
     for (int threads : {1, 2})
-        benchmark::RegisterBenchmark(("train/" + data->name + "/producer:" + std::to_string(threads)).c_str(),
-                                     train_with_producer, data, threads)
-            ->Unit(benchmark::kMillisecond)
-            ->UseRealTime()
-            ->Iterations(training_iterations);
+        for (bool lowest : {true, false})
+            benchmark::RegisterBenchmark(
+                ("train/" + data->name + "/producer:" + std::to_string(threads) + (lowest ? "/nice19" : "/nice0"))
+                    .c_str(),
+                train_with_producer, data, threads, lowest)
+                ->Unit(benchmark::kMillisecond)
+                ->UseRealTime()
+                ->Iterations(training_iterations);
 }
 
 }  // namespace

@@ -31,7 +31,7 @@ void validate_augment_options(const AugmentOptions& options) {
                          std::to_string(options.scale * options.strength));
     if (options.elastic_alpha * options.strength > 0 && !(options.elastic_sigma > 0))
         throw InputError("augmentation: elastic sigma must be positive when elastic alpha is not 0");
-    // The dilation samples its disc at the rim: a disc of radius 1 at most (dilate_disc).
+    // The dilation reads each pixel's nearest neighbours only: a half-side of 1 at most (dilate_square).
     if (options.stroke * options.strength > 2)
         throw InputError("augmentation: stroke times strength must be at most 2 pixels, not " +
                          std::to_string(options.stroke * options.strength));

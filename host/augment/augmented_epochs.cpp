@@ -2,20 +2,25 @@
 
 #include <stdexcept>
 
+#ifdef __linux__
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
+
 namespace digitnet {
 
 AugmentedEpochs::AugmentedEpochs(const Dataset& train, const AugmentOptions& options, std::uint64_t seed,
-                                 int worker_threads)
+                                 int worker_threads, bool lowest_priority)
     : augmenter_(std::make_unique<Augmenter>(train, options, seed)) {
     const Augmenter* augmenter = augmenter_.get();
     maker_ = [augmenter, worker_threads](int epoch, Dataset& out, std::stop_token stop) {
         return augmenter->augment_epoch(epoch, out, worker_threads, stop);
     };
-    worker_ = std::jthread([this](std::stop_token stop) { work(stop); });
+    worker_ = std::jthread([this, lowest_priority](std::stop_token stop) { work(stop, lowest_priority); });
 }
 
-AugmentedEpochs::AugmentedEpochs(EpochMaker maker) : maker_(std::move(maker)) {
-    worker_ = std::jthread([this](std::stop_token stop) { work(stop); });
+AugmentedEpochs::AugmentedEpochs(EpochMaker maker, bool lowest_priority) : maker_(std::move(maker)) {
+    worker_ = std::jthread([this, lowest_priority](std::stop_token stop) { work(stop, lowest_priority); });
 }
 
 AugmentedEpochs::~AugmentedEpochs() {
@@ -24,7 +29,14 @@ AugmentedEpochs::~AugmentedEpochs() {
     if (worker_.joinable()) worker_.join();
 }
 
-void AugmentedEpochs::work(std::stop_token stop) {
+void AugmentedEpochs::work(std::stop_token stop, bool lowest_priority) {
+#ifdef __linux__
+    // On Linux a nice value belongs to the thread (and the threads it starts inherit it). Best
+    // effort: where it is refused, the worker runs at the caller's priority.
+    if (lowest_priority) (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19);
+#else
+    (void)lowest_priority;
+#endif
     for (int epoch = 0;; ++epoch) {
         {
             std::unique_lock lock(mutex_);

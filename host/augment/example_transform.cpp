@@ -71,7 +71,7 @@ void apply_transform(const ExampleTransform& t, const ImageFormat& format, const
     const double* source = in;
     if (t.stroke != 0) {
         stroked.resize(n);
-        augment_detail::dilate_disc(in, format, std::abs(t.stroke) / 2, t.stroke < 0, stroked.data());
+        augment_detail::dilate_square(in, format, std::abs(t.stroke) / 2, t.stroke < 0, stroked.data());
         source = stroked.data();
     }
     const augment_detail::FramedImage framed = augment_detail::frame_image(source, format, 1);

@@ -34,39 +34,31 @@ double sample_bilinear(const FramedImage& image, double y, double x) {
     return std::clamp(value, std::min(std::min(a, b), std::min(d, e)), std::max(std::max(a, b), std::max(d, e)));
 }
 
-void dilate_disc(const double* image, const ImageFormat& format, double radius, bool erode, double* out) {
+void dilate_square(const double* image, const ImageFormat& format, double radius, bool erode, double* out) {
     const ImageShape& shape = format.shape;
     // More ink is a larger value when the ink is brighter than the background.
     const bool take_larger = (format.ink >= format.background) != erode;
-    const FramedImage framed = frame_image(image, format, 2);  // radius <= 1 (validate_augment_options)
-    const int width = framed.width;
-    struct Stencil {
-        std::ptrdiff_t offset;  // of the top-left of the 2x2 from the pixel
-        double w00, w01, w10, w11;
-    };
-    const double diagonal = radius / std::sqrt(2.0);
-    const double rim[8][2] = {{radius, 0},           {-radius, 0},          {0, radius},
-                              {0, -radius},          {diagonal, diagonal},  {diagonal, -diagonal},
-                              {-diagonal, diagonal}, {-diagonal, -diagonal}};
-    Stencil stencils[8];
-    for (int k = 0; k < 8; ++k) {
-        const double top = std::floor(rim[k][0]), left = std::floor(rim[k][1]);
-        const double wy = rim[k][0] - top, wx = rim[k][1] - left;
-        stencils[k] = {static_cast<std::ptrdiff_t>(top) * width + static_cast<std::ptrdiff_t>(left),
-                       (1 - wy) * (1 - wx), (1 - wy) * wx, wy * (1 - wx), wy * wx};
-    }
-    for (int r = 0; r < shape.rows; ++r)
-        for (int c = 0; c < shape.cols; ++c) {
-            const double* centre = framed.at(r, c);
-            double best = *centre;
-            for (const Stencil& s : stencils) {
-                const double* p = centre + s.offset;
-                const double v = s.w00 * p[0] + s.w01 * p[1] + s.w10 * p[width] + s.w11 * p[width + 1];
-                best = take_larger ? std::max(best, v) : std::min(best, v);
+    const auto best = [take_larger](double a, double b) { return take_larger ? std::max(a, b) : std::min(a, b); };
+    // Along a line, the linear interpolation between pixel centres is highest over [x - radius,
+    // x + radius] (radius <= 1) at x itself or at an end: three values per pixel and pass.
+    const auto pass = [&](const FramedImage& in, std::ptrdiff_t step, FramedImage& result) {
+        for (int r = 0; r < in.rows; ++r)
+            for (int c = 0; c < in.cols; ++c) {
+                const double* p = in.at(r, c);
+                const double centre = *p;
+                const double ahead = centre + radius * (p[step] - centre),
+                             behind = centre + radius * (p[-step] - centre);
+                result.values[static_cast<std::size_t>(p - in.values.data())] =
+                    std::clamp(best(centre, best(ahead, behind)), in.low, in.high);
             }
-            // The weights' sum may round an ulp from 1: keep within the image's range.
-            out[pixel_index(shape, r, c)] = std::clamp(best, framed.low, framed.high);
-        }
+    };
+    const FramedImage framed = frame_image(image, format, 1);  // radius <= 1 (validate_augment_options)
+    FramedImage across = framed;
+    pass(framed, 1, across);
+    FramedImage both = across;
+    pass(across, across.width, both);
+    for (int r = 0; r < shape.rows; ++r)
+        for (int c = 0; c < shape.cols; ++c) out[pixel_index(shape, r, c)] = *both.at(r, c);
 }
 
 }  // namespace digitnet::augment_detail

@@ -31,9 +31,11 @@ FramedImage frame_image(const double* image, const ImageFormat& format, int pad)
 // outside); at a pixel centre it is exactly that pixel.
 double sample_bilinear(const FramedImage& image, double y, double x);
 
-// Grey dilation by a disc of `radius` pixels (at most 1) of the bilinear image: each pixel takes
-// the most inked value at its centre and at 8 points of the disc's rim, so strokes grow by
-// 2 radius in width; with `erode`, the least inked, and they shrink. Writes out (features values).
-void dilate_disc(const double* image, const ImageFormat& format, double radius, bool erode, double* out);
+// Grey dilation of the image by a square of half-side `radius` pixels (at most 1): along the rows,
+// then along the columns, each pixel takes the most inked value of the linear interpolation
+// between pixel centres within `radius` of it, so strokes grow by 2 radius in width (upright ones
+// exactly); with `erode`, the least inked, and they shrink. Writes out (features values), within
+// the range of the image's values and the background.
+void dilate_square(const double* image, const ImageFormat& format, double radius, bool erode, double* out);
 
 }  // namespace digitnet::augment_detail

@@ -18,7 +18,7 @@ struct AugmentOptions {
     // displacements the same fraction of the image). Simard's MNIST values: 34 and 4.
     double elastic_alpha = 34.0;
     double elastic_sigma = 4.0;
-    // Stroke width: grey dilation (wider) or erosion (narrower) by a disc, changing the width of
+    // Stroke width: grey dilation (wider) or erosion (narrower) by a small square, changing the width of
     // the strokes by up to this many pixels either way (times strength: at most 2).
     double stroke = 0.5;
     // Multiplies every range above (not elastic_sigma, which is a length, not a strength): 0 leaves

@@ -4,9 +4,10 @@
 // epochs in order; the worker's exceptions come out of next(); the destructor stops the worker
 // between two examples and joins it.
 //
-// The worker uses one thread by default: the CPU trainer keeps its own threads busy, and a
-// second augmenting thread on a two-core machine only takes time from them (bench/log/
-// 2026-12-02-augment.md measures both).
+// The worker uses one thread by default, at the lowest priority (nice 19) unless told otherwise:
+// the CPU trainer's threads meet at a barrier every step, so a worker that takes a core from one
+// of them stalls them all; at nice 19 it runs mostly where they leave a core idle (bench/log/
+// 2026-12-02-augment.md measures each).
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -28,11 +29,13 @@ public:
     // when it stopped early because `stop` was requested.
     using EpochMaker = std::function<bool(int epoch, Dataset& out, std::stop_token stop)>;
 
-    // The epochs of Augmenter(train, options, seed), made on `worker_threads` threads. `train` must
-    // outlive this object. Throws InputError (from Augmenter) at once for bad options or data.
-    AugmentedEpochs(const Dataset& train, const AugmentOptions& options, std::uint64_t seed, int worker_threads = 1);
+    // The epochs of Augmenter(train, options, seed), made on `worker_threads` threads, at nice 19
+    // when `lowest_priority` (where the system allows; Linux). `train` must outlive this object.
+    // Throws InputError (from Augmenter) at once for bad options or data.
+    AugmentedEpochs(const Dataset& train, const AugmentOptions& options, std::uint64_t seed, int worker_threads = 1,
+                    bool lowest_priority = true);
     // Any maker (the tests give one that fails or never ends).
-    explicit AugmentedEpochs(EpochMaker maker);
+    explicit AugmentedEpochs(EpochMaker maker, bool lowest_priority = false);
     ~AugmentedEpochs();
     AugmentedEpochs(const AugmentedEpochs&) = delete;
     AugmentedEpochs& operator=(const AugmentedEpochs&) = delete;
@@ -42,7 +45,7 @@ public:
     const Dataset& next();
 
 private:
-    void work(std::stop_token stop);
+    void work(std::stop_token stop, bool lowest_priority);
 
     std::unique_ptr<Augmenter> augmenter_;  // null with a caller's maker
     EpochMaker maker_;

@@ -18,11 +18,11 @@ void smooth(std::vector<double>& field, int rows, int cols, const std::vector<do
     for (int r = 0; r < rows; ++r) {
         std::copy_n(field.data() + static_cast<std::size_t>(r) * cols, cols, padded_row.data() + radius);
         double* into = padded_columns.data() + static_cast<std::size_t>(r + radius) * cols;
-        for (int c = 0; c < cols; ++c) {
-            double sum = 0;
-            for (int k = 0; k < taps; ++k)
-                sum += kernel[static_cast<std::size_t>(k)] * padded_row[static_cast<std::size_t>(c + k)];
-            into[c] = sum;
+        // Tap by tap over the whole row: the inner loop is a vector multiply-add.
+        for (int k = 0; k < taps; ++k) {
+            const double w = kernel[static_cast<std::size_t>(k)];
+            const double* from = padded_row.data() + k;
+            for (int c = 0; c < cols; ++c) into[c] += w * from[c];
         }
     }
     for (int r = 0; r < rows; ++r) {

@@ -24,11 +24,13 @@ FramedImage frame_image(const double* image, const ImageFormat& format, int pad)
 
 double sample_bilinear(const FramedImage& image, double y, double x) {
     const double fy = y - 0.5, fx = x - 0.5;
-    const double top = std::floor(fy), left = std::floor(fx);
-    // Compared as doubles: a point far outside must not overflow an int.
-    if (!(top >= -1 && left >= -1 && top < image.rows && left < image.cols)) return image.background;
+    // Compared as doubles first: a point far outside must not overflow an int (NaN goes outside).
+    if (!(fy >= -1 && fx >= -1 && fy < image.rows && fx < image.cols)) return image.background;
+    // floor, without the library call (x86-64's baseline has no rounding instruction): exact here.
+    const int top = static_cast<int>(fy) - (fy < static_cast<int>(fy) ? 1 : 0);
+    const int left = static_cast<int>(fx) - (fx < static_cast<int>(fx) ? 1 : 0);
     const double wy = fy - top, wx = fx - left;
-    const double* p = image.at(static_cast<int>(top), static_cast<int>(left));
+    const double* p = image.at(top, left);
     const double a = p[0], b = p[1], d = p[image.width], e = p[image.width + 1];
     const double value = (1 - wy) * ((1 - wx) * a + wx * b) + wy * ((1 - wx) * d + wx * e);
     return std::clamp(value, std::min(std::min(a, b), std::min(d, e)), std::max(std::max(a, b), std::max(d, e)));

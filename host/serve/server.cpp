@@ -19,7 +19,6 @@
 #include <thread>
 
 #include "digitnet/errors.hpp"
-#include "digitnet/io/atomic_file.hpp"
 #include "digitnet/io/data_loader.hpp"
 #include "digitnet/io/image_input.hpp"
 #include "digitnet/io/mat_io.hpp"

@@ -58,13 +58,13 @@ TEST(OneHiddenLayerIndexing, EveryExampleInExactlyOneTileAndTilesBalancedOverBlo
             }
         }
     }
-    // The seed on an H100 (bench/RESULTS.md, "Balanced tiles"): 264 blocks of 19 examples.
+    // The seed on an H100 (bench/log/2026-11-24-gpu-h100.md, "Balanced tiles"): 264 blocks of 19 examples.
     EXPECT_EQ(tile_rows(5000, 264), 19);
     EXPECT_EQ(grid_blocks(5000, 264), 264);
 }
 
 TEST(OneHiddenLayerIndexing, SharedMemoryPlanFitsTheSeedAndRefusesWhatDoesNotFit) {
-    // The seed in float: the fused kernel's 108,032 bytes (bench/RESULTS.md: "108 KB each"); two
+    // The seed in float: the fused kernel's 108,032 bytes (bench/log/2026-11-24-gpu-h100.md: "108 KB each"); two
     // blocks share an SM's 228 KiB (each also takes 1 KiB that the system reserves). In double one
     // block a multiprocessor.
     constexpr std::size_t kSharedPerSm = 228 * 1024, kReservedPerBlock = 1024;

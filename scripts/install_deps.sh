@@ -20,7 +20,7 @@ packages=(
   python3-pip python3-setuptools python3-wheel python3-venv  # `pip install --no-build-isolation .`
   dataset-fashion-mnist # the larger real data set (IDX files)
   openmpi-bin libopenmpi-dev        # several processes (mpirun): host/distributed, tests label mpi
-  clang libclang-rt-dev libomp-dev  # scripts/ci_sanitizers.sh: ASan/UBSan runtimes, libFuzzer, OpenMP for clang
+  clang libclang-rt-dev libomp-dev  # ci_sanitizers.sh, ci_tsan.sh: sanitizer runtimes, libFuzzer, OpenMP for clang (+ Archer)
   libcpp-httplib-dev libjs-chart.js  # digitnet serve: the HTTP server, the page's charts (embedded at build time)
   chromium chromium-driver python3-selenium  # tests/serve/test_browser.py: a real headless browser on the page
 )

@@ -137,7 +137,7 @@ template <class T>
 CudaBackend<T>::CudaBackend(const cuda::UsableDevice& device, const Layout& layout, const CudaOptions& options,
                             Precision precision)
     : layout_(layout),
-      report_{.device = Device::Gpu, .hardware = cuda::describe(device.info)},
+      report_{.device = Device::Gpu, .hardware = describe(device.info)},
       context_(device.ordinal),
       network_(layout_, context_, precision),
       regularization_(network_),

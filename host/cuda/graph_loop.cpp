@@ -75,7 +75,7 @@ void GraphLoop::prepare_graphs(const GradientDescentSteps& steps) {
         graphs_.many = capture_iterations(iterations_per_graph_, steps);
 }
 
-void GraphLoop::launch_iterations(const GradientDescentSteps& steps, int count) {
+void GraphLoop::launch_iterations(int count) {
     for (; count >= iterations_per_graph_ && graphs_.many; count -= iterations_per_graph_)
         CUDA_CHECK(cudaGraphLaunch(graphs_.many.get(), context_.stream()));
     for (; count > 0; --count) CUDA_CHECK(cudaGraphLaunch(graphs_.one.get(), context_.stream()));
@@ -123,7 +123,7 @@ ShardGradientDescentLoop::Result GraphLoop::run_with(const GradientDescentSteps&
     while (true) {
         if (!shard_ && stop_requested()) schedule.stop();
         for (int count = schedule.next(); count > 0 && in_flight.size() < 2; count = schedule.next()) {
-            launch_iterations(steps, count);
+            launch_iterations(count);
             double* slot = &chunk_end_[static_cast<std::size_t>(next_slot) * kSlotSize];
             const int end = schedule.queued_total() + count;
             CUDA_CHECK(

@@ -59,7 +59,7 @@ private:
     GraphExec capture_iterations(int count, const GradientDescentSteps& steps);
     void prepare_history(const GradientDescentSteps& steps);
     void prepare_graphs(const GradientDescentSteps& steps);
-    void launch_iterations(const GradientDescentSteps& steps, int count);
+    void launch_iterations(int count);
 
     const CudaContext& context_;
     std::function<void()> check_ready_;

@@ -53,7 +53,7 @@ std::vector<int> file_labels(const Dataset& data, int classes) {
 
 std::string data_path_or_default(const std::string& given) {
     if (!given.empty()) return given;
-    const std::string local = "data/digits20.mat";
+    std::string local = "data/digits20.mat";
     std::error_code ec;
     if (std::filesystem::exists(local, ec)) return local;
     return std::string(DIGITNET_SOURCE_DIR) + "/data/digits20.mat";

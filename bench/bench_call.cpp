@@ -29,7 +29,7 @@ const Call& call100() {
         c.batch.labels.clear();
         for (int i = 0; i < 100; ++i) {
             std::copy(all.X.row(50 * i), all.X.row(50 * i) + all.features(), c.batch.X.row(i));
-            c.batch.labels.push_back(all.labels[static_cast<std::size_t>(50 * i)]);
+            c.batch.labels.push_back(all.labels[50 * static_cast<std::size_t>(i)]);
         }
         c.at = random_parameters(make_layout(all.features(), {25}, all.classes), 1);
         return c;

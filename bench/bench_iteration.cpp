@@ -6,16 +6,13 @@
 //                                 or tf32 / bf16 (the mixed precisions, emulated: gemm_inputs.hpp)
 //   gpu/<config>/<precision>   the CUDA backend (registered only when gpu_info() finds a GPU),
 //                                 default options (tf32 / bf16 on tensor cores);
-//                                 gpu/seed/<float|double>/fused, .../general and .../persistent
-//                                 force each path for the seed's one-hidden-layer network (the
-//                                 label's device name says which ran: a path that cannot run
-//                                 falls back and says why); gpu/seed/float[/general]/graph<N>:
+//                                 gpu/seed/<float|double>/fused and .../general force each path
+//                                 for the seed's one-hidden-layer network (the label's device
+//                                 name says which ran); gpu/seed/float[/general]/graph<N>:
 //                                 N iterations per CUDA graph (CudaOptions::iterations_per_graph)
 //   gpu/cublas/<shape>/<precision>[/ld8]   cuBLAS alone on the large and wide configurations'
 //                                 GEMM shapes and a square product, float/double/tf32/bf16: the
 //                                 ceiling for gpu/large and gpu/wide (bench_cublas.cpp)
-//   gpu/tile/seed_forward/<method>   the seed tile's forward product alone, FP32 FMAs against
-//                                 3xTF32 / TF32 tensor cores (bench_tile_product.cpp)
 //
 // Configurations:
 //   seed   data/digits20.mat train set, 5000 x 400 -> 25 -> 10 (the seed's network)
@@ -67,7 +64,6 @@
 
 #ifdef DIGITNET_HAVE_CUDA
 #include "bench_cublas.hpp"
-#include "bench_tile_product.hpp"
 #endif
 
 namespace {
@@ -341,14 +337,13 @@ int main(int argc, char** argv) {
                     ->Unit(kMillisecond);
         if (gpu)
             for (Precision p : {Precision::Float, Precision::Double}) {
-                // The default path, then each path by name (fused kernels; cuBLAS and per-step kernels;
-                // the persistent kernel, a chunk of iterations per cooperative launch).
+                // The default path, then each path by name (fused kernels; cuBLAS and per-step kernels).
                 for (const auto& [suffix, path] :
                      {std::pair{"", OneHiddenLayerPath::Automatic}, std::pair{"/fused", OneHiddenLayerPath::Fused},
-                      std::pair{"/general", OneHiddenLayerPath::General},
-                      std::pair{"/persistent", OneHiddenLayerPath::Persistent}})
+                      std::pair{"/general", OneHiddenLayerPath::General}})
                     benchmark::RegisterBenchmark((std::string("gpu/seed/") + to_string(p) + suffix).c_str(),
-                                                 gpu_iterations, std::cref(seed), p, 800, CudaOptions{path})
+                                                 gpu_iterations, std::cref(seed), p, 800,
+                                                 CudaOptions{.one_hidden_layer = path})
                         ->UseManualTime()
                         ->Iterations(50)
                         ->Unit(kMicrosecond);
@@ -362,7 +357,8 @@ int main(int argc, char** argv) {
                 for (const int per_graph : {1, 8, 32, 128})
                     benchmark::RegisterBenchmark(
                         (std::string("gpu/seed/float") + suffix + "/graph" + std::to_string(per_graph)).c_str(),
-                        gpu_iterations, std::cref(seed), Precision::Float, 800, CudaOptions{path, per_graph})
+                        gpu_iterations, std::cref(seed), Precision::Float, 800,
+                        CudaOptions{.one_hidden_layer = path, .iterations_per_graph = per_graph})
                         ->UseManualTime()
                         ->Iterations(50)
                         ->Unit(kMicrosecond);
@@ -390,7 +386,6 @@ int main(int argc, char** argv) {
     }
 #ifdef DIGITNET_HAVE_CUDA
     if (gpu) bench::register_cublas_benchmarks();
-    if (gpu) bench::register_tile_product_benchmarks();
 #endif
 
     benchmark::RunSpecifiedBenchmarks();

@@ -1,11 +1,9 @@
 #pragma once
-// The index math of the one-hidden-layer kernels (one_hidden_layer_gradient.cu: the fused pass;
-// persistent_training.cu: a chunk of gradient-descent iterations in one launch), written once for
-// the kernels and for the host: which examples a tile holds, which tiles a block takes, which
-// parameters a block owns in the persistent kernel's update, how a block's threads sum them, and
-// where each piece of a block's shared memory starts. Plain C++ (constexpr, __host__ __device__
-// under nvcc): tests/model/test_one_hidden_layer_indexing.cpp checks it and runs a host emulation
-// of the persistent kernel on it, without a GPU.
+// The index math of the one-hidden-layer kernels (one_hidden_layer_gradient.cu, the fused pass; the
+// experimental persistent kernel of dev/cuda/ builds on it), written once for the kernels and for
+// the host: which examples a tile holds, which tiles a block takes, and where each piece of a
+// block's shared memory starts. Plain C++ (constexpr, __host__ __device__ under nvcc):
+// tests/model/test_one_hidden_layer_indexing.cpp checks it without a GPU.
 //
 // Notation (DESIGN.md): m examples, n = s0 + 1 inputs with the bias unit, H = s1 hidden units,
 // K = s2 classes, P = H n + K (H + 1) parameters, flat: Theta1 (H, n) row-major, then Theta2
@@ -72,46 +70,6 @@ DIGITNET_INDEX_MATH constexpr ExampleRange tile_examples(int tile, int rows, int
     return {static_cast<int>(begin < m ? begin : m), static_cast<int>(end)};
 }
 
-// ---- parameters: which block sums and updates which ----
-
-DIGITNET_INDEX_MATH constexpr long long parameter_count(int n, int H, int K) {
-    return static_cast<long long>(H) * n + static_cast<long long>(K) * (H + 1);
-}
-
-// Whether flat parameter p multiplies a bias unit (column 0 of Theta1 or of Theta2): it is not
-// regularised.
-DIGITNET_INDEX_MATH constexpr bool is_bias_parameter(long long p, int n, int H) {
-    const long long first2 = static_cast<long long>(H) * n;
-    return p < first2 ? p % n == 0 : (p - first2) % (H + 1) == 0;
-}
-
-// The parameters [begin, end) block b of `blocks` owns in the persistent kernel's update: P split
-// into contiguous slices whose sizes differ by at most one (the first P % blocks get one more).
-struct ParameterSlice {
-    long long begin = 0;
-    long long end = 0;
-};
-DIGITNET_INDEX_MATH constexpr ParameterSlice parameter_slice(int block, int blocks, long long count) {
-    const long long base = count / blocks;
-    const long long extra = count % blocks;
-    const long long begin = block * base + (block < extra ? block : extra);
-    return {begin, begin + base + (block < extra ? 1 : 0)};
-}
-
-// How a block's `threads` threads sum the blocks' shares of a slice of `slice` parameters: the
-// slice goes in chunks of `width` consecutive parameters (thread t takes parameter t % width of
-// the chunk); the threads form `groups` groups (group t / width; threads past width * groups
-// idle); group g adds the shares of blocks g, g + groups, g + 2 groups, ... in that order, then
-// the groups' sums are added in group order. A fixed order: the same bits on every run.
-struct SliceSumShape {
-    int width = 1;
-    int groups = 1;
-};
-DIGITNET_INDEX_MATH constexpr SliceSumShape slice_sum_shape(long long slice, int threads) {
-    const int width = slice < 1 ? 1 : slice > threads ? threads : static_cast<int>(slice);
-    return {width, threads / width};
-}
-
 // ---- shared memory of a block ----
 
 DIGITNET_INDEX_MATH constexpr std::size_t round16(std::size_t bytes) { return (bytes + 15) / 16 * 16; }
@@ -130,11 +88,8 @@ DIGITNET_INDEX_MATH constexpr int padded_hidden(int H) { return (H + 3) / 4 * 4;
 //   theta2   (K, H+1)
 //   cost     (32, K)       the output cost terms, in double
 //   total                  the fused kernel's size
-//   slice_sums (threads)   the persistent kernel only: the groups' sums of a chunk of its slice
-//   persistent_total       the persistent kernel's size
 struct SharedLayout {
     std::size_t theta1T = 0, x = 0, d1 = 0, a1 = 0, d2 = 0, theta2 = 0, cost = 0, total = 0;
-    std::size_t slice_sums = 0, persistent_total = 0;
     int x_stride = 0;
 };
 DIGITNET_INDEX_MATH constexpr SharedLayout shared_layout(int n, int H, int K, int HP, std::size_t element) {
@@ -150,18 +105,15 @@ DIGITNET_INDEX_MATH constexpr SharedLayout shared_layout(int n, int H, int K, in
     s.theta2 = s.d2 + round16(static_cast<std::size_t>(kTileRows) * K * element);
     s.cost = s.theta2 + round16(static_cast<std::size_t>(K) * (H + 1) * element);
     s.total = s.cost + round16(static_cast<std::size_t>(kTileRows) * K * sizeof(double));
-    s.slice_sums = s.total;
-    s.persistent_total = s.slice_sums + round16(static_cast<std::size_t>(kTileThreads) * element);
     return s;
 }
 
 // Whether the one-hidden-layer kernels take a shape at all (reason is null when they do, else what
-// is wrong, a constant string for the host's message), and the shared memory a block of each
+// is wrong, a constant string for the host's message), and the shared memory a block of the fused
 // kernel needs; whether that fits is the device's to say (fits(), with its opt-in limit).
 struct ShapePlan {
     int hidden_padded = 0;
-    std::size_t fused_bytes = 0;       // a block of the fused kernel
-    std::size_t persistent_bytes = 0;  // a block of the persistent kernel
+    std::size_t fused_bytes = 0;  // a block of the fused kernel
     const char* reason = nullptr;
     DIGITNET_INDEX_MATH constexpr bool fits(std::size_t bytes, std::size_t shared_limit) const {
         return reason == nullptr && bytes <= shared_limit;
@@ -184,7 +136,6 @@ DIGITNET_INDEX_MATH constexpr ShapePlan plan_shape(int n, int H, int K, std::siz
     plan.hidden_padded = padded_hidden(H);
     const SharedLayout layout = shared_layout(n, H, K, plan.hidden_padded, element);
     plan.fused_bytes = layout.total;
-    plan.persistent_bytes = layout.persistent_total;
     return plan;
 }
 

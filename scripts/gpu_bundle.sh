@@ -10,8 +10,9 @@
 #     scripts/gpu_bundle.sh [BUILD_DIR]
 #   configures BUILD_DIR with -DCMAKE_CUDA_ARCHITECTURES=90 (Release), builds it, and writes .gpu/
 #   (ignored by git; about 20 MB):
-#     .gpu/bundle.tar.xz  lib/        every library `ldd` lists for digitnet, digitnet_tests_* and
-#                                     digitnet_bench* outside glibc, CUDA and NCCL (the chain: matio ->
+#     .gpu/bundle.tar.xz  lib/        every library `ldd` lists for digitnet, digitnet_tests_*,
+#                                     digitnet_bench* and dev/cuda's digitnet_dev_* (the build has
+#                                     -DDIGITNET_DEV=ON) outside glibc, CUDA and NCCL (the chain: matio ->
 #                                     hdf5 -> curl -> ..., openblas -> gfortran -> quadmath, ...)
 #                         lib-compat/ libstdc++, libgcc_s, libgomp: used there only when the
 #                                     machine's own are missing or too old
@@ -46,7 +47,8 @@ fi
 command -v nvcc >/dev/null || { echo "gpu_bundle: no nvcc here; HINT: install the CUDA toolkit" >&2; exit 1; }
 
 echo "== configure and build $BUILD_DIR for sm_90"
-cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 \
+# With the experiments of dev/cuda (DIGITNET_DEV): the GPU machine is where they are measured.
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 -DDIGITNET_DEV=ON \
       -DDIGITNET_NCCL="${DIGITNET_NCCL:-ON}" >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)"
 # The build must hold the CUDA backend, with machine code for sm_90.
@@ -61,7 +63,8 @@ if command -v cuobjdump >/dev/null && ! cuobjdump --list-elf "$BUILD_DIR/digitne
 fi
 BINARIES=()
 for b in "$BUILD_DIR/digitnet" "$BUILD_DIR"/tests/digitnet_tests_* "$BUILD_DIR/tests/digitnet_gpu_memory_tests" \
-         "$BUILD_DIR/bench/digitnet_bench" "$BUILD_DIR/bench/digitnet_bench_nccl_allreduce"; do
+         "$BUILD_DIR/bench/digitnet_bench" "$BUILD_DIR/bench/digitnet_bench_nccl_allreduce" \
+         "$BUILD_DIR"/dev/cuda/digitnet_dev_tests_* "$BUILD_DIR/dev/cuda/digitnet_dev_bench"; do
   [ -x "$b" ] && BINARIES+=("$b")
 done
 [ ${#BINARIES[@]} -gt 0 ] || { echo "gpu_bundle: no binaries in $BUILD_DIR" >&2; exit 1; }

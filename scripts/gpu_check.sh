@@ -12,7 +12,7 @@
 #
 # A session's 15 minutes of device time (a start takes 1-2 of them), in order of what is owed:
 #     1. run(command="bash scripts/gpu_check.sh floor", carry=[".gpu"], timeout_s=560)
-#        issue 12: the persistent kernel, the 3xTF32 tile products: ~5-6 minutes
+#        issue 12: the persistent kernel, the 3xTF32 tile products (dev/cuda): ~5-6 minutes
 #     2. run(command="bash scripts/gpu_check.sh tests nccl", carry=[".gpu"], timeout_s=360)
 #        every GPU test (issues 11-16) and issue 14's NCCL checks: ~3-4 minutes
 #     3. with 6 minutes left: run(command="bash scripts/gpu_check.sh precision", carry=[".gpu"], timeout_s=400)
@@ -24,13 +24,15 @@
 #   setup      unpack .gpu/bundle.tar.xz; make the absolute paths baked in at build time (source
 #              folder, build folder, ../shared) point at this copy; find the libraries; write
 #              .gpu/env.sh. Always runs first.
-#   tests      ctest: the GPU tests (-L gpu) four at a time and verbose (they print their worst
+#   tests      ctest: the GPU tests (-L gpu, dev/cuda's GPU tests among them: the bundle is built
+#              with -DDIGITNET_DEV=ON) four at a time and verbose (they print their worst
 #              error ratios; their timings are not measurements), then the conformance suite (the
 #              rest of the suite too with DIGITNET_GPU_CHECK_ALL=1).
 #   sanitizer  compute-sanitizer memcheck, racecheck and initcheck on the kernel tests and on
 #              backend tests of both paths (skipped when compute-sanitizer is not there).
 #   bench      digitnet_bench (GPU and CPU rows; the large mixed-precision and wide rows, and the
-#              cuBLAS tf32/bf16/wide ceilings, are the precision step's).
+#              cuBLAS tf32/bf16/wide ceilings, are the precision step's), then digitnet_dev_bench
+#              (dev/cuda's experiments beside the fused path).
 #   profile    Nsight Compute: the device time of each kernel of a few iterations, on the fused and
 #              the general path.
 #   peers      scripts/bench_peers (numpy, PyTorch eager and graphed, digitnet) when it is there.
@@ -45,11 +47,13 @@
 #              precision.log.
 #   precision_compile  the same peers with torch.compile too (optional, a call of its own).
 #   floor      issue 12 (not in the default list: its own call, ~5-6 minutes, at most 8): the
-#              persistent kernel (OneHiddenLayerPath::Persistent) and its path: their GPU tests with
-#              the fused path's beside them; digitnet_bench's seed rows of every path (default,
-#              fused, general, persistent; float and double) side by side, median of 3
-#              repetitions, and 1/8/32/128 iterations per CUDA graph; the 3xTF32 tile products
-#              and their test; Nsight Compute on the persistent kernel's first 32-iteration chunk
+#              experiments of dev/cuda: the persistent kernel and its backend, their GPU tests
+#              (digitnet_dev_tests_gpu) with the fused path's beside them; the seed rows of every
+#              path (digitnet_bench: default, fused, general; digitnet_dev_bench: persistent;
+#              float and double) side by side, median of 3 repetitions, and 1/8/32/128
+#              iterations per CUDA graph; the 3xTF32 tile products and their test
+#              (digitnet_dev_bench, digitnet_dev_tests_gpu); Nsight Compute on the persistent
+#              kernel's first 32-iteration chunk
 #              (duration, occupancy, stalls); compute-sanitizer memcheck, racecheck and initcheck
 #              on its tests (last: the slowest). Its log: floor.log; the short table it ends with
 #              (floor_table.txt, rewritten after each part) is printed last.
@@ -131,6 +135,7 @@ setup() {
   # from the toolkit, or from PyTorch's wheels, if the loader does not find it by itself.
   local libpath="$ROOT/.gpu/lib"
   local binaries=("$BUILD_DIR/digitnet" "$BUILD_DIR"/tests/digitnet_tests_* "$BUILD_DIR/bench/digitnet_bench")
+  [ -x "$BUILD_DIR/dev/cuda/digitnet_dev_tests_gpu" ] && binaries+=("$BUILD_DIR"/dev/cuda/digitnet_dev_*)
   [ -x "$BUILD_DIR/tests/digitnet_gpu_memory_tests" ] && binaries+=("$BUILD_DIR/tests/digitnet_gpu_memory_tests")
   [ -x "$BUILD_DIR/bench/digitnet_bench_nccl_allreduce" ] && binaries+=("$BUILD_DIR/bench/digitnet_bench_nccl_allreduce")
   missing() { LD_LIBRARY_PATH=$libpath ldd "${binaries[@]}" 2>&1 | grep -E "not found" || true; }
@@ -221,7 +226,13 @@ sanitizer() {
 }
 
 bench() {
-  "$BUILD_DIR/bench/digitnet_bench" --benchmark_filter='-^gpu/(wide/|large/(tf32|bf16)|cublas/(wide|.*/(tf32|bf16)))'
+  "$BUILD_DIR/bench/digitnet_bench" --benchmark_filter='-^gpu/(wide/|large/(tf32|bf16)|cublas/(wide|.*/(tf32|bf16)))' || return 1
+  # The experiments of dev/cuda beside the paths they would replace.
+  if [ -x "$BUILD_DIR/dev/cuda/digitnet_dev_bench" ]; then
+    "$BUILD_DIR/dev/cuda/digitnet_dev_bench"
+  else
+    echo "no digitnet_dev_bench in the bundle (built without -DDIGITNET_DEV=ON): dev rows skipped"
+  fi
 }
 
 # Nsight Compute's command line, or nothing when it is not installed.
@@ -310,7 +321,7 @@ floor_table() {
             "$tmp/bench.txt" 2>/dev/null)
       printf '  %-12s %10s %10s\n' "$path" "${f:--}" "${d:--}"
     done
-    grep -h -o 'persistent path unavailable[^,]*' "$tmp/bench.txt" 2>/dev/null | sort -u | sed 's/^/  FALLBACK: /'
+    grep -h -o 'the persistent kernel cannot run[^"]*' "$tmp/bench.txt" 2>/dev/null | sort -u | sed 's/^/  REFUSED: /'
     echo "iterations per CUDA graph (float, us an iteration, median of 3):"
     grep -h -E '^gpu/seed/float(/general)?/graph[0-9]+/.*_median ' "$tmp/bench.txt" 2>/dev/null |
       awk '{ n = $1; sub(/\/iterations.*/, "", n); printf "  %-34s %s %s\n", n, $2, $3 }'
@@ -334,20 +345,28 @@ floor_table() {
 floor() {
   local rc=0 start=$SECONDS tmp
   local t="$BUILD_DIR/tests/digitnet_tests_gpu" bench="$BUILD_DIR/bench/digitnet_bench"
+  local dev_t="$BUILD_DIR/dev/cuda/digitnet_dev_tests_gpu" dev_bench="$BUILD_DIR/dev/cuda/digitnet_dev_bench"
+  if [ ! -x "$dev_t" ] || [ ! -x "$dev_bench" ]; then
+    echo "the bundle has no dev/cuda binaries: HINT: scripts/gpu_bundle.sh builds with -DDIGITNET_DEV=ON"
+    return 1
+  fi
   tmp=$(mktemp -d)
-  echo "== 1. GPU tests: the persistent kernel and path, the fused ones beside them"
-  timeout 100 "$t" --gtest_filter='*Persistent*:CudaFusedPath.*:CudaKernels*OneHidden*' >"$tmp/tests.txt" 2>&1 || rc=1
+  echo "== 1. GPU tests: the persistent kernel and backend (dev/cuda), the fused path's beside them"
+  { timeout 100 "$dev_t" --gtest_filter='*Persistent*' || rc=1
+    timeout 60 "$t" --gtest_filter='CudaFusedPath.*:CudaKernels*OneHidden*' || rc=1; } >"$tmp/tests.txt" 2>&1
   cat "$tmp/tests.txt"
   floor_table "$tmp" "$rc" "$start"
 
   echo "== 2. digitnet_bench: the seed on every path, median of 3 repetitions; the 3xTF32 tile products"
-  timeout 150 "$bench" --benchmark_filter='^gpu/seed/(float|double)' --benchmark_repetitions=3 \
+  timeout 120 "$bench" --benchmark_filter='^gpu/seed/(float|double)' --benchmark_repetitions=3 \
     --benchmark_report_aggregates_only=true >"$tmp/bench.txt" 2>&1 || rc=1
+  timeout 60 "$dev_bench" --benchmark_filter='^gpu/seed/(float|double)/persistent' --benchmark_repetitions=3 \
+    --benchmark_report_aggregates_only=true >>"$tmp/bench.txt" 2>&1 || rc=1
   cat "$tmp/bench.txt"
   # Whether 3xTF32 mma beats the fused kernel's FP32 loop on the seed's tile products (and the
   # 3xTF32 warp product's own test), before anyone wires it into a kernel.
-  timeout 60 "$t" --gtest_filter='CudaTf32x3.*' >"$tmp/tf32x3_tests.txt" 2>&1 || rc=1
-  timeout 60 "$bench" --benchmark_filter='^gpu/tile/' --benchmark_repetitions=3 \
+  timeout 60 "$dev_t" --gtest_filter='CudaTf32x3.*' >"$tmp/tf32x3_tests.txt" 2>&1 || rc=1
+  timeout 60 "$dev_bench" --benchmark_filter='^gpu/tile/' --benchmark_repetitions=3 \
     --benchmark_report_aggregates_only=true >"$tmp/tile.txt" 2>&1 || rc=1
   cat "$tmp/tf32x3_tests.txt" "$tmp/tile.txt"
   floor_table "$tmp" "$rc" "$start"
@@ -360,7 +379,7 @@ floor() {
     timeout 70 "$ncu_tool" --kernel-name regex:persistent_training --launch-skip 1 --launch-count 1 --kill yes \
       --section SpeedOfLight --section Occupancy --section LaunchStats --section WarpStateStats \
       --section SchedulerStats --section MemoryWorkloadAnalysis \
-      "$bench" --benchmark_filter='^gpu/seed/float/persistent' >"$tmp/ncu.txt" 2>&1 || rc=1
+      "$dev_bench" --benchmark_filter='^gpu/seed/float/persistent' >"$tmp/ncu.txt" 2>&1 || rc=1
     cat "$tmp/ncu.txt"
   else
     echo "ncu not found: skipped" | tee "$tmp/ncu.txt"
@@ -375,7 +394,7 @@ floor() {
     filter='CudaKernels/*.PersistentTraining*:AwkwardSizes/CudaPersistentPath.*m37_400_25_10*:AwkwardSizes/CudaPersistentPath.*m300_30_32_32*:CudaPersistentPath.MiniBatches*'
     [ "$check" = racecheck ] && filter='CudaKernels/*.PersistentTraining*'
     echo "-- $check ($filter)"
-    timeout 60 "$tool" --tool "$check" --error-exitcode 1 "$t" --gtest_filter="$filter" >"$tmp/$check.txt" 2>&1
+    timeout 60 "$tool" --tool "$check" --error-exitcode 1 "$dev_t" --gtest_filter="$filter" >"$tmp/$check.txt" 2>&1
     case $? in
       0) verdict="clean" ;;
       124|137) verdict="TIMED OUT (60 s)"; rc=1 ;;
@@ -444,7 +463,7 @@ if [ "${1:-}" = "--step" ]; then
 fi
 
 # Time limits (seconds), chosen so that setup + all steps stay under the tool's 600 per call.
-declare -A LIMIT=([setup]=60 [tests]=180 [sanitizer]=150 [bench]=70 [profile]=60 [peers]=90 [precision]=300 [precision_compile]=500 [floor]=470 [nccl]=110)
+declare -A LIMIT=([setup]=60 [tests]=180 [sanitizer]=150 [bench]=100 [profile]=60 [peers]=90 [precision]=300 [precision_compile]=500 [floor]=470 [nccl]=110)
 STEPS=("$@")
 [ ${#STEPS[@]} -eq 0 ] && STEPS=(tests sanitizer bench profile peers)
 for step in "${STEPS[@]}"; do

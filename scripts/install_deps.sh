@@ -20,7 +20,7 @@ packages=(
   python3-pip python3-setuptools python3-wheel python3-venv  # `pip install --no-build-isolation .`
   dataset-fashion-mnist # the larger real data set (IDX files)
   openmpi-bin libopenmpi-dev        # several processes (mpirun): host/distributed, tests label mpi
-  clang libclang-rt-dev libomp-dev  # scripts/ci_sanitizers.sh: ASan/UBSan runtimes, libFuzzer, OpenMP for clang
+  clang libclang-rt-dev libomp-dev  # ci_sanitizers.sh, ci_tsan.sh: sanitizer runtimes, libFuzzer, OpenMP for clang (+ Archer)
   libzip-dev            # .npz model files (numpy's zip of .npy arrays)
   libonnx-dev libprotobuf-dev protobuf-compiler  # `digitnet export --out m.onnx`: the ONNX schema and checker
   python3-onnx python3-torch  # tests/formats: onnx.checker, PyTorch's load_state_dict and torch.onnx.export

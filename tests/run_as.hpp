@@ -57,7 +57,7 @@ inline std::function<bool()> with_limit(int resource, rlim_t bytes) {
 // Becomes `nobody` in the child (only possible as root; as an ordinary user, stays who it is).
 // Gives up (the child exits 125: callers skip) when that user cannot read `needed`, such as a
 // checkout in a folder only root may enter.
-inline std::function<bool()> as_ordinary_user(std::vector<std::string> needed = {}) {
+inline std::function<bool()> as_ordinary_user(const std::vector<std::string>& needed = {}) {
     return [needed] {
         if (::geteuid() == 0 && (::setgroups(0, nullptr) != 0 || ::setgid(kNobody) != 0 || ::setuid(kNobody) != 0))
             return false;

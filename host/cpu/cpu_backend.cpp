@@ -106,8 +106,10 @@ public:
         make_update_runs();
     }
 
-    std::string device_name() const override {
-        return "cpu (" + blas_name() + (mixed() ? "; " + cpu::describe_gemm_inputs(mode_) : std::string()) + ")";
+    DeviceReport device_report() const override {
+        DeviceReport report{.device = Device::Cpu, .hardware = blas_name()};
+        if (mixed()) report.notes.push_back(cpu::describe_gemm_inputs(mode_));
+        return report;
     }
     Device device() const override { return Device::Cpu; }
     Precision precision() const override { return precision_; }

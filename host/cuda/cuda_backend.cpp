@@ -2,13 +2,11 @@
 //   device.hpp          which GPU; the stream and the cuBLAS handle bound to it
 //   device_network.hpp  Theta and the gradient on the device (flat, layout.hpp), GEMM constants
 //   example_set.hpp     the training set, uploaded once, and mini-batches gathered from it
-//   gradient_pass.hpp   J and the gradient: the general pass (cuBLAS, any layout), the fused
-//                       pass (the seed's shape) or the persistent one (the same shape, a chunk of
-//                       iterations a launch), picked once with fallback to the general one
+//   gradient_pass.hpp   J and the gradient: the general pass (cuBLAS, any layout) or the fused
+//                       pass (the seed's shape), picked once with fallback to the general one
 //   regularization.hpp  the regularisation terms, on a side branch of each pass
 //   forward_pass.hpp    forward propagation and the output h, also for output(X)
-//   graph_loop.hpp      gradient descent as replayed CUDA graphs, or a persistent pass's chunks
-//                       (gradient_descent_loop())
+//   graph_loop.hpp      gradient descent as replayed CUDA graphs (gradient_descent_loop())
 //   shard_sum.hpp       with a DeviceSum: one shard's iteration of data-parallel gd, summed over
 //                       the processes inside the graph (shard_gradient_descent_loop())
 // Compiled only when CMake found nvcc; a CPU-only build links cuda_unavailable.cpp instead.
@@ -41,15 +39,6 @@ using cuda::CudaContext;
 using cuda::DeviceBuffer;
 using cuda::PinnedBuffer;
 
-// A data-parallel shard's iteration sums over the processes between the gradient and the step
-// (shard_sum.hpp); the persistent kernel runs a chunk of iterations in one launch and leaves no room
-// for that, so a backend with a DeviceSum takes the persistent path's own fallback, the fused one.
-OneHiddenLayerPath path_for(const CudaOptions& options) {
-    if (options.device_sum && options.one_hidden_layer == OneHiddenLayerPath::Persistent)
-        return OneHiddenLayerPath::Fused;
-    return options.one_hidden_layer;
-}
-
 template <class T>
 class CudaBackend final : public Backend {
 public:
@@ -57,7 +46,7 @@ public:
     CudaBackend(const cuda::UsableDevice& device, const Layout& layout, const CudaOptions& options,
                 Precision precision);
 
-    std::string device_name() const override { return name_; }
+    DeviceReport device_report() const override { return report_; }
     Device device() const override { return Device::Gpu; }
     Precision precision() const override { return network_.precision(); }
     const Layout& layout() const override { return layout_; }
@@ -65,22 +54,33 @@ public:
     void set_training_set(const Dataset& train) override;
     int examples() const override { return examples_ ? examples_->examples() : 0; }
 
-    void set_parameters(const Parameters& parameters) override;
-    Parameters parameters() const override;
+    void set_parameters(const Parameters& parameters) override {
+        context_.use_device();
+        network_.set_parameters(parameters);
+    }
+    Parameters parameters() const override {
+        context_.use_device();
+        return network_.parameters();
+    }
     double cost_and_gradient(double lambda, Parameters* gradient) override;
     double cost_and_gradient_on(std::span<const int> rows, double lambda, Parameters* gradient) override;
-    Matrix<double> output(const Matrix<double>& X) override;
+    // Forward propagation over X on every path (the fused kernels compute only J and the
+    // gradient), in buffers of its own: the training set, if any, is untouched.
+    Matrix<double> output(const Matrix<double>& X) override {
+        context_.use_device();
+        return cuda::compute_output(network_, X);
+    }
     GradientDescentLoop* gradient_descent_loop() override { return &loop_; }
     ShardGradientDescentLoop* shard_gradient_descent_loop() override {
-        return shard_loop_ ? &shard_loop_->adapter : nullptr;
+        return summed_loop_ ? &summed_loop_->adapter : nullptr;
     }
 
 private:
     // The loop of a shard of a data-parallel run (options.device_sum): the shard's iteration
     // (shard_sum.hpp) in a graph loop of its own, with its own captured graphs.
-    struct ShardLoop {
+    struct SummedGraphLoop {
         struct Adapter final : ShardGradientDescentLoop {
-            explicit Adapter(ShardLoop& owner) : owner_(owner) {}
+            explicit Adapter(SummedGraphLoop& owner) : owner_(owner) {}
             Result run(const GradientDescentSteps& steps, int total_examples, const TrainingObserver& observer,
                        const std::atomic<bool>* local_interrupt) override {
                 owner_.backend.context_.use_device();
@@ -88,9 +88,9 @@ private:
                 owner_.sum.warm_up();
                 return owner_.loop.run_with(steps, observer, local_interrupt);
             }
-            ShardLoop& owner_;
+            SummedGraphLoop& owner_;
         };
-        ShardLoop(CudaBackend& owner, DeviceSum& device_sum, int iterations_per_graph)
+        SummedGraphLoop(CudaBackend& owner, DeviceSum& device_sum, int iterations_per_graph)
             : backend(owner),
               sum(owner.network_, device_sum),
               loop(
@@ -98,7 +98,7 @@ private:
                   [this](const GradientDescentSteps& steps, double* history, int* iteration) {
                       sum.enqueue_iteration(*backend.pass_, backend.training_set().all(), steps, history, iteration);
                   },
-                  {}, &sum, iterations_per_graph),
+                  &sum, iterations_per_graph),
               adapter(*this) {}
         CudaBackend& backend;
         cuda::ShardSum<T> sum;
@@ -117,8 +117,7 @@ private:
     double download_cost_and_gradient(Parameters* gradient);
 
     Layout layout_;
-    std::string name_;
-    std::string fallback_;  // why the path asked for was not taken (make_gradient_pass), or empty
+    DeviceReport report_;
     CudaContext context_;
     cuda::DeviceNetwork<T> network_;
     cuda::Regularization<T> regularization_;
@@ -131,19 +130,18 @@ private:
     PinnedBuffer<T> gradient_staging_;
     PinnedBuffer<double> cost_staging_;
     cuda::GraphLoop loop_;
-    std::unique_ptr<ShardLoop> shard_loop_;  // with options.device_sum only
+    std::unique_ptr<SummedGraphLoop> summed_loop_;  // with options.device_sum only
 };
 
 template <class T>
 CudaBackend<T>::CudaBackend(const cuda::UsableDevice& device, const Layout& layout, const CudaOptions& options,
                             Precision precision)
     : layout_(layout),
-      name_("gpu (" + device.info.name + ", sm_" + std::to_string(device.info.compute_major) +
-            std::to_string(device.info.compute_minor) + ")"),
+      report_{.device = Device::Gpu, .hardware = describe(device.info)},
       context_(device.ordinal),
       network_(layout_, context_, precision),
       regularization_(network_),
-      pass_(cuda::make_gradient_pass(network_, regularization_, path_for(options), &fallback_)),
+      pass_(cuda::make_gradient_pass(network_, regularization_, options.one_hidden_layer)),
       probe_cost_(1, "the cost"),
       probe_iteration_(1, "the iteration counter"),
       gradient_staging_(static_cast<std::size_t>(network_.parameter_count())),
@@ -151,24 +149,17 @@ CudaBackend<T>::CudaBackend(const cuda::UsableDevice& device, const Layout& layo
       loop_(
           context_, [this] { training_set(); },
           [this](const GradientDescentSteps& steps, double* history, int* iteration) {
-              pass_->enqueue(training_set().all(), {steps.lambda, true, history, iteration, steps.alpha, std::nullopt});
+              pass_->enqueue(
+                  training_set().all(),
+                  {.lambda = steps.lambda, .history = history, .iteration = iteration, .step_alpha = steps.alpha});
           },
-          pass_->runs_iterations()
-              ? cuda::GraphLoop::EnqueueIterations(
-                    [this](const GradientDescentSteps& steps, double* history, int* iteration, int count) {
-                        pass_->enqueue_iterations(training_set().all(), steps, history, iteration, count);
-                    })
-              : cuda::GraphLoop::EnqueueIterations{},
           nullptr, options.iterations_per_graph) {
     if (options.device_sum)
-        shard_loop_ = std::make_unique<ShardLoop>(*this, *options.device_sum, options.iterations_per_graph);
-    if (path_for(options) != options.one_hidden_layer) fallback_ = "not persistent: data-parallel gd";
-    if (!pass_->path_name().empty()) name_.insert(name_.size() - 1, ", " + pass_->path_name());
-    if (!fallback_.empty()) name_.insert(name_.size() - 1, "; " + fallback_);
-    if (shard_loop_) name_.insert(name_.size() - 1, ", gd summed over the processes inside its CUDA graph");
-    if (precision == Precision::Tf32) name_.insert(name_.size() - 1, ", tf32 tensor cores (FP32 accumulation)");
-    if (precision == Precision::Bf16)
-        name_.insert(name_.size() - 1, ", bf16 tensor cores (BF16 GEMM inputs, FP32 accumulation)");
+        summed_loop_ = std::make_unique<SummedGraphLoop>(*this, *options.device_sum, options.iterations_per_graph);
+    report_.path = pass_->path_name();
+    if (summed_loop_) report_.notes.emplace_back(cuda_report::kSummedInsideTheGraph);
+    if (precision == Precision::Tf32) report_.notes.emplace_back(cuda_report::kTf32TensorCores);
+    if (precision == Precision::Bf16) report_.notes.emplace_back(cuda_report::kBf16TensorCores);
     CUDA_CHECK(cudaStreamSynchronize(context_.stream()));
 }
 
@@ -182,43 +173,23 @@ void CudaBackend<T>::set_training_set(const Dataset& train) {
     check_fits(layout_, train);
     context_.use_device();
     loop_.forget_graphs();
-    if (shard_loop_) shard_loop_->loop.forget_graphs();
+    if (summed_loop_) summed_loop_->loop.forget_graphs();
     examples_.reset();
     examples_ =
         std::make_unique<cuda::DeviceExamples<T>>(layout_, train, context_.stream(), precision() == Precision::Bf16);
     probe_iteration_.fill_zero(context_.stream());
-    pass_->enqueue(examples_->all(), {0.0, true, probe_cost_.data(), probe_iteration_.data(), 0.0, std::nullopt});
+    pass_->enqueue(examples_->all(),
+                   {.history = probe_cost_.data(), .iteration = probe_iteration_.data(), .step_alpha = 0.0});
     CUDA_CHECK(cudaStreamSynchronize(context_.stream()));
-}
-
-template <class T>
-void CudaBackend<T>::set_parameters(const Parameters& parameters) {
-    if (parameters.layout != layout_)
-        throw InputError("parameters for network " + parameters.layout.describe() + " given to a GPU backend for " +
-                         layout_.describe());
-    context_.use_device();
-    std::vector<T> values(parameters.values.begin(), parameters.values.end());
-    network_.theta_buffer().upload(values.data(), values.size(), context_.stream());
-    CUDA_CHECK(cudaStreamSynchronize(context_.stream()));
-}
-
-template <class T>
-Parameters CudaBackend<T>::parameters() const {
-    context_.use_device();
-    std::vector<T> values(static_cast<std::size_t>(network_.parameter_count()));
-    CUDA_CHECK(cudaMemcpyAsync(values.data(), network_.theta(), values.size() * sizeof(T), cudaMemcpyDeviceToHost,
-                               context_.stream()));
-    CUDA_CHECK(cudaStreamSynchronize(context_.stream()));
-    Parameters result(layout_);
-    std::copy(values.begin(), values.end(), result.values.begin());
-    return result;
 }
 
 template <class T>
 void CudaBackend<T>::enqueue_probe(cuda::ExampleSet<T>& set, double lambda, bool with_gradient) {
     probe_iteration_.fill_zero(context_.stream());
-    pass_->enqueue(set,
-                   {lambda, with_gradient, probe_cost_.data(), probe_iteration_.data(), std::nullopt, std::nullopt});
+    pass_->enqueue(set, {.lambda = lambda,
+                         .with_gradient = with_gradient,
+                         .history = probe_cost_.data(),
+                         .iteration = probe_iteration_.data()});
 }
 
 template <class T>
@@ -253,28 +224,6 @@ double CudaBackend<T>::cost_and_gradient_on(std::span<const int> rows, double la
     context_.use_device();
     enqueue_probe(examples.gather(rows), lambda, gradient != nullptr);
     return download_cost_and_gradient(gradient);
-}
-
-// Forward propagation over X on every path (the fused kernels compute only J and the gradient),
-// in buffers of its own: the training set, if any, is untouched.
-template <class T>
-Matrix<double> CudaBackend<T>::output(const Matrix<double>& X) {
-    if (X.cols != layout_.inputs())
-        throw InputError("output: X has " + std::to_string(X.cols) + " features, network " + layout_.describe() +
-                         " takes " + std::to_string(layout_.inputs()));
-    const int K = layout_.classes();
-    Matrix<double> h(X.rows, K);
-    if (X.rows == 0) return h;
-    context_.use_device();
-    cuda::Activations<T> activations = cuda::make_activations<T>(layout_, X.rows, precision() == Precision::Bf16);
-    cuda::upload_inputs(X, activations, context_.stream());
-    cuda::enqueue_forward(network_, activations);
-    cuda::enqueue_output(network_, activations);
-    std::vector<T> values(activations.z_out.size());
-    activations.z_out.download(values.data(), values.size(), context_.stream());
-    CUDA_CHECK(cudaStreamSynchronize(context_.stream()));
-    std::copy(values.begin(), values.end(), h.data.begin());
-    return h;
 }
 
 }  // namespace

@@ -7,12 +7,15 @@
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "cublas_gemm.hpp"
+#include "cuda_check.hpp"
 #include "device.hpp"
 #include "device_buffer.hpp"
 #include "digitnet/errors.hpp"
@@ -68,6 +71,25 @@ public:
             if (precision_ == Precision::Bf16)
                 kernels::to_bfloat16(parameter_count_, theta_.data(), theta_bf16_.data(), stream());
     }
+    // Theta from the host (Backend::set_parameters) and back (Backend::parameters), each waited for.
+    void set_parameters(const Parameters& parameters) {
+        if (parameters.layout != layout_)
+            throw InputError("parameters for network " + parameters.layout.describe() + " given to a GPU backend for " +
+                             layout_.describe());
+        const std::vector<T> values(parameters.values.begin(), parameters.values.end());
+        theta_.upload(values.data(), values.size(), stream());
+        CUDA_CHECK(cudaStreamSynchronize(stream()));
+    }
+    Parameters parameters() const {
+        std::vector<T> values(static_cast<std::size_t>(parameter_count_));
+        CUDA_CHECK(
+            cudaMemcpyAsync(values.data(), theta_.data(), values.size() * sizeof(T), cudaMemcpyDeviceToHost, stream()));
+        CUDA_CHECK(cudaStreamSynchronize(stream()));
+        Parameters result(layout_);
+        std::copy(values.begin(), values.end(), result.values.begin());
+        return result;
+    }
+
     const T* zero() const { return constants_.data(); }
     const T* one() const { return constants_.data() + 1; }
 

@@ -9,9 +9,14 @@
 // kernel only applies the activation and sets the bias column.
 #include "forward_pass.hpp"
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "activation_prepend_bias.cuh"
 #include "cublas_gemm.hpp"
 #include "cuda_check.hpp"
+#include "digitnet/errors.hpp"
 #include "output_sigmoid.cuh"
 #include "output_softmax.cuh"
 
@@ -57,9 +62,30 @@ void enqueue_output(const DeviceNetwork<T>& network, Activations<T>& activations
         kernels::output_sigmoid(activations.m * K, z, z, network.stream());
 }
 
+template <class T>
+Matrix<double> compute_output(DeviceNetwork<T>& network, const Matrix<double>& X) {
+    const Layout& layout = network.layout();
+    if (X.cols != layout.inputs())
+        throw InputError("output: X has " + std::to_string(X.cols) + " features, network " + layout.describe() +
+                         " takes " + std::to_string(layout.inputs()));
+    Matrix<double> h(X.rows, layout.classes());
+    if (X.rows == 0) return h;
+    Activations<T> activations = make_activations<T>(layout, X.rows, network.precision() == Precision::Bf16);
+    upload_inputs(X, activations, network.stream());
+    enqueue_forward(network, activations);
+    enqueue_output(network, activations);
+    std::vector<T> values(activations.z_out.size());
+    activations.z_out.download(values.data(), values.size(), network.stream());
+    CUDA_CHECK(cudaStreamSynchronize(network.stream()));
+    std::copy(values.begin(), values.end(), h.data.begin());
+    return h;
+}
+
 template void enqueue_forward<float>(DeviceNetwork<float>&, Activations<float>&);
 template void enqueue_forward<double>(DeviceNetwork<double>&, Activations<double>&);
 template void enqueue_output<float>(const DeviceNetwork<float>&, Activations<float>&);
 template void enqueue_output<double>(const DeviceNetwork<double>&, Activations<double>&);
+template Matrix<double> compute_output<float>(DeviceNetwork<float>&, const Matrix<double>&);
+template Matrix<double> compute_output<double>(DeviceNetwork<double>&, const Matrix<double>&);
 
 }  // namespace digitnet::cuda

@@ -3,6 +3,7 @@
 // general pass, and what output(X) runs on every path (the fused kernel computes only J and the
 // gradient).
 #include "device_network.hpp"
+#include "digitnet/model/matrix.hpp"
 #include "example_set.hpp"
 
 namespace digitnet::cuda {
@@ -17,5 +18,10 @@ void enqueue_forward(DeviceNetwork<T>& network, Activations<T>& activations);
 // or softmax(z_L) row by row, by the layout's output.
 template <class T>
 void enqueue_output(const DeviceNetwork<T>& network, Activations<T>& activations);
+
+// The network's output h for the rows of X (Backend::output), in buffers of its own, waited for.
+// Throws InputError when X's width is not the network's input count.
+template <class T>
+Matrix<double> compute_output(DeviceNetwork<T>& network, const Matrix<double>& X);
 
 }  // namespace digitnet::cuda

@@ -17,7 +17,7 @@ public:
     // Only for a layout supports() accepts (DeviceError otherwise).
     FusedPass(DeviceNetwork<T>& network, Regularization<T>& regularization);
 
-    std::string path_name() const override { return "fused"; }
+    std::string path_name() const override { return cuda_report::kFusedPath; }
     void enqueue(ExampleSet<T>& set, const PassRequest<T>& request) override;
 
 private:

@@ -24,11 +24,10 @@ constexpr auto kProgressInterval = std::chrono::milliseconds(250);
 // The host waits on the chunk events with blocking_sync: it sleeps instead of spinning a core for
 // ~100 ms, and the later wake-up costs nothing because the next chunk is already queued on the GPU.
 GraphLoop::GraphLoop(const CudaContext& context, std::function<void()> check_ready, EnqueueIteration enqueue_iteration,
-                     EnqueueIterations enqueue_iterations, ShardAgreement* shard, int iterations_per_graph)
+                     ShardAgreement* shard, int iterations_per_graph)
     : context_(context),
       check_ready_(std::move(check_ready)),
       enqueue_iteration_(std::move(enqueue_iteration)),
-      enqueue_iterations_(std::move(enqueue_iterations)),
       shard_(shard),
       iterations_per_graph_(iterations_per_graph) {
     if (iterations_per_graph_ < 1)
@@ -70,17 +69,13 @@ void GraphLoop::prepare_history(const GradientDescentSteps& steps) {
 
 void GraphLoop::prepare_graphs(const GradientDescentSteps& steps) {
     if (graphs_.alpha != steps.alpha || graphs_.lambda != steps.lambda || graphs_.history != history_.data())
-        graphs_ = Captured{steps.alpha, steps.lambda, history_.data(), nullptr, nullptr};
+        graphs_ = Captured{.alpha = steps.alpha, .lambda = steps.lambda, .history = history_.data()};
     if (!graphs_.one) graphs_.one = capture_iterations(1, steps);
     if (!graphs_.many && iterations_per_graph_ > 1 && steps.iterations >= iterations_per_graph_)
         graphs_.many = capture_iterations(iterations_per_graph_, steps);
 }
 
-void GraphLoop::launch_iterations(const GradientDescentSteps& steps, int count) {
-    if (enqueue_iterations_) {
-        enqueue_iterations_(steps, history_.data(), iteration_.data(), count);
-        return;
-    }
+void GraphLoop::launch_iterations(int count) {
     for (; count >= iterations_per_graph_ && graphs_.many; count -= iterations_per_graph_)
         CUDA_CHECK(cudaGraphLaunch(graphs_.many.get(), context_.stream()));
     for (; count > 0; --count) CUDA_CHECK(cudaGraphLaunch(graphs_.one.get(), context_.stream()));
@@ -90,7 +85,7 @@ std::vector<double> GraphLoop::run(const GradientDescentSteps& steps, const Trai
     return run_with(steps, observer, nullptr).history;
 }
 
-// Replays the captured iteration (or queues the persistent pass's launches) in chunks of about
+// Replays the captured iteration in chunks of about
 // kChunkSeconds, at most two chunks queued, so the GPU never waits for the host. After each chunk
 // small async copies bring back its last cost (and, for a shard, the agreed sums); the host waits
 // for the older chunk only, then reports progress and decides what to queue next
@@ -104,7 +99,7 @@ ShardGradientDescentLoop::Result GraphLoop::run_with(const GradientDescentSteps&
     context_.use_device();
     const cudaStream_t stream = context_.stream();
     prepare_history(steps);
-    if (!enqueue_iterations_) prepare_graphs(steps);
+    prepare_graphs(steps);
     iteration_.fill_zero(stream);
 
     using Clock = std::chrono::steady_clock;
@@ -128,7 +123,7 @@ ShardGradientDescentLoop::Result GraphLoop::run_with(const GradientDescentSteps&
     while (true) {
         if (!shard_ && stop_requested()) schedule.stop();
         for (int count = schedule.next(); count > 0 && in_flight.size() < 2; count = schedule.next()) {
-            launch_iterations(steps, count);
+            launch_iterations(count);
             double* slot = &chunk_end_[static_cast<std::size_t>(next_slot) * kSlotSize];
             const int end = schedule.queued_total() + count;
             CUDA_CHECK(

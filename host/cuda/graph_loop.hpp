@@ -1,8 +1,7 @@
 #pragma once
 // The CUDA backend's own gradient-descent loop (GradientDescentLoop, backend.hpp): the iteration
-// is captured once as a CUDA graph (CudaOptions::iterations_per_graph iterations a graph) and replayed, or, for
-// a pass that runs many iterations in one launch (the persistent pass), each chunk is one call of
-// that pass; each iteration's J goes into a device history array that is copied back at the end.
+// is captured once as a CUDA graph (CudaOptions::iterations_per_graph iterations a graph) and
+// replayed; each iteration's J goes into a device history array that is copied back at the end.
 // The host waits only once per chunk of iterations (about ChunkSchedule::kChunkSeconds of work),
 // to report progress and look at the stop flag.
 //
@@ -40,18 +39,11 @@ public:
     // never run eagerly by the loop.
     using EnqueueIteration = std::function<void(const GradientDescentSteps& steps, double* history, int* iteration)>;
 
-    // Queues `count` iterations at once (J into history[*iteration], ++*iteration, each), on the
-    // context's stream, not captured: the persistent pass.
-    using EnqueueIterations =
-        std::function<void(const GradientDescentSteps& steps, double* history, int* iteration, int count)>;
-
-    // check_ready runs before anything is queued (it throws when there is no training set). With
-    // enqueue_iterations (not empty) every chunk is one call of it and nothing is captured.
+    // check_ready runs before anything is queued (it throws when there is no training set).
     // `shard`: null for a process alone; otherwise it must outlive the loop. `iterations_per_graph`
     // (>= 1): iterations captured into one graph.
     GraphLoop(const CudaContext& context, std::function<void()> check_ready, EnqueueIteration enqueue_iteration,
-              EnqueueIterations enqueue_iterations = {}, ShardAgreement* shard = nullptr,
-              int iterations_per_graph = kDefaultIterationsPerGraph);
+              ShardAgreement* shard = nullptr, int iterations_per_graph = kDefaultIterationsPerGraph);
 
     std::vector<double> run(const GradientDescentSteps& steps, const TrainingObserver& observer) override;
     // The same, also stopped by `local_interrupt` (may be null); reports whether a stop was agreed
@@ -67,12 +59,11 @@ private:
     GraphExec capture_iterations(int count, const GradientDescentSteps& steps);
     void prepare_history(const GradientDescentSteps& steps);
     void prepare_graphs(const GradientDescentSteps& steps);
-    void launch_iterations(const GradientDescentSteps& steps, int count);
+    void launch_iterations(int count);
 
     const CudaContext& context_;
     std::function<void()> check_ready_;
     EnqueueIteration enqueue_iteration_;
-    EnqueueIterations enqueue_iterations_;
     ShardAgreement* shard_ = nullptr;
     int iterations_per_graph_;
     Event chunk_done_[2];

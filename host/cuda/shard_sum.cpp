@@ -62,8 +62,10 @@ void ShardSum<T>::enqueue_iteration(GradientPass<T>& pass, ExampleSet<T>& shard,
     const cudaStream_t stream = network_.stream();
     const ShardTerms terms = shard_terms(sum_.rank(), steps.lambda, total_);
     cost_position_.fill_zero(stream);
-    pass.enqueue(shard, {terms.lambda, true, scalars_.data(), cost_position_.data(), std::nullopt,
-                         Divisor<T>{terms.divide_by, inverse_total_.data()}});
+    pass.enqueue(shard, {.lambda = terms.lambda,
+                         .history = scalars_.data(),
+                         .iteration = cost_position_.data(),
+                         .divide_by = Divisor<T>{.m = terms.divide_by, .inverse_m = inverse_total_.data()}});
     // From pinned memory, read when the graph runs (not when it was captured).
     CUDA_CHECK(
         cudaMemcpyAsync(scalars_.data() + 1, request_.data(), 2 * sizeof(double), cudaMemcpyHostToDevice, stream));

@@ -10,8 +10,10 @@ namespace digitnet {
 DataParallelBackend::DataParallelBackend(std::unique_ptr<Backend> local, Communicator& communicator)
     : local_(std::move(local)), communicator_(communicator) {}
 
-std::string DataParallelBackend::device_name() const {
-    return local_->device_name() + " x " + communicator_.describe();
+DeviceReport DataParallelBackend::device_report() const {
+    DeviceReport report = local_->device_report();
+    report.across = communicator_.describe();
+    return report;
 }
 
 void DataParallelBackend::set_training_set(const Dataset& train) {
@@ -96,15 +98,15 @@ double DataParallelBackend::finish(double lambda, double m, Parameters* gradient
 GradientDescentLoop* DataParallelBackend::gradient_descent_loop() {
     ShardGradientDescentLoop* local = local_->shard_gradient_descent_loop();
     if (local == nullptr) return nullptr;
-    if (!shard_loop_) shard_loop_ = std::make_unique<ShardLoop>(*this, *local);
+    if (!shard_loop_) shard_loop_ = std::make_unique<ShardLoopAdapter>(*this, *local);
     return shard_loop_.get();
 }
 
 // Every process gets the same result from the local loop (its stop is agreed on the device), so
 // raising agreed_interrupt() here keeps the trainers of all processes in step: each one sees it,
 // and none starts another chunk of iterations that the others would not join.
-std::vector<double> DataParallelBackend::ShardLoop::run(const GradientDescentSteps& steps,
-                                                        const TrainingObserver& observer) {
+std::vector<double> DataParallelBackend::ShardLoopAdapter::run(const GradientDescentSteps& steps,
+                                                               const TrainingObserver& observer) {
     if (owner_.total_ == 0) throw_no_training_set();
     ShardGradientDescentLoop::Result result = local_.run(steps, owner_.total_, observer, owner_.local_interrupt_);
     if (result.agreed_stop) owner_.agreed_interrupt_ = true;

@@ -164,7 +164,7 @@ DataFile load_data(const std::string& path) {
 
 namespace {
 
-DataShard whole_then_cut(Dataset data, const RowChooser& choose) {
+DataShard whole_then_cut(const Dataset& data, const RowChooser& choose) {
     DataShard shard;
     shard.total = data.examples();
     shard.rows = choose(shard.total);
@@ -178,8 +178,8 @@ DataFileShard load_data_shard(const std::string& path, const RowChooser& choose)
     switch (detect_data_format(path)) {
         case DataFormat::Mat: {
             DataFile file = load_mat_data(path);
-            DataFileShard shard{whole_then_cut(std::move(file.train), choose), std::nullopt};
-            if (file.test) shard.test = whole_then_cut(std::move(*file.test), choose);
+            DataFileShard shard{whole_then_cut(file.train, choose), std::nullopt};
+            if (file.test) shard.test = whole_then_cut(*file.test, choose);
             return shard;
         }
         case DataFormat::IdxFolder: {

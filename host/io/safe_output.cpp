@@ -15,7 +15,6 @@
 #include <random>
 
 #include "digitnet/errors.hpp"
-#include "digitnet/io/atomic_file.hpp"
 
 namespace digitnet {
 
@@ -278,10 +277,6 @@ void write_output_file(const std::string& path, std::string_view bytes) {
         throw OutputError(path + ": written, but its folder cannot be flushed to disk (" + reason(errno) + ")");
 }
 
-// ---- atomic_file.hpp, the older names ----
-
-void check_writable(const std::string& path, const std::string& what) { check_output_path(path, what); }
-
 std::string bytes_written_by(const std::string& path_for_messages,
                              const std::function<void(const std::string&)>& write) {
     Descriptor scratch(::memfd_create("digitnet-output", MFD_CLOEXEC));
@@ -301,10 +296,6 @@ std::string bytes_written_by(const std::string& path_for_messages,
         done += static_cast<std::size_t>(got);
     }
     return bytes;
-}
-
-void write_atomically(const std::string& path, const std::function<void(const std::string&)>& write) {
-    write_output_file(path, bytes_written_by(path, write));
 }
 
 }  // namespace digitnet

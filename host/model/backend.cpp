@@ -1,10 +1,24 @@
 #include "digitnet/model/backend.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "digitnet/errors.hpp"
 
 namespace digitnet {
+
+bool DeviceReport::has_note(const std::string& note) const {
+    return std::find(notes.begin(), notes.end(), note) != notes.end();
+}
+
+std::string DeviceReport::describe() const {
+    std::string line = std::string(to_string(device)) + " (" + hardware;
+    if (!path.empty()) line += ", " + path;
+    for (const std::string& note : notes) line += "; " + note;
+    line += ")";
+    if (!across.empty()) line += " x " + across;
+    return line;
+}
 
 const char* to_string(Precision p) {
     switch (p) {

@@ -181,7 +181,7 @@ Parameters parameters_from(py::handle thetas, const char* name, Activation hidde
     return parameters;
 }
 
-py::array_t<double> owning_array(std::vector<double>&& values, std::vector<py::ssize_t> shape) {
+py::array_t<double> owning_array(std::vector<double>&& values, const std::vector<py::ssize_t>& shape) {
     auto* holder = new std::vector<double>(std::move(values));
     py::capsule owner(holder, [](void* p) { delete static_cast<std::vector<double>*>(p); });
     return py::array_t<double>(shape, holder->data(), owner);

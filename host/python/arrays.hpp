@@ -46,7 +46,7 @@ Parameters parameters_from(py::handle thetas, const char* name, Activation hidde
 std::uintptr_t input_buffer_address(py::handle object);
 
 // A float64 numpy array of `shape` that owns `values` (moved, not copied).
-py::array_t<double> owning_array(std::vector<double>&& values, std::vector<py::ssize_t> shape);
+py::array_t<double> owning_array(std::vector<double>&& values, const std::vector<py::ssize_t>& shape);
 
 // Parameters as a list of arrays Theta_1..Theta_L: views into one array that owns the values.
 py::list thetas_to_numpy(Parameters&& parameters);

@@ -23,7 +23,6 @@
 #include "accepted_hosts.hpp"
 #include "connection_pool.hpp"
 #include "digitnet/errors.hpp"
-#include "digitnet/io/atomic_file.hpp"
 #include "digitnet/io/data_loader.hpp"
 #include "digitnet/io/image_input.hpp"
 #include "digitnet/io/mat_io.hpp"

@@ -220,7 +220,7 @@ struct BadInput : ::testing::Test {
     }
 
     std::string data_file(const std::vector<testing::MatVariable>& variables, const std::string& name = "data.mat") {
-        const std::string path = dir.file(name);
+        std::string path = dir.file(name);
         testing::write_mat(path, variables);
         return path;
     }

@@ -314,7 +314,7 @@ TEST(BeforeTheWork, AnIdxGzThatExpandsBeyondMemoryIsRefused) {
     TempDir dir;
     // 400,000 images of 28 x 28 (314 MB of pixels, 2.5 GB as doubles) in a few hundred KB.
     const std::uint32_t count = 400000;
-    auto header = [](std::vector<std::uint32_t> words) {
+    auto header = [](const std::vector<std::uint32_t>& words) {
         std::string bytes;
         for (std::uint32_t w : words)
             for (int shift : {24, 16, 8, 0}) bytes += static_cast<char>((w >> shift) & 0xff);

@@ -42,17 +42,16 @@ std::vector<BackendKind> backend_kinds() {
         const std::string suffix = p == Precision::Float ? "float" : "double";
         kinds.push_back({"cpu_" + suffix, p, [p](const Layout& l) { return make_cpu_backend(p, l); }});
         kinds.push_back({"cuda_general_" + suffix, p,
-                         [p](const Layout& l) { return make_cuda_backend(p, l, {OneHiddenLayerPath::General}); },
+                         [p](const Layout& l) {
+                             return make_cuda_backend(p, l, {.one_hidden_layer = OneHiddenLayerPath::General});
+                         },
                          true});
         // Fused where the layout and device allow it, the general path otherwise (the factory's
         // fallback): the results must be the same either way.
-        kinds.push_back({"cuda_fused_" + suffix, p,
-                         [p](const Layout& l) { return make_cuda_backend(p, l, {OneHiddenLayerPath::Fused}); }, true});
-        // The persistent kernel (a chunk of iterations per cooperative launch) where it applies, the
-        // fused or general path otherwise.
-        kinds.push_back({"cuda_persistent_" + suffix, p,
-                         [p](const Layout& l) { return make_cuda_backend(p, l, {OneHiddenLayerPath::Persistent}); },
-                         true});
+        kinds.push_back(
+            {"cuda_fused_" + suffix, p,
+             [p](const Layout& l) { return make_cuda_backend(p, l, {.one_hidden_layer = OneHiddenLayerPath::Fused}); },
+             true});
     }
     // The mixed precisions: emulated on the CPU, tensor cores on the general CUDA path (the fused
     // seed kernel is FP32 only), each within its own row of the tolerance table.
@@ -60,7 +59,9 @@ std::vector<BackendKind> backend_kinds() {
         const std::string suffix = to_string(p);
         kinds.push_back({"cpu_" + suffix, p, [p](const Layout& l) { return make_cpu_backend(p, l); }});
         kinds.push_back({"cuda_general_" + suffix, p,
-                         [p](const Layout& l) { return make_cuda_backend(p, l, {OneHiddenLayerPath::General}); },
+                         [p](const Layout& l) {
+                             return make_cuda_backend(p, l, {.one_hidden_layer = OneHiddenLayerPath::General});
+                         },
                          true});
     }
     return kinds;

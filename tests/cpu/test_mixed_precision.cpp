@@ -132,9 +132,12 @@ TEST(MixedPrecisionCpuBackend, SaysWhatItRunsAndKeepsDoubleParameters) {
     for (Precision precision : {Precision::Tf32, Precision::Bf16}) {
         auto backend = testing::training_cpu_backend(precision, layout, data);
         EXPECT_EQ(backend->precision(), precision);
-        const std::string name = backend->device_name();
-        EXPECT_NE(name.find(std::string(to_string(precision)) + " GEMM inputs"), std::string::npos) << name;
-        EXPECT_TRUE(name.find("emulated") != std::string::npos || name.find("sbgemm") != std::string::npos) << name;
+        const DeviceReport report = backend->device_report();
+        EXPECT_EQ(report.device, Device::Cpu);
+        ASSERT_EQ(report.notes.size(), 1u) << backend->device_name();
+        const std::string& note = report.notes[0];
+        EXPECT_EQ(note.rfind(std::string(to_string(precision)) + " GEMM inputs", 0), 0u) << note;
+        EXPECT_TRUE(note.find("emulated") != std::string::npos || note.find("sbgemm") != std::string::npos) << note;
         // The master weights are FP32: set_parameters then parameters() gives them back as floats,
         // not as their TF32/BF16 roundings.
         const Parameters theta = random_parameters(layout, 2);

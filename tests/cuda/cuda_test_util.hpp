@@ -30,9 +30,7 @@ inline std::unique_ptr<Backend> training_cuda_backend(Precision precision, const
     return backend;
 }
 
-inline bool takes_fused_path(const Backend& backend) {
-    return backend.device_name().find(", fused") != std::string::npos;
-}
+inline bool takes_fused_path(const Backend& backend) { return backend.device_report().path == cuda_report::kFusedPath; }
 
 inline bool bit_identical(const std::vector<double>& a, const std::vector<double>& b) {
     return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);

@@ -69,7 +69,8 @@ TEST_P(CudaBackendAgainstReference, CostGradientAndOutput) {
     const double expected_cost = reference::cost_and_gradient(theta, data, lambda, &expected_gradient);
     // Fused where the network allows it, in both precisions (the default takes it in float only):
     // every one-hidden-layer shape here checks the fused kernels, every other one the general path.
-    auto backend = training_cuda_backend(precision, layout, data, CudaOptions{OneHiddenLayerPath::Fused});
+    auto backend =
+        training_cuda_backend(precision, layout, data, CudaOptions{.one_hidden_layer = OneHiddenLayerPath::Fused});
     EXPECT_EQ(backend->device(), Device::Gpu);
     EXPECT_EQ(backend->precision(), precision);
     EXPECT_EQ(backend->examples(), shape.m);
@@ -136,8 +137,10 @@ TEST_P(CudaFusedPath, AgreesWithTheGeneralPathAndTheReference) {
     Parameters expected_gradient;
     const double expected_cost = reference::cost_and_gradient(theta, data, lambda, &expected_gradient);
 
-    auto fused = training_cuda_backend(precision, layout, data, CudaOptions{OneHiddenLayerPath::Fused});
-    auto general = training_cuda_backend(precision, layout, data, CudaOptions{OneHiddenLayerPath::General});
+    auto fused =
+        training_cuda_backend(precision, layout, data, CudaOptions{.one_hidden_layer = OneHiddenLayerPath::Fused});
+    auto general =
+        training_cuda_backend(precision, layout, data, CudaOptions{.one_hidden_layer = OneHiddenLayerPath::General});
     std::printf("  %s: %s / %s\n", to_string(precision), fused->device_name().c_str(), general->device_name().c_str());
     EXPECT_FALSE(takes_fused_path(*general));
     if (gpu_info()->compute_major >= 8) {
@@ -146,11 +149,11 @@ TEST_P(CudaFusedPath, AgreesWithTheGeneralPathAndTheReference) {
         EXPECT_EQ(takes_fused_path(*make_cuda_backend(precision, layout)), precision == Precision::Float);
     }
     for (const Activation f : {Activation::Tanh, Activation::Relu})
-        EXPECT_FALSE(takes_fused_path(
-            *make_cuda_backend(precision, make_layout(400, {25}, 10, f), CudaOptions{OneHiddenLayerPath::Fused})));
+        EXPECT_FALSE(takes_fused_path(*make_cuda_backend(precision, make_layout(400, {25}, 10, f),
+                                                         CudaOptions{.one_hidden_layer = OneHiddenLayerPath::Fused})));
     EXPECT_FALSE(
         takes_fused_path(*make_cuda_backend(precision, make_layout(400, {25}, 10, Activation::Sigmoid, Output::Softmax),
-                                            CudaOptions{OneHiddenLayerPath::Fused})));
+                                            CudaOptions{.one_hidden_layer = OneHiddenLayerPath::Fused})));
 
     // The worst of J and every gradient entry against the reference, as a share of the tolerance.
     const auto ratio_to_reference = [&](Backend& backend) {
@@ -189,7 +192,12 @@ TEST(CudaBackend, RejectsDataThatDoesNotFit) {
     EXPECT_THROW(backend->output(Matrix<double>(3, 5)), InputError);
     EXPECT_EQ(backend->output(Matrix<double>(0, 6)).rows, 0);
     EXPECT_THROW(backend->set_parameters(Parameters(make_layout(6, {5}, 3))), InputError);
-    EXPECT_NE(backend->device_name().find("gpu ("), std::string::npos) << backend->device_name();
+    const DeviceReport report = backend->device_report();
+    EXPECT_EQ(report.device, Device::Gpu);
+    EXPECT_EQ(report.hardware, describe(*gpu_info()));
+    EXPECT_EQ(report.path, cuda_report::kFusedPath);  // the seed's kind of network, in float
+    EXPECT_TRUE(report.notes.empty()) << backend->device_name();
+    EXPECT_EQ(backend->device_name(), "gpu (" + describe(*gpu_info()) + ", fused)");
     Dataset bad_label = data;
     bad_label.labels[4] = 3;
     EXPECT_THROW(backend->set_training_set(bad_label), InputError);
@@ -208,7 +216,7 @@ TEST(CudaBackend, AcceptsFewerClassesThanTheNetworkHas) {
         const double expected = reference::cost_and_gradient(theta, data, 0.5, &expected_gradient);
         for (const Precision precision : {Precision::Float, Precision::Double}) {
             for (const OneHiddenLayerPath path : {OneHiddenLayerPath::Fused, OneHiddenLayerPath::General}) {
-                auto backend = training_cuda_backend(precision, layout, data, CudaOptions{path});
+                auto backend = training_cuda_backend(precision, layout, data, CudaOptions{.one_hidden_layer = path});
                 backend->set_parameters(theta);
                 Parameters gradient;
                 const double cost = backend->cost_and_gradient(0.5, &gradient);

@@ -56,13 +56,11 @@ TEST_P(CudaConformance, MatchesTheReference) {
 
     for (const Precision precision : {Precision::Double, Precision::Float}) {
         const Tolerance tol = tolerance_for(precision);
-        for (const OneHiddenLayerPath path :
-             {OneHiddenLayerPath::Fused, OneHiddenLayerPath::General, OneHiddenLayerPath::Persistent}) {
-            auto backend = training_cuda_backend(precision, layout, data, CudaOptions{path});
-            const bool persistent = backend->device_name().find(", persistent") != std::string::npos;
+        for (const OneHiddenLayerPath path : {OneHiddenLayerPath::Fused, OneHiddenLayerPath::General}) {
+            auto backend = training_cuda_backend(precision, layout, data, CudaOptions{.one_hidden_layer = path});
             const bool fused = takes_fused_path(*backend);
-            // The fused and persistent kernels take only the seed's kind of network.
-            if (fused || persistent) {
+            // The fused kernels take only the seed's kind of network.
+            if (fused) {
                 EXPECT_EQ(activation, Activation::Sigmoid);
                 EXPECT_EQ(output, Output::Sigmoid);
                 EXPECT_EQ(layout.layers(), 2);
@@ -86,10 +84,7 @@ TEST_P(CudaConformance, MatchesTheReference) {
             std::printf(
                 "  %s %s %s %s: worst error / tolerance: cost %.3g, gradient %.3g, mini-batch %.3g, output %.3g\n",
                 shape_name(shape).c_str(), combination_name(activation, output).c_str(), to_string(precision),
-                persistent ? "persistent"
-                : fused    ? "fused"
-                           : "general",
-                cost_ratio, gradient_ratio, batch_ratio, output_ratio);
+                fused ? "fused" : "general", cost_ratio, gradient_ratio, batch_ratio, output_ratio);
             EXPECT_LE(cost_ratio, 1.0) << cost << " vs " << expected_cost;
             EXPECT_LE(gradient_ratio, 1.0);
             EXPECT_LE(batch_ratio, 1.0);

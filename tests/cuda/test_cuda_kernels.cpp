@@ -3,8 +3,9 @@
 // block and one more). Compiled only in CUDA builds; every test skips when there is no GPU.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
-#include <cstring>
+#include <cstdint>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -184,7 +185,8 @@ TYPED_TEST(CudaKernels, RegularizedCostWritesHistoryAndAdvances) {
         EXPECT_EQ(this->download(iteration)[0], 5);
         EXPECT_EQ(h[0], 0.0);
         EXPECT_EQ(h[2], 0.0);
-        EXPECT_EQ(0, std::memcmp(&h[3], &h[4], sizeof(double))) << "same inputs, different bits";
+        EXPECT_EQ(std::bit_cast<std::uint64_t>(h[3]), std::bit_cast<std::uint64_t>(h[4]))
+            << "same inputs, different bits";
         EXPECT_NEAR(h[3], expected, 1e-13 * std::abs(expected)) << cost_count << " / " << square_count;
     }
 }

@@ -68,11 +68,13 @@ TEST_P(CudaMixedPrecision, MatchesTheCpuEmulation) {
     auto cpu = make_cpu_backend(precision, layout);
     cpu->set_training_set(data);
     cpu->set_parameters(theta);
-    auto gpu = training_cuda_backend(precision, layout, data, CudaOptions{OneHiddenLayerPath::Fused});
+    auto gpu =
+        training_cuda_backend(precision, layout, data, CudaOptions{.one_hidden_layer = OneHiddenLayerPath::Fused});
     gpu->set_parameters(theta);
     EXPECT_EQ(gpu->precision(), precision);
     EXPECT_FALSE(takes_fused_path(*gpu)) << gpu->device_name();
-    EXPECT_NE(gpu->device_name().find(std::string(to_string(precision)) + " tensor cores"), std::string::npos)
+    EXPECT_TRUE(gpu->device_report().has_note(precision == Precision::Tf32 ? cuda_report::kTf32TensorCores
+                                                                           : cuda_report::kBf16TensorCores))
         << gpu->device_name();
 
     const Tolerance t = gpu_against_emulation(precision, shape.hidden);

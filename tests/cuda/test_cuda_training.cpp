@@ -140,7 +140,9 @@ TEST(CudaBackend, IterationsPerGraphChangeNoResult) {
     for (const OneHiddenLayerPath path : {OneHiddenLayerPath::Fused, OneHiddenLayerPath::General}) {
         std::vector<double> reference_history, reference_weights;
         for (const int per_graph : {1, 8, 32, 128}) {
-            auto backend = training_cuda_backend(Precision::Float, layout, data, CudaOptions{path, per_graph});
+            auto backend =
+                training_cuda_backend(Precision::Float, layout, data,
+                                      CudaOptions{.one_hidden_layer = path, .iterations_per_graph = per_graph});
             backend->set_parameters(initial);
             const auto history = gradient_descent(*backend, {301, 0.8, 1.0});
             ASSERT_EQ(history.size(), 301u);
@@ -153,8 +155,10 @@ TEST(CudaBackend, IterationsPerGraphChangeNoResult) {
             EXPECT_TRUE(bit_identical(backend->parameters().values, reference_weights)) << per_graph;
         }
     }
-    EXPECT_THROW(make_cuda_backend(Precision::Float, layout, CudaOptions{OneHiddenLayerPath::Automatic, 0}),
-                 std::invalid_argument);
+    EXPECT_THROW(
+        make_cuda_backend(Precision::Float, layout,
+                          CudaOptions{.one_hidden_layer = OneHiddenLayerPath::Automatic, .iterations_per_graph = 0}),
+        std::invalid_argument);
 }
 
 TEST(CudaBackend, ProgressIsReportedAndEndsWithTheLastCost) {

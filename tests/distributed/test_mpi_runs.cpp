@@ -339,7 +339,7 @@ std::vector<pid_t> wait_for_ranks(pid_t launcher, int count) {
     for (int attempt = 0; attempt < 200; ++attempt) {
         const pid_t mpirun = child_named(launcher, "mpirun");
         if (mpirun) {
-            const auto ranks = digitnet_processes_under(mpirun);
+            auto ranks = digitnet_processes_under(mpirun);
             if (static_cast<int>(ranks.size()) == count) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // past loading, into training
                 return ranks;

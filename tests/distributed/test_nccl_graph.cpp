@@ -78,7 +78,7 @@ TEST_P(NcclGraphLoop, OneProcessGivesTheGpuRunWithoutNccl) {
     alone->set_parameters(theta);
     auto shard = parallel(true, data, theta);
     ASSERT_NE(shard->gradient_descent_loop(), nullptr);  // the loop in the graph, not the generic one
-    EXPECT_NE(shard->device_name().find("inside its CUDA graph"), std::string::npos) << shard->device_name();
+    EXPECT_TRUE(shard->device_report().has_note(cuda_report::kSummedInsideTheGraph)) << shard->device_name();
 
     const TrainingOutcome expected = run_training(*alone, gd_plan(150)), got = run_training(*shard, gd_plan(150));
     ASSERT_EQ(got.history.size(), expected.history.size());
@@ -140,22 +140,6 @@ TEST_P(NcclGraphLoop, ALocalInterruptStopsAtTheAgreedIteration) {
     EXPECT_LE(
         testing::worst_error_ratio(stopped.history, expected.history, testing::data_parallel_tolerance(c.precision)),
         1.0);
-}
-
-// The persistent kernel runs a chunk of iterations in one launch, with no room for the sum between
-// the gradient and the step: a backend with a DeviceSum takes the fused path instead, and says so.
-TEST(NcclGraphLoopPaths, AskingForThePersistentPathGivesTheFusedOne) {
-    SKIP_WITHOUT_NCCL_AND_GPU();
-    auto single = make_single_process_communicator();
-    auto nccl = make_nccl_communicator(*single);
-    CudaOptions options;
-    options.one_hidden_layer = OneHiddenLayerPath::Persistent;
-    options.device_sum = nccl.get();
-    auto backend = make_cuda_backend(Precision::Float, make_layout(20, {16}, 5), options);
-    EXPECT_NE(backend->shard_gradient_descent_loop(), nullptr);
-    EXPECT_NE(backend->device_name().find("fused"), std::string::npos) << backend->device_name();
-    EXPECT_NE(backend->device_name().find("not persistent: data-parallel gd"), std::string::npos)
-        << backend->device_name();
 }
 
 INSTANTIATE_TEST_SUITE_P(

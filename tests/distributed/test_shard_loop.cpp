@@ -122,7 +122,7 @@ TEST(ChunkSchedule, AnAgreedSizeStaysWithinBounds) {
 class FakeShardBackend final : public Backend, public ShardGradientDescentLoop {
 public:
     explicit FakeShardBackend(const Layout& layout) : cpu_(make_cpu_backend(Precision::Double, layout)) {}
-    std::string device_name() const override { return "fake"; }
+    DeviceReport device_report() const override { return {.device = Device::Gpu, .hardware = "fake"}; }
     Device device() const override { return Device::Gpu; }
     Precision precision() const override { return Precision::Double; }
     const Layout& layout() const override { return cpu_->layout(); }

@@ -69,7 +69,7 @@ inline void check_dataset(const Dataset& data, const std::string& path) {
 }
 
 inline std::filesystem::path fresh_folder(const std::filesystem::path& scratch, const char* name) {
-    const std::filesystem::path folder = scratch / name;
+    std::filesystem::path folder = scratch / name;
     std::filesystem::remove_all(folder);
     std::filesystem::create_directories(folder);
     return folder;
@@ -193,7 +193,7 @@ inline void png(std::string_view bytes, const std::filesystem::path& scratch) {
         mnist.centre_row = mnist.centre_col = 14.0;
         for (const ModelInfo& info : {ex4, mnist}) {
             const std::vector<double> input = image_to_input(picture, info);
-            if (input.size() != static_cast<std::size_t>(info.image.rows * info.image.cols))
+            if (input.size() != static_cast<std::size_t>(info.image.rows) * static_cast<std::size_t>(info.image.cols))
                 throw std::logic_error("image_to_input: wrong size");
             for (double v : input)
                 if (!(v >= 0.0 && v <= 1.0))

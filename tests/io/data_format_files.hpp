@@ -70,7 +70,7 @@ inline SmallSet small_set(std::uint32_t count, std::uint32_t rows, std::uint32_t
 // Writes prefix-images-idx3-ubyte[.gz] and prefix-labels-idx1-ubyte[.gz]; returns the images path.
 inline std::string write_idx_pair(const TempDir& dir, const std::string& prefix, const SmallSet& s, bool gz_images,
                                   bool gz_labels) {
-    const std::string images = dir.file(prefix + "-images-idx3-ubyte" + (gz_images ? ".gz" : ""));
+    std::string images = dir.file(prefix + "-images-idx3-ubyte" + (gz_images ? ".gz" : ""));
     write_maybe_gz(images, idx_images(s.count, s.rows, s.cols, s.pixels), gz_images);
     write_maybe_gz(dir.file(prefix + "-labels-idx1-ubyte" + (gz_labels ? ".gz" : "")), idx_labels(s.labels), gz_labels);
     return images;

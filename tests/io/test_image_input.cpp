@@ -120,7 +120,7 @@ TEST_F(ImageInput, PicturesOfTestDigitsAreReadAsTheDataIs) {
             const std::vector<int> on_pictures = predict_classes(backend->output(X));
             int same = 0;
             for (int n = 0; n < 100; ++n)
-                same += on_pictures[static_cast<std::size_t>(n)] == on_data[static_cast<std::size_t>(n * 50)];
+                same += on_pictures[static_cast<std::size_t>(n)] == on_data[static_cast<std::size_t>(n) * 50];
             EXPECT_GE(same, 95) << "inverted " << inverted << ", zoom " << zoom;
         }
     }

@@ -85,7 +85,7 @@ TEST(Training, AutoFallsBackToTheCpuAndSaysSo) {
 class WithoutOwnLoop final : public Backend {
 public:
     explicit WithoutOwnLoop(Backend& inner) : inner_(inner) {}
-    std::string device_name() const override { return inner_.device_name(); }
+    DeviceReport device_report() const override { return inner_.device_report(); }
     Device device() const override { return inner_.device(); }
     Precision precision() const override { return inner_.precision(); }
     const Layout& layout() const override { return inner_.layout(); }

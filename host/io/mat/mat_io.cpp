@@ -15,7 +15,7 @@
 #include <set>
 
 #include "digitnet/errors.hpp"
-#include "digitnet/io/atomic_file.hpp"
+#include "digitnet/io/safe_output.hpp"
 #include "mat_file_check.hpp"
 
 namespace digitnet {

@@ -31,7 +31,7 @@ public:
     // `local` computes on this process's shard; `communicator` must outlive the backend.
     DataParallelBackend(std::unique_ptr<Backend> local, Communicator& communicator);
 
-    std::string device_name() const override;
+    DeviceReport device_report() const override;
     Device device() const override { return local_->device(); }
     Precision precision() const override { return local_->precision(); }
     const Layout& layout() const override { return local_->layout(); }
@@ -74,10 +74,10 @@ private:
     // the number of examples the sums ran over.
     double finish(double lambda, double m, Parameters* gradient);
 
-    // gd through the local backend's shard loop (see above).
-    class ShardLoop final : public GradientDescentLoop {
+    // gd run by the local backend's ShardGradientDescentLoop, seen as a GradientDescentLoop (see above).
+    class ShardLoopAdapter final : public GradientDescentLoop {
     public:
-        ShardLoop(DataParallelBackend& owner, ShardGradientDescentLoop& local) : owner_(owner), local_(local) {}
+        ShardLoopAdapter(DataParallelBackend& owner, ShardGradientDescentLoop& local) : owner_(owner), local_(local) {}
         std::vector<double> run(const GradientDescentSteps& steps, const TrainingObserver& observer) override;
 
     private:
@@ -95,7 +95,7 @@ private:
     std::vector<int> local_rows_;
     const std::atomic<bool>* local_interrupt_ = nullptr;
     std::atomic<bool> agreed_interrupt_{false};
-    std::unique_ptr<ShardLoop> shard_loop_;  // made on first use
+    std::unique_ptr<ShardLoopAdapter> shard_loop_;  // made on first use
     double allreduce_seconds_ = 0.0;
     long allreduce_count_ = 0;
 };

@@ -10,6 +10,7 @@
 //     W_OK) is refused;
 //   - commands check their outputs before any work: the folder exists and takes a new file, the
 //     name is not too long, and no output is the same file (device and inode) as an input.
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +37,12 @@ void check_outputs_are_not_inputs(const std::vector<NamedPath>& outputs, const s
 // Writes `bytes` to `path` as described above. Throws OutputError (or InputError for a path that
 // can never be written, such as a directory or a read-only file).
 void write_output_file(const std::string& path, std::string_view bytes);
+
+// The bytes of a file made by `write(scratch_path)` in a scratch file in memory (memfd), for
+// libraries that write only to a named file (matio); write_output_file then puts them in place.
+// Throws OutputError naming `path_for_messages`.
+std::string bytes_written_by(const std::string& path_for_messages,
+                             const std::function<void(const std::string& scratch)>& write);
 
 // For tests only: make the `nth` following system call of write_output_file (each write, the
 // fsync, the close, the rename; counted from 1) fail with `error_number`; 0 turns it off.

@@ -82,12 +82,27 @@ public:
                        const std::atomic<bool>* local_interrupt) = 0;
 };
 
+// What a backend runs on, field by field (tests and code look at these; device_name() is the one
+// line for people).
+struct DeviceReport {
+    Device device = Device::Cpu;     // Cpu or Gpu
+    std::string hardware;            // "OpenBLAS 0.3.21 ..." or "NVIDIA H100 80GB HBM3, sm_90"
+    std::string path;                // the GPU's path for this network: "fused", or "" (general)
+    std::vector<std::string> notes;  // how it computes beyond that, e.g. "tf32 tensor cores (FP32 accumulation)"
+    std::string across;              // a data-parallel run: its communicator ("3 processes (MPI)"), else ""
+
+    bool has_note(const std::string& note) const;
+    // "gpu (NVIDIA H100 80GB HBM3, sm_90, fused; note; note)", then " x <across>" when there is one.
+    std::string describe() const;
+};
+
 class Backend {
 public:
     virtual ~Backend() = default;
 
-    // "cpu (OpenBLAS)" or "gpu (NVIDIA H100 80GB HBM3, sm_90)", for reports.
-    virtual std::string device_name() const = 0;
+    virtual DeviceReport device_report() const = 0;
+    // device_report().describe(): "cpu (OpenBLAS ...)" or "gpu (NVIDIA H100 80GB HBM3, sm_90, fused)".
+    std::string device_name() const { return device_report().describe(); }
     virtual Device device() const = 0;
     virtual Precision precision() const = 0;
     virtual const Layout& layout() const = 0;

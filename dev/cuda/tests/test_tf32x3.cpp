@@ -18,7 +18,7 @@
 #include "cuda_check.hpp"
 #include "digitnet/cuda/cuda_backend.hpp"
 #include "kernel_test_fixture.hpp"
-#include "model/tf32x3_emulation.hpp"
+#include "tf32x3_emulation.hpp"
 #include "tf32x3_tile_product.cuh"
 
 namespace digitnet::testing {

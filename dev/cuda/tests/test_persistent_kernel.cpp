@@ -11,8 +11,8 @@
 
 #include "digitnet/model/cpu_reference.hpp"
 #include "kernel_test_fixture.hpp"
-#include "model/persistent_training_emulation.hpp"
 #include "persistent_training.cuh"
+#include "persistent_training_emulation.hpp"
 #include "test_util.hpp"
 
 namespace digitnet::testing {

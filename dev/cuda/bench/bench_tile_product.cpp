@@ -1,4 +1,4 @@
-// The gpu/tile rows of digitnet_bench (see bench_tile_product.hpp).
+// The gpu/tile rows of digitnet_dev_bench (see bench_tile_product.hpp).
 //
 // One block per SM, each with its own tile of the same data, does the tile's product R times in
 // one launch (kernels/tf32x3_tile_product.cuh: the operands are staged into shared memory once,

@@ -15,7 +15,7 @@
 #include "digitnet/model/activation.hpp"
 #include "digitnet/model/dataset.hpp"
 #include "digitnet/model/layout.hpp"
-#include "one_hidden_layer_indexing.hpp"
+#include "persistent_indexing.hpp"
 
 namespace digitnet::testing {
 

@@ -6,6 +6,7 @@
 
 #include "cuda_check.hpp"
 #include "one_hidden_layer_tile.cuh"
+#include "persistent_indexing.hpp"
 #include "persistent_training.cuh"
 
 namespace digitnet::kernels {
@@ -63,8 +64,8 @@ struct Arguments {
 // previous phase B, and phase B reads the partials only after the barrier that ends phase A
 // (grid.sync orders global memory; the partials are read with __ldcg, past the SM's L1).
 //
-// Compiled for sm_90 (nvcc 13.0 -O3 -Xptxas -v; not yet run on a GPU: bench/RESULTS.md, "Prepared,
-// not yet measured"): the seed's instance <float, 28> takes 125 registers a thread, no spills, 80
+// Compiled for sm_90 (nvcc 13.0 -O3 -Xptxas -v; not yet run on a GPU: dev/cuda/README.md: not
+// yet measured): the seed's instance <float, 28> takes 125 registers a thread, no spills, 80
 // bytes of static (block_sum) and 109,056 bytes of dynamic shared memory: 2 blocks an SM (both
 // limits), 264 blocks of 19 examples on 132 SMs, 16 warps an SM (25% occupancy, the fused kernel's
 // 2 blocks of 8 warps). <double, 28>: 196 registers, no spills, 215,552 bytes: 1 block an SM.
@@ -75,7 +76,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocksPerSm<T>) persistent_train
     extern __shared__ __align__(16) unsigned char shared[];
     const SharedLayout layout = shared_layout(a.n, a.H, a.K, HP, sizeof(T));
     const tile::TileShared<T> s = tile::tile_shared<T>(shared, layout);
-    T* slice_sums = reinterpret_cast<T*>(shared + layout.slice_sums);
+    T* slice_sums = reinterpret_cast<T*>(shared + persistent_slice_sums(layout));
 
     const int block = static_cast<int>(blockIdx.x);
     const int blocks = static_cast<int>(gridDim.x);
@@ -172,7 +173,8 @@ PersistentTrainingPlan plan_persistent_training(int inputs, int hidden, int clas
         return plan;
     }
     plan.tiles.hidden_padded = shape.hidden_padded;
-    plan.tiles.shared_bytes = shape.persistent_bytes;
+    const std::size_t bytes = persistent_shared_bytes(inputs, hidden, classes, sizeof(T));
+    plan.tiles.shared_bytes = bytes;
     int device = 0;
     CUDA_CHECK(cudaGetDevice(&device));
     int cooperative = 0;
@@ -185,9 +187,9 @@ PersistentTrainingPlan plan_persistent_training(int inputs, int hidden, int clas
         plan.unavailable = "the GPU does not support cooperative launches (cudaDevAttrCooperativeLaunch is 0)";
         return plan;
     }
-    if (!shape.fits(shape.persistent_bytes, static_cast<std::size_t>(shared_limit))) {
-        plan.unavailable = "a block needs " + std::to_string(shape.persistent_bytes) +
-                           " bytes of shared memory, the GPU offers " + std::to_string(shared_limit);
+    if (!shape.fits(bytes, static_cast<std::size_t>(shared_limit))) {
+        plan.unavailable = "a block needs " + std::to_string(bytes) + " bytes of shared memory, the GPU offers " +
+                           std::to_string(shared_limit);
         return plan;
     }
     const auto [per_sm, registers] = tile::with_padded_width(plan.tiles.hidden_padded, [&](auto width) {

@@ -5,7 +5,7 @@
 // and on tensor cores (3xTF32 at float accuracy; plain TF32 for what the split costs; 3xTF32 with
 // Theta1 split once when staged, as a kernel keeping Theta1 in shared memory could), so that a
 // GPU session sees whether 3xTF32 pays before anyone wires it into the fused kernel
-// (kernels/tf32x3_tile_product.cu; correctness: digitnet_tests_gpu --gtest_filter='CudaTf32x3.*').
+// (dev/cuda/kernels/tf32x3_tile_product.cu; correctness: digitnet_dev_tests_gpu --gtest_filter='CudaTf32x3.*').
 
 namespace digitnet::bench {
 

@@ -1,8 +1,7 @@
-// The persistent path (OneHiddenLayerPath::Persistent: kernels/persistent_training.cu, a chunk of
-// gradient-descent iterations in one cooperative launch) through the backend: against the
-// reference (the tolerance table) and the fused path, bit-identical runs, the seed recipe against
-// the CPU backend, the stop flag, mini-batches, and the fallback with its reason. Public headers
-// only: compiled in every build, skipped without a GPU.
+// The persistent backend (dev/cuda/persistent_backend.hpp: kernels/persistent_training.cu, a chunk
+// of gradient-descent iterations in one cooperative launch): against the reference (the tolerance
+// table) and the CUDA backend's fused path, bit-identical runs, the seed recipe against the CPU
+// backend, the stop flag, mini-batches, and what it refuses, with the reason. Skipped without a GPU.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -15,19 +14,22 @@
 
 #include "cuda_test_util.hpp"
 #include "digitnet/cuda/cuda_backend.hpp"
+#include "digitnet/errors.hpp"
 #include "digitnet/io/mat_io.hpp"
 #include "digitnet/model/cpu_reference.hpp"
+#include "persistent_backend.hpp"
 #include "test_util.hpp"
 #include "tolerances.hpp"
 
 namespace digitnet::testing {
 namespace {
 
-constexpr CudaOptions kPersistent{OneHiddenLayerPath::Persistent};
-constexpr CudaOptions kFused{OneHiddenLayerPath::Fused};
+constexpr CudaOptions kFused{.one_hidden_layer = OneHiddenLayerPath::Fused};
 
-bool takes_persistent_path(const Backend& backend) {
-    return backend.device_name().find(", persistent") != std::string::npos;
+std::unique_ptr<Backend> training_persistent_backend(Precision precision, const Layout& layout, const Dataset& train) {
+    std::unique_ptr<Backend> backend = dev::make_persistent_backend(precision, layout);
+    backend->set_training_set(train);
+    return backend;
 }
 
 class CudaPersistentPath : public ::testing::TestWithParam<std::tuple<Shape, Precision>> {};
@@ -44,11 +46,10 @@ TEST_P(CudaPersistentPath, AgreesWithTheReferenceAndTheFusedPath) {
     const double lambda = 0.9;
     const Tolerance tol = tolerance_for(precision);
 
-    auto persistent = training_cuda_backend(precision, layout, data, kPersistent);
+    auto persistent = training_persistent_backend(precision, layout, data);
     auto fused = training_cuda_backend(precision, layout, data, kFused);
-    if (gpu_info()->compute_major >= 8) {
-        EXPECT_TRUE(takes_persistent_path(*persistent)) << persistent->device_name();
-    }
+    EXPECT_EQ(persistent->device_report().path, "persistent");
+    EXPECT_EQ(persistent->device_report().device, Device::Gpu);
     Parameters expected_gradient;
     const double expected_cost = reference::cost_and_gradient(theta, data, lambda, &expected_gradient);
     persistent->set_parameters(theta);
@@ -88,28 +89,24 @@ INSTANTIATE_TEST_SUITE_P(
                        ::testing::Values(Precision::Double, Precision::Float)),
     [](const auto& test) { return shape_name(std::get<0>(test.param)) + "_" + to_string(std::get<1>(test.param)); });
 
-// Where the persistent kernel does not take the network, the backend falls back (fused, else
-// general) and its name says why.
-TEST(CudaPersistentPath, FallsBackAndSaysWhy) {
+// What the persistent kernel does not take is refused with the reason, before any work.
+TEST(CudaPersistentPath, RefusesWhatItDoesNotTakeAndSaysWhy) {
     SKIP_WITHOUT_GPU();
     for (const Precision precision : {Precision::Float, Precision::Double}) {
-        auto tanh = make_cuda_backend(precision, make_layout(40, {25}, 10, Activation::Tanh), kPersistent);
-        EXPECT_FALSE(takes_persistent_path(*tanh));
-        EXPECT_NE(tanh->device_name().find("persistent path unavailable: network"), std::string::npos)
-            << tanh->device_name();
-        auto wide = make_cuda_backend(precision, make_layout(40, {33}, 10), kPersistent);
-        EXPECT_FALSE(takes_persistent_path(*wide));
-        EXPECT_FALSE(takes_fused_path(*wide));
-        EXPECT_NE(wide->device_name().find("more than 32 hidden units"), std::string::npos) << wide->device_name();
-        auto two_layers = make_cuda_backend(precision, make_layout(40, {25, 7}, 10), kPersistent);
-        EXPECT_FALSE(takes_persistent_path(*two_layers));
-        // The default stays the fused kernel in float, the general path in double.
-        const auto default_path = make_cuda_backend(precision, make_layout(400, {25}, 10));
-        EXPECT_FALSE(takes_persistent_path(*default_path));
+        const Layout tanh = make_layout(40, {25}, 10, Activation::Tanh);
+        EXPECT_NE(dev::persistent_unavailable(precision, tanh).find("is not one sigmoid hidden layer"),
+                  std::string::npos);
+        EXPECT_THROW(dev::make_persistent_backend(precision, tanh), InputError);
+        const Layout wide = make_layout(40, {33}, 10);
+        EXPECT_NE(dev::persistent_unavailable(precision, wide).find("more than 32 hidden units"), std::string::npos)
+            << dev::persistent_unavailable(precision, wide);
+        EXPECT_THROW(dev::make_persistent_backend(precision, wide), InputError);
+        EXPECT_FALSE(dev::persistent_unavailable(precision, make_layout(40, {25, 7}, 10)).empty());
+        EXPECT_EQ(dev::persistent_unavailable(precision, make_layout(400, {25}, 10)), "");
     }
-    auto tf32 = make_cuda_backend(Precision::Tf32, make_layout(400, {25}, 10), kPersistent);
-    EXPECT_FALSE(takes_persistent_path(*tf32));
-    EXPECT_NE(tf32->device_name().find("mixed precisions"), std::string::npos) << tf32->device_name();
+    EXPECT_NE(dev::persistent_unavailable(Precision::Tf32, make_layout(400, {25}, 10)).find("FP32/FP64 only"),
+              std::string::npos);
+    EXPECT_THROW(dev::make_persistent_backend(Precision::Bf16, make_layout(400, {25}, 10)), InputError);
 }
 
 TEST(CudaPersistentPath, TwoRunsGiveBitIdenticalHistories) {
@@ -118,13 +115,13 @@ TEST(CudaPersistentPath, TwoRunsGiveBitIdenticalHistories) {
     const Layout layout = make_layout(400, {25}, 10);
     const Parameters initial = random_parameters(layout, 1);
     for (const Precision precision : {Precision::Float, Precision::Double}) {
-        auto first = training_cuda_backend(precision, layout, data, kPersistent);
+        auto first = training_persistent_backend(precision, layout, data);
         first->set_parameters(initial);
         const auto history_one = gradient_descent(*first, {300, 0.8, 1.0});
         const auto parameters_one = first->parameters();
         first->set_parameters(initial);
         const auto history_two = gradient_descent(*first, {300, 0.8, 1.0});
-        auto second = training_cuda_backend(precision, layout, data, kPersistent);
+        auto second = training_persistent_backend(precision, layout, data);
         second->set_parameters(initial);
         const auto history_three = gradient_descent(*second, {300, 0.8, 1.0});
         ASSERT_EQ(history_one.size(), 300u);
@@ -145,7 +142,7 @@ TEST_P(CudaPersistentSeedRecipe, MatchesTheCpuBackend) {
     const Layout layout = make_layout(train.features(), {25}, train.classes);
     const Parameters initial = random_parameters(layout, 1);
     const GradientDescentSteps steps{800, 0.8, 1.0};
-    auto gpu = training_cuda_backend(precision, layout, train, kPersistent);
+    auto gpu = training_persistent_backend(precision, layout, train);
     gpu->set_parameters(initial);
     const std::vector<double> gpu_history = gradient_descent(*gpu, steps);
     auto cpu = training_cpu_backend(precision, layout, train);
@@ -179,7 +176,7 @@ TEST(CudaPersistentPath, StopDuringARunEndsWithinAChunkInAConsistentState) {
     const Dataset data = random_dataset(1000, 50, 10, 6);
     const Layout layout = make_layout(50, {25}, 10);
     const Parameters initial = random_parameters(layout, 4);
-    auto backend = training_cuda_backend(Precision::Float, layout, data, kPersistent);
+    auto backend = training_persistent_backend(Precision::Float, layout, data);
     backend->set_parameters(initial);
     std::atomic<bool> stop{false};
     TrainingObserver observer;
@@ -203,7 +200,7 @@ TEST(CudaPersistentPath, StopDuringARunEndsWithinAChunkInAConsistentState) {
     // request; 2 s leaves room for a slow, shared machine.
     EXPECT_LT(after_stop, 2.0);
 
-    auto again = training_cuda_backend(Precision::Float, layout, data, kPersistent);
+    auto again = training_persistent_backend(Precision::Float, layout, data);
     again->set_parameters(initial);
     const auto replay = gradient_descent(*again, {static_cast<int>(history.size()), 0.5, 1.0});
     EXPECT_TRUE(bit_identical(history, replay));
@@ -219,7 +216,7 @@ TEST(CudaPersistentPath, MiniBatchesMatchTheReference) {
     const Parameters theta = random_parameters(layout, 8);
     for (const Precision precision : {Precision::Float, Precision::Double}) {
         const Tolerance tol = tolerance_for(precision);
-        auto backend = training_cuda_backend(precision, layout, data, kPersistent);
+        auto backend = training_persistent_backend(precision, layout, data);
         backend->set_parameters(theta);
         const double full = backend->cost_and_gradient(0.9, nullptr);
         std::mt19937 generator(5);

@@ -84,7 +84,8 @@ public:
                  std::to_string(most));
         need(count * sizeof(double));
         std::vector<double> values(count);
-        std::memcpy(values.data(), bytes_.data() + at_, count * sizeof(double));
+        if (count > 0)  // an empty array's data() may be null, and memcpy from null is undefined even for 0 bytes
+            std::memcpy(values.data(), bytes_.data() + at_, count * sizeof(double));
         at_ += count * sizeof(double);
         return values;
     }
